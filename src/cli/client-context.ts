@@ -1,0 +1,34 @@
+// What every requester command needs before it can send: the config, the caller's key, a link
+// to the mesh. Problems here are exit-2 errors with one line saying what to do.
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig, type LoadedConfig } from '../config/load.js'
+import { locateClientConfig } from '../config/locate.js'
+import { readRequesterKey, type RequesterKey } from '../security/keys.js'
+import type { RequesterLink, MeshView } from '../requester/link.js'
+import { openLink } from '../requester/link.js'
+import { UsageError } from './errors.js'
+
+export interface ClientContext {
+  config: LoadedConfig
+  key: RequesterKey
+  link: RequesterLink
+  view: MeshView
+}
+
+export function defaultCallerKeyPath (): string {
+  return join(homedir(), '.troupe', 'caller.key')
+}
+
+export async function openClient (configFlag: string | undefined, needsKey = true): Promise<ClientContext> {
+  const config = loadConfig(locateClientConfig(configFlag))
+  const key = needsKey ? readRequesterKey(config.caller_key ?? defaultCallerKeyPath()) : (undefined as unknown as RequesterKey)
+  const link = await openLink(config)
+  const view = await link.hello()
+  if (!view.synced && view.nodes.length === 0) {
+    await link.close()
+    const where = config.bootstrap.length > 0 ? config.bootstrap.join(', ') : 'no bootstrap configured'
+    throw new UsageError(`cannot reach the mesh: no peer answered (bootstrap: ${where}); check that the bootstrap runs and the address is right`)
+  }
+  return { config, key, link, view }
+}

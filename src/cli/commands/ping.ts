@@ -1,0 +1,24 @@
+import type { Command } from 'commander'
+import { addRequesterOptions, type RequesterFlags } from '../requester-options.js'
+import { executeRequest } from '../run-request.js'
+import { pad } from '../output.js'
+
+export function registerPing (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  addRequesterOptions(program.command('ping'))
+    .description('every matching node answers; prints its identity and round-trip time')
+    .addHelpText('after', '\nExamples:\n  troupe ping\n  troupe ping -F role=web --json\n  troupe ping -I /^db/ --timeout 2')
+    .action(async (flags: RequesterFlags) => {
+      await run(async () => await executeRequest(flags, {
+        agent: 'rpcutil',
+        action: 'ping',
+        args: {},
+        onReply: reply => process.stdout.write(`${pad(reply.identity, 40)} time=${reply.ms} ms\n`),
+        render: result => {
+          const times = result.replies.map(reply => reply.ms)
+          if (times.length === 0) return
+          const avg = times.reduce((a, b) => a + b, 0) / times.length
+          process.stdout.write(`\n---- ping statistics ----\n${times.length} replies max: ${Math.max(...times)} ms min: ${Math.min(...times)} ms avg: ${avg.toFixed(1)} ms\n`)
+        }
+      }))
+    })
+}

@@ -1,0 +1,62 @@
+// The long-running roles: bootstrap, daemon, and the requester agent the CLI starts by itself.
+import type { Command } from 'commander'
+import { loadConfig, parseConfig } from '../../config/load.js'
+import { createLogger } from '../../log.js'
+import { EXIT_OK } from '../errors.js'
+
+async function waitForSignal (): Promise<void> {
+  await new Promise<void>(resolve => {
+    process.once('SIGTERM', resolve)
+    process.once('SIGINT', resolve)
+  })
+}
+
+export function registerServices (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program.command('bootstrap')
+    .description('run the bootstrap service: the first peer everyone dials (default /ip4/0.0.0.0/tcp/61613)')
+    .option('--config <file>', 'bootstrap config (YAML); without it, defaults')
+    .action(async (flags: { config?: string }) => {
+      await run(async () => {
+        const config = flags.config !== undefined ? loadConfig(flags.config) : parseConfig('{}', '')
+        const log = createLogger({ name: 'bootstrap', level: config.log_level, file: config.log_file })
+        const { BootstrapService } = await import('../../../bootstrap/service.js')
+        const service = await BootstrapService.start(config, log)
+        for (const addr of service.multiaddrs()) process.stdout.write(`${addr}\n`)
+        log.info({ addrs: service.multiaddrs() }, 'bootstrap ready')
+        await waitForSignal()
+        await service.stop()
+        return EXIT_OK
+      })
+    })
+
+  program.command('daemon')
+    .description('run the node daemon: serves this host\'s agents to authorized requesters')
+    .requiredOption('--config <file>', 'daemon config (YAML)')
+    .action(async (flags: { config: string }) => {
+      await run(async () => {
+        const config = loadConfig(flags.config)
+        const log = createLogger({ name: 'daemon', level: config.log_level, file: config.log_file })
+        const { Daemon } = await import('../../daemon/daemon.js')
+        const daemon = await Daemon.start(config, log)
+        process.stdout.write(`${daemon.identity} ready: ${daemon.multiaddrs().join(' ')}\n`)
+        log.info({ identity: daemon.identity, addrs: daemon.multiaddrs() }, 'daemon ready')
+        await waitForSignal()
+        await daemon.stop()
+        return EXIT_OK
+      })
+    })
+
+  program.command('requester-agent', { hidden: true })
+    .description('the warm local peer that requester commands start on demand')
+    .requiredOption('--config <file>')
+    .action(async (flags: { config: string }) => {
+      await run(async () => {
+        const config = loadConfig(flags.config)
+        const log = createLogger({ name: 'requester-agent', level: config.log_level })
+        const { runRequesterAgent } = await import('../../requester/agent-server.js')
+        await runRequesterAgent(config, log)
+        await new Promise(() => {})
+        return EXIT_OK
+      })
+    })
+}

@@ -1,0 +1,23 @@
+// Human output shared by requester commands: the closing summary and the missing nodes.
+import type { RequestResult } from '../requester/session.js'
+import { EXIT_FAILED, EXIT_OK } from './errors.js'
+
+export function summaryLines (result: RequestResult): string[] {
+  const lines = [`Finished processing ${result.stats.responded} / ${result.stats.expected} hosts in ${result.stats.elapsed_ms} ms`]
+  if (result.stats.failed > 0) lines.push(`Failed: ${result.stats.failed} (status other than OK)`)
+  if (result.missing.length > 0) lines.push(`No response from: ${result.missing.join(' ')}`)
+  return lines
+}
+
+export function exitCodeFor (result: RequestResult): number {
+  return result.missing.length === 0 && result.stats.failed === 0 ? EXIT_OK : EXIT_FAILED
+}
+
+export function jsonDocument (result: RequestResult): string {
+  const { publish_to_last_reply_ms: publishToLastReplyMs, ...stats } = result.stats
+  return JSON.stringify({ request: result.request, replies: result.replies, missing: result.missing, stats: { ...stats, publish_to_last_reply_ms: publishToLastReplyMs } })
+}
+
+export function pad (text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length)
+}

@@ -1,0 +1,70 @@
+// Runs one request for a requester command: options -> plan -> session -> output and exit code.
+import type { RequesterFlags } from './requester-options.js'
+import { filterFromFlags, positiveInteger, positiveSeconds } from './requester-options.js'
+import { openClient } from './client-context.js'
+import { runRequest, type RequestResult, type ReplyRecord } from '../requester/session.js'
+import { exitCodeFor, jsonDocument, summaryLines } from './output.js'
+import { UsageError } from './errors.js'
+import { BatchProgress } from './progress.js'
+
+export interface RequestCommand {
+  agent: string
+  action: string
+  args: Record<string, unknown>
+  /** prints human output for the whole result (after all replies) */
+  render: (result: RequestResult, flags: RequesterFlags) => void
+  /** optional: prints each reply as it arrives (human output only) */
+  onReply?: (reply: ReplyRecord) => void
+}
+
+export async function executeRequest (flags: RequesterFlags, command: RequestCommand): Promise<number> {
+  const filter = await filterFromFlags(flags)
+  const timeoutSeconds = positiveSeconds(flags.timeout, '--timeout', 10)
+  const ttlSeconds = Math.ceil(positiveSeconds(flags.ttl, '--ttl', 60))
+  const batchSize = positiveInteger(flags.batch, '--batch')
+  const limitSeed = flags.limitSeed !== undefined ? Number(flags.limitSeed) : undefined
+  if (limitSeed !== undefined && !Number.isFinite(limitSeed)) throw new UsageError(`--limit-seed must be a number, got '${flags.limitSeed}'`)
+  let limit
+  if (flags.limit !== undefined) {
+    const { parseLimit } = await import('../discovery/select.js')
+    try { limit = parseLimit(flags.limit) } catch (err) { throw new UsageError(`--limit: ${(err as Error).message}`) }
+  }
+  const client = await openClient(flags.config)
+  const progress = batchSize !== undefined && flags.json !== true ? new BatchProgress() : undefined
+  try {
+    const result = await runRequest(client.link, client.key, {
+      collective: client.config.collective,
+      agent: command.agent,
+      action: command.action,
+      args: command.args,
+      filter,
+      discovery: flags.dm === 'broadcast' ? 'broadcast' : 'directory',
+      timeoutMs: timeoutSeconds * 1000,
+      ttlSeconds,
+      limit,
+      limitSeed,
+      batchSize,
+      batchSleepMs: batchSize !== undefined ? positiveSecondsOrZero(flags.batchSleep) * 1000 : undefined
+    }, {
+      onReply: flags.json === true ? undefined : command.onReply,
+      onBatch: progress !== undefined ? (done, total) => progress.update(done, total) : undefined
+    })
+    progress?.stop()
+    if (flags.json === true) {
+      process.stdout.write(jsonDocument(result) + '\n')
+    } else {
+      command.render(result, flags)
+      process.stdout.write('\n' + summaryLines(result).join('\n') + '\n')
+    }
+    return exitCodeFor(result)
+  } finally {
+    await client.link.close()
+  }
+}
+
+function positiveSecondsOrZero (text: string | undefined): number {
+  if (text === undefined) return 1
+  const value = Number(text)
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--batch-sleep must be 0 or more seconds, got '${text}'`)
+  return value
+}

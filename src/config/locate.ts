@@ -1,0 +1,17 @@
+// Where a requester's config comes from when --config is not given (SPEC.md order).
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { homedir } from 'node:os'
+import { ConfigError } from './load.js'
+
+export function locateClientConfig (explicit: string | undefined): string {
+  if (explicit !== undefined) return explicit
+  const fromEnv = process.env.TROUPE_CONFIG
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+  const candidates = [join(homedir(), '.troupe', 'client.yaml'), '/etc/troupe/client.yaml']
+  const found = candidates.find(path => existsSync(path))
+  if (found === undefined) {
+    throw new ConfigError(`no config given: use --config FILE, set TROUPE_CONFIG, or create ${candidates.join(' or ')} (try 'troupe demo --keep' for a working example)`)
+  }
+  return found
+}

@@ -1,0 +1,164 @@
+// The node daemon: a mesh member that serves its agents. For each request that passed the
+// first-hop gate it evaluates the filter on its own facts, checks the caller, runs the action
+// and replies directly to the requester.
+import { hostname } from 'node:os'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { LoadedConfig } from '../config/load.js'
+import type { Logger } from '../log.js'
+import { MeshMember } from '../mesh/member.js'
+import { AgentRegistry } from '../agents/registry.js'
+import { type ReplyBody, Status, type NodeInfo } from '../agents/types.js'
+import { FactStore } from '../discovery/facts.js'
+import { matchesFilter } from '../discovery/filter/index.js'
+import type { NodeView } from '../discovery/filter/types.js'
+import { AuthorizedKeyStore } from '../security/authorized-keys.js'
+import { keyFingerprint } from '../security/keys.js'
+import { ReplySender } from '../transport/reply-channel.js'
+import { encodeReply } from '../wire/reply.js'
+import type { RequestBody } from '../wire/request.js'
+import { VERSION } from '../version.js'
+import { NodeStats } from './node-stats.js'
+import { MeshKeeper } from './mesh-keeper.js'
+import { existsSync } from 'node:fs'
+
+const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+const DEFAULT_CLASSES_FILES = ['/opt/puppetlabs/puppet/cache/state/classes.txt', '/var/cache/puppet/state/classes.txt']
+
+export class Daemon {
+  readonly identity: string
+  readonly stats = new NodeStats()
+  private readonly startedAt = Date.now()
+  private member!: MeshMember
+  private replies!: ReplySender
+  private keeper!: MeshKeeper
+  private readonly authorizedKeys: AuthorizedKeyStore
+  private readonly facts: FactStore
+  private registry!: AgentRegistry
+
+  private constructor (private readonly config: LoadedConfig, private readonly log: Logger) {
+    this.identity = config.identity ?? hostname()
+    this.authorizedKeys = new AuthorizedKeyStore(config.authorized_keys, msg => log.warn(msg))
+    this.facts = new FactStore({
+      factsFile: config.facts,
+      facter: config.facter,
+      classesFile: config.classes ?? DEFAULT_CLASSES_FILES.find(path => existsSync(path)),
+      onWarning: msg => log.warn(msg)
+    })
+  }
+
+  static async start (config: LoadedConfig, log: Logger): Promise<Daemon> {
+    const daemon = new Daemon(config, log)
+    await daemon.startParts()
+    return daemon
+  }
+
+  private async startParts (): Promise<void> {
+    if (this.config.authorized_keys === undefined) this.log.warn('no authorized_keys configured: every request will be refused')
+    this.authorizedKeys.start()
+    await this.facts.start()
+    this.registry = await AgentRegistry.load({ agentsDir: this.config.agents_dir })
+    this.member = await MeshMember.start({
+      role: 'daemon',
+      config: this.config,
+      log: this.log,
+      listen: this.config.listen ?? DEFAULT_LISTEN,
+      self: () => ({
+        v: 1,
+        identity: this.identity,
+        peer: this.member.node.peerId.toString(),
+        addrs: this.member.multiaddrs(),
+        agents: this.registry.names(),
+        classes: this.facts.classes(),
+        facts: this.facts.facts(),
+        version: VERSION,
+        started: this.startedAt,
+        interval: this.config.announce_interval
+      }),
+      onRequest: ({ body }) => { void this.handle(body) },
+      onRefused: verdict => {
+        this.stats.unvalidated += 1
+        if (verdict.kind === 'expired') this.stats.ttlexpired += 1
+        if (verdict.kind === 'replay') this.stats.replayed += 1
+      }
+    })
+    this.replies = new ReplySender(this.member.node, this.log)
+    for (const agent of this.registry.names()) this.member.serveAgentTopic(agent)
+    this.facts.onChange(() => this.member.membership.announce())
+    this.keeper = new MeshKeeper(this.member, this.log)
+    this.keeper.start()
+  }
+
+  private view (): NodeView {
+    return { identity: this.identity, facts: this.facts.facts(), classes: this.facts.classes(), agents: this.registry.names() }
+  }
+
+  private nodeInfo (): NodeInfo {
+    return {
+      identity: this.identity,
+      collective: this.config.collective,
+      version: VERSION,
+      startedAt: this.startedAt,
+      configFile: this.config.file,
+      facts: () => this.facts.facts(),
+      classes: () => this.facts.classes(),
+      agents: () => this.registry.names(),
+      stats: () => this.stats.toRecord()
+    }
+  }
+
+  /** Everything after the gate. Never throws: every failure becomes a reply or a log line. */
+  private async handle (body: RequestBody): Promise<void> {
+    this.stats.total += 1
+    this.stats.validated += 1
+    try {
+      if (!matchesFilter(body.filter, this.view())) {
+        this.stats.filtered += 1
+        return
+      }
+      this.stats.passed += 1
+      const reply = await this.decide(body)
+      await this.reply(body, reply)
+    } catch (err) {
+      this.log.error({ id: body.id, err: String(err) }, 'request handling failed')
+    }
+  }
+
+  private async decide (body: RequestBody): Promise<ReplyBody> {
+    const caller = this.authorizedKeys.callerName(body.caller)
+    const logContext = { id: body.id, agent: body.agent, action: body.action, caller: caller ?? keyFingerprint(body.caller) }
+    if (caller === undefined) {
+      this.stats.refused += 1
+      this.log.warn(logContext, 'request refused: caller key not in authorized_keys')
+      return { status: Status.ABORTED, statusmsg: `not authorized: caller key ${keyFingerprint(body.caller)} is not in authorized_keys on ${this.identity}`, data: {} }
+    }
+    const reply = await this.registry.invoke(body.agent, body.action, body.args, { requestId: body.id, caller, node: this.nodeInfo() })
+    this.log.info({ ...logContext, status: reply.status }, 'request served')
+    return reply
+  }
+
+  private async reply (body: RequestBody, reply: ReplyBody): Promise<void> {
+    const addrs: Multiaddr[] = []
+    for (const text of body.requester.addrs) {
+      try { addrs.push(multiaddr(text)) } catch { /* unusable address: skip it */ }
+    }
+    try {
+      await this.replies.send(peerIdFromString(body.requester.peer), addrs, encodeReply({ v: 1, id: body.id, identity: this.identity, ...reply }))
+      this.stats.replies += 1
+    } catch (err) {
+      this.log.warn({ id: body.id, requester: body.requester.peer, err: String(err) }, 'reply not delivered')
+    }
+  }
+
+  multiaddrs (): string[] {
+    return this.member.multiaddrs()
+  }
+
+  async stop (): Promise<void> {
+    this.keeper.stop()
+    await this.replies.stop()
+    await this.member.stop()
+    this.authorizedKeys.stop()
+    this.facts.stop()
+  }
+}

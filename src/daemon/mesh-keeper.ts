@@ -1,0 +1,53 @@
+// Keeps a daemon connected to a few other daemons, not only to the bootstrap, so the gossip
+// mesh survives the bootstrap going away: the bootstrap is the first peer, not a router.
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { MeshMember } from '../mesh/member.js'
+import type { Logger } from '../log.js'
+
+const TARGET_PEERS = 6
+const CHECK_INTERVAL_MS = 5_000
+
+export class MeshKeeper {
+  private timer: NodeJS.Timeout | undefined
+
+  constructor (private readonly member: MeshMember, private readonly log: Logger) {}
+
+  start (): void {
+    this.timer = setInterval(() => { void this.topUp() }, CHECK_INTERVAL_MS)
+    this.timer.unref()
+    setTimeout(() => { void this.topUp() }, 1000).unref()
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+  }
+
+  private async topUp (): Promise<void> {
+    const node = this.member.node
+    if (node.status !== 'started') return
+    const self = node.peerId.toString()
+    const connected = new Set(node.getPeers().map(peer => peer.toString()))
+    const candidates = this.member.directory.nodes().filter(reg => reg.peer !== self && !connected.has(reg.peer))
+    const connectedDaemons = this.member.directory.nodes().filter(reg => connected.has(reg.peer)).length
+    const wanted = Math.min(TARGET_PEERS - connectedDaemons, candidates.length)
+    for (const registration of shuffle(candidates).slice(0, Math.max(0, wanted))) {
+      try {
+        const peer = peerIdFromString(registration.peer)
+        await node.peerStore.merge(peer, { multiaddrs: registration.addrs.map(addr => multiaddr(addr)) })
+        await node.dial(peer, { signal: AbortSignal.timeout(5000) })
+      } catch (err) {
+        this.log.debug({ peer: registration.identity, err: String(err) }, 'could not reach mesh peer')
+      }
+    }
+  }
+}
+
+function shuffle<T> (items: T[]): T[] {
+  const copy = [...items]
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[copy[i], copy[j]] = [copy[j] as T, copy[i] as T]
+  }
+  return copy
+}

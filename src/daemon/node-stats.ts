@@ -1,0 +1,16 @@
+// Request counters a daemon reports through rpcutil daemon_stats and inventory (MCollective's names).
+export class NodeStats {
+  total = 0
+  validated = 0
+  unvalidated = 0
+  passed = 0
+  filtered = 0
+  refused = 0
+  replies = 0
+  ttlexpired = 0
+  replayed = 0
+
+  toRecord (): Record<string, number> {
+    return Object.fromEntries(Object.entries(this).filter((entry): entry is [string, number] => typeof entry[1] === 'number'))
+  }
+}

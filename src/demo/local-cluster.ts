@@ -1,0 +1,191 @@
+// A whole fleet on this machine: a bootstrap and N daemons as separate processes on loopback,
+// each with its own config, key, facts and classes in a temporary directory. `troupe demo`
+// runs its tour on one, and the integration tests start the real thing the same way.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { stringify as toYaml } from 'yaml'
+import { generateRequesterKey, writeRequesterKey } from '../security/keys.js'
+
+export const TROUPE_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'troupe.js')
+
+export interface ClusterNodeSpec {
+  identity: string
+  facts: Record<string, unknown>
+  classes: string[]
+  /** extra config keys for this daemon */
+  config?: Record<string, unknown>
+}
+
+export interface ClusterOptions {
+  nodes: number | ClusterNodeSpec[]
+  dir?: string
+  /** extra config keys for every daemon */
+  daemonConfig?: Record<string, unknown>
+  /** extra config keys for the client config */
+  clientConfig?: Record<string, unknown>
+  /** host on which everything listens */
+  host?: string
+}
+
+export interface RunningNode {
+  spec: ClusterNodeSpec
+  configPath: string
+  process: ChildProcess
+}
+
+export function demoNodeSpecs (count: number): ClusterNodeSpec[] {
+  return Array.from({ length: count }, (_, index) => {
+    const n = index + 1
+    const role = n % 2 === 1 ? 'web' : 'db'
+    const env = n % 3 === 0 ? 'dev' : 'prod'
+    const identity = `node${String(n).padStart(2, '0')}`
+    return {
+      identity,
+      facts: { role, env, datacenter: n % 2 === 1 ? 'dc1' : 'dc2', node_index: n, os: { family: 'Debian', name: 'Debian' } },
+      classes: ['settings', 'profile::base', `role::${role}`]
+    }
+  })
+}
+
+export class LocalCluster {
+  readonly nodes = new Map<string, RunningNode>()
+  bootstrapProcess: ChildProcess | undefined
+  bootstrapAddr = ''
+  readonly clientConfigPath: string
+  readonly callerKeyPath: string
+  readonly authorizedKeysPath: string
+
+  private constructor (readonly dir: string, private readonly options: ClusterOptions) {
+    this.clientConfigPath = join(dir, 'client.yaml')
+    this.callerKeyPath = join(dir, 'caller.key')
+    this.authorizedKeysPath = join(dir, 'authorized_keys')
+  }
+
+  static async start (options: ClusterOptions): Promise<LocalCluster> {
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'troupe-cluster-'))
+    const cluster = new LocalCluster(dir, options)
+    try {
+      await cluster.startAll()
+    } catch (err) {
+      await cluster.stop()
+      throw err
+    }
+    return cluster
+  }
+
+  private get host (): string {
+    return this.options.host ?? '127.0.0.1'
+  }
+
+  private async startAll (): Promise<void> {
+    mkdirSync(this.dir, { recursive: true })
+    writeRequesterKey(this.callerKeyPath, generateRequesterKey(), 'demo-operator')
+    writeFileSync(this.authorizedKeysPath, readFileSync(`${this.callerKeyPath}.pub`))
+
+    const bootstrapConfig = join(this.dir, 'bootstrap.yaml')
+    writeFileSync(bootstrapConfig, toYaml({ listen: [`/ip4/${this.host}/tcp/0`], key: join(this.dir, 'bootstrap.key'), log_file: join(this.dir, 'bootstrap.log') }))
+    this.bootstrapProcess = spawnTroupe(['bootstrap', '--config', bootstrapConfig])
+    this.bootstrapAddr = await firstLine(this.bootstrapProcess, 'bootstrap')
+
+    writeFileSync(this.clientConfigPath, toYaml({
+      bootstrap: [this.bootstrapAddr],
+      listen: [`/ip4/${this.host}/tcp/0`],
+      key: join(this.dir, 'requester.key'),
+      caller_key: this.callerKeyPath,
+      requester_socket: join(this.dir, 'requester.sock'),
+      requester_idle: 300,
+      ...this.options.clientConfig
+    }))
+
+    const specs = typeof this.options.nodes === 'number' ? demoNodeSpecs(this.options.nodes) : this.options.nodes
+    await Promise.all(specs.map(async spec => { await this.startNode(spec) }))
+  }
+
+  /** Starts (or restarts) one daemon; resolves when it says it is ready. */
+  async startNode (spec: ClusterNodeSpec): Promise<RunningNode> {
+    const nodeDir = join(this.dir, spec.identity)
+    mkdirSync(nodeDir, { recursive: true })
+    writeFileSync(join(nodeDir, 'facts.yaml'), toYaml(spec.facts))
+    writeFileSync(join(nodeDir, 'classes.txt'), spec.classes.join('\n') + '\n')
+    const configPath = join(nodeDir, 'daemon.yaml')
+    writeFileSync(configPath, toYaml({
+      identity: spec.identity,
+      listen: [`/ip4/${this.host}/tcp/0`],
+      bootstrap: [this.bootstrapAddr],
+      key: join(nodeDir, 'peer.key'),
+      authorized_keys: this.authorizedKeysPath,
+      facts: join(nodeDir, 'facts.yaml'),
+      classes: join(nodeDir, 'classes.txt'),
+      log_file: join(nodeDir, 'daemon.log'),
+      audit_log: join(nodeDir, 'audit.log'),
+      ...this.options.daemonConfig,
+      ...spec.config
+    }))
+    const child = spawnTroupe(['daemon', '--config', configPath])
+    await firstLine(child, spec.identity)
+    const node = { spec, configPath, process: child }
+    this.nodes.set(spec.identity, node)
+    return node
+  }
+
+  /** SIGKILL: the node vanishes without saying goodbye, as a crashed host would. */
+  kill (identity: string): void {
+    const node = this.nodes.get(identity)
+    node?.process.kill('SIGKILL')
+    this.nodes.delete(identity)
+  }
+
+  killBootstrap (): void {
+    this.bootstrapProcess?.kill('SIGKILL')
+    this.bootstrapProcess = undefined
+  }
+
+  async stop (options: { keepFiles?: boolean } = {}): Promise<void> {
+    const { loadConfig } = await import('../config/load.js')
+    const { stopRequesterAgent } = await import('../requester/link.js')
+    try { await stopRequesterAgent(loadConfig(this.clientConfigPath)) } catch { /* no agent */ }
+    const children = [...this.nodes.values()].map(node => node.process)
+    if (this.bootstrapProcess !== undefined) children.push(this.bootstrapProcess)
+    await Promise.all(children.map(async child => { await stopProcess(child) }))
+    this.nodes.clear()
+    if (options.keepFiles !== true && this.options.dir === undefined) rmSync(this.dir, { recursive: true, force: true })
+  }
+}
+
+export function spawnTroupe (args: string[]): ChildProcess {
+  return spawn(process.execPath, [TROUPE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+/** The first stdout line a service prints is its address (bootstrap) or its ready line (daemon). */
+async function firstLine (child: ChildProcess, name: string): Promise<string> {
+  return await new Promise((resolve, reject) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s: ${err.trim().split('\n').pop() ?? ''}`)), 30_000)
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const newline = out.indexOf('\n')
+      if (newline >= 0) {
+        clearTimeout(timer)
+        resolve(out.slice(0, newline).trim())
+      }
+    })
+    child.stderr?.on('data', (chunk: Buffer) => { err += chunk.toString() })
+    child.once('exit', code => {
+      clearTimeout(timer)
+      reject(new Error(`${name} exited with code ${code ?? 'signal'}: ${err.trim().split('\n').pop() ?? ''}`))
+    })
+  })
+}
+
+async function stopProcess (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  await new Promise<void>(resolve => {
+    const timer = setTimeout(() => { child.kill('SIGKILL') }, 3000)
+    child.once('exit', () => { clearTimeout(timer); resolve() })
+    child.kill('SIGTERM')
+  })
+}

@@ -1,0 +1,120 @@
+// What every role (bootstrap, daemon, requester) does to be a mesh member: load its peer key
+// (and the swarm key), start libp2p, keep the node directory, and apply the first-hop request
+// checks on every agent topic it subscribes to, so bad requests stop at the first peer.
+import { TopicValidatorResult, type Message } from '@libp2p/interface'
+import type { LoadedConfig } from '../config/load.js'
+import { ConfigError } from '../config/load.js'
+import { createMeshNode, type MeshNode, type MeshRole } from '../transport/mesh-node.js'
+import { loadOrCreatePeerKey } from '../transport/peer-key.js'
+import { agentTopic } from '../transport/topics.js'
+import { Directory } from '../discovery/directory.js'
+import { Membership, type MembershipOptions } from '../discovery/membership.js'
+import { RequestGate, type GateVerdict } from '../security/request-gate.js'
+import { PeerPenalties } from '../security/peer-penalties.js'
+import { loadSwarmKey } from '../security/swarm-key.js'
+import type { Logger } from '../log.js'
+import { dirname, join } from 'node:path'
+
+export interface MemberOptions {
+  role: MeshRole
+  config: LoadedConfig
+  log: Logger
+  listen: string[]
+  self?: MembershipOptions['self']
+  /** called for every request that passed the gate on a subscribed agent topic */
+  onRequest?: (verdict: GateVerdict & { verdict: 'accept' }, from: string) => void
+  /** called for every request refused at the gate (for audit) */
+  onRefused?: (verdict: Exclude<GateVerdict, { verdict: 'accept' }>, from: string) => void
+}
+
+export class MeshMember {
+  readonly directory = new Directory()
+  readonly gate = new RequestGate()
+  readonly penalties = new PeerPenalties()
+  readonly membership: Membership
+  private readonly agentTopics = new Set<string>()
+
+  private constructor (readonly node: MeshNode, private readonly options: MemberOptions) {
+    this.membership = new Membership(node, this.directory, { collective: options.config.collective, self: options.self, log: options.log })
+  }
+
+  static async start (options: MemberOptions): Promise<MeshMember> {
+    const { config } = options
+    const keyPath = config.key ?? join(config.file === '' ? process.cwd() : dirname(config.file), `${options.role}.peer.key`)
+    const privateKey = await loadOrCreatePeerKey(keyPath)
+    const swarmKey = config.swarm_key !== undefined ? loadSwarmKey(config.swarm_key) : undefined
+    const penalties = new PeerPenalties()
+    const allowedPeers = config.allowed_peers !== undefined ? new Set(config.allowed_peers) : undefined
+    let node: MeshNode
+    try {
+      node = await createMeshNode({
+        role: options.role,
+        privateKey,
+        listen: options.listen,
+        bootstrap: config.bootstrap,
+        swarmKey,
+        allowedPeers,
+        isBanned: peer => penalties.isBanned(peer.toString()),
+        appScore: peer => penalties.score(peer)
+      })
+    } catch (err) {
+      throw new ConfigError(`cannot set up the mesh peer: ${(err as Error).message}`)
+    }
+    const member = new MeshMember(node, options)
+    Object.assign(member, { penalties })
+    try {
+      await node.start()
+    } catch (err) {
+      const message = (err as Error).message
+      const hint = /EADDRINUSE|address already in use/i.test(message) ? ' (is another troupe process already listening there? change `listen`)' : ''
+      throw new ConfigError(`cannot listen on ${options.listen.join(', ')}: ${message}${hint}`)
+    }
+    await member.membership.start()
+    return member
+  }
+
+  /** Subscribes to an agent's request topic with the first-hop checks in front of it. */
+  serveAgentTopic (agent: string): void {
+    const topic = agentTopic(this.options.config.collective, agent)
+    if (this.agentTopics.has(topic)) return
+    this.agentTopics.add(topic)
+    const pubsub = this.node.services.pubsub
+    // The validator's verdict, handed to the message event for the same message object.
+    const accepted = new WeakMap<Message, GateVerdict & { verdict: 'accept' }>()
+    pubsub.topicValidators.set(topic, async (from, message) => {
+      const sender = from.toString()
+      const verdict = this.gate.check(message.data)
+      if (verdict.verdict === 'accept') {
+        accepted.set(message, verdict)
+        return TopicValidatorResult.Accept
+      }
+      this.options.onRefused?.(verdict, sender)
+      this.options.log.warn({ from: sender, reason: verdict.reason }, 'request refused at the gate')
+      if (verdict.verdict === 'reject' && this.penalties.reject(sender)) {
+        this.options.log.warn({ peer: sender }, 'peer keeps sending bad requests: disconnected and banned')
+        void this.node.hangUp(from).catch(() => {})
+      }
+      return verdict.verdict === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+    })
+    if (this.options.onRequest !== undefined) {
+      const onRequest = this.options.onRequest
+      pubsub.addEventListener('message', event => {
+        if (event.detail.topic !== topic) return
+        const verdict = accepted.get(event.detail)
+        if (verdict === undefined) return
+        accepted.delete(event.detail)
+        onRequest(verdict, event.detail.type === 'signed' ? event.detail.from.toString() : '')
+      })
+    }
+    pubsub.subscribe(topic)
+  }
+
+  multiaddrs (): string[] {
+    return this.node.getMultiaddrs().map(addr => addr.toString())
+  }
+
+  async stop (): Promise<void> {
+    await this.membership.stop()
+    await this.node.stop()
+  }
+}

@@ -1,0 +1,101 @@
+// The requester agent: a long-lived local process holding a warm RequesterPeer for one client
+// config, so each CLI call skips libp2p start-up, directory learning and connection set-up
+// (the cost that dominates a cold requester). Started on demand by the CLI, it exits after
+// `requester_idle` seconds without a call, or when its config file changes.
+import { createServer } from 'node:net'
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { LoadedConfig } from '../config/load.js'
+import type { Logger } from '../log.js'
+import { RequesterPeer } from './requester-peer.js'
+import { configStamp, requesterSocketPath } from './agent-paths.js'
+import { lineReader, type AgentMessage, type ClientMessage } from './socket-protocol.js'
+
+const READY_WAIT_MS = 5000
+
+export async function runRequesterAgent (config: LoadedConfig, log: Logger): Promise<void> {
+  const socketPath = requesterSocketPath(config)
+  const stamp = configStamp(config)
+  mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 })
+  try { unlinkSync(socketPath) } catch { /* not there */ }
+
+  const peer = await RequesterPeer.start(config, log)
+  const synced = peer.ready(READY_WAIT_MS)
+  const idleMs = config.requester_idle * 1000
+  let idleTimer: NodeJS.Timeout | undefined
+  let active = 0
+  const shutdown = async (): Promise<void> => {
+    server.close()
+    try { unlinkSync(socketPath) } catch { /* gone */ }
+    await peer.stop().catch(() => {})
+    process.exit(0)
+  }
+  const touch = (): void => {
+    clearTimeout(idleTimer)
+    if (active === 0) idleTimer = setTimeout(() => { void shutdown() }, idleMs)
+  }
+
+  const server = createServer(socket => {
+    active += 1
+    touch()
+    const cancels = new Map<string, AbortController>()
+    const send = (message: AgentMessage): void => { if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n') }
+    socket.on('data', lineReader(value => { void handle(value as ClientMessage) }))
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      active -= 1
+      for (const controller of cancels.values()) controller.abort()
+      touch()
+    })
+
+    async function handle (message: ClientMessage): Promise<void> {
+      switch (message.op) {
+        case 'hello': {
+          if (message.stamp !== stamp) {
+            send({ op: 'restart' })
+            socket.end()
+            void shutdown()
+            return
+          }
+          const isSynced = await synced
+          send({ op: 'hello', ...peer.whoami(), nodes: peer.nodes(), synced: isSynced })
+          return
+        }
+        case 'send': {
+          const controller = new AbortController()
+          cancels.set(message.id, controller)
+          try {
+            await peer.send({
+              id: message.id,
+              topic: message.topic,
+              bytes: Buffer.from(message.request, 'base64'),
+              expect: message.expect,
+              timeoutMs: message.timeout_ms
+            }, event => send({ op: 'reply', id: message.id, peer: event.peer, reply: event.reply }), controller.signal)
+          } catch (err) {
+            send({ op: 'error', message: (err as Error).message })
+          } finally {
+            cancels.delete(message.id)
+          }
+          send({ op: 'done', id: message.id })
+          return
+        }
+        case 'cancel':
+          cancels.get(message.id)?.abort()
+          return
+        case 'shutdown':
+          void shutdown()
+      }
+    }
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(socketPath, () => resolve())
+  })
+  chmodSync(socketPath, 0o600)
+  touch()
+  process.on('SIGTERM', () => { void shutdown() })
+  process.on('SIGINT', () => { void shutdown() })
+  log.info({ socket: socketPath, peer: peer.whoami().peer }, 'requester agent ready')
+}
+

@@ -1,0 +1,145 @@
+// The requester's mesh peer: knows the fleet from the directory, holds connections to the nodes
+// so replies ride open streams, publishes signed requests and routes replies back by request id.
+// It runs inside the long-lived requester agent (so CLI calls start warm) or, with
+// `requester_idle: 0`, inside the CLI process itself.
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { PeerId } from '@libp2p/interface'
+import type { LoadedConfig } from '../config/load.js'
+import type { Logger } from '../log.js'
+import { MeshMember } from '../mesh/member.js'
+import { acceptReplies } from '../transport/reply-channel.js'
+import { decodeReply, type Reply } from '../wire/reply.js'
+import type { Registration } from '../wire/registration.js'
+
+export interface ReplyEvent {
+  reply: Reply
+  /** peer id of the node that sent it (authenticated by noise) */
+  peer: string
+}
+
+export interface Outgoing {
+  id: string
+  topic: string
+  bytes: Uint8Array
+  /** peer ids that should answer; empty when the directory is not used (broadcast discovery) */
+  expect: string[]
+  timeoutMs: number
+}
+
+const SUBSCRIPTION_WAIT_MS = 3000
+const DIAL_CONCURRENCY = 32
+
+export class RequesterPeer {
+  private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
+  private readonly dialing = new Set<string>()
+
+  private constructor (private readonly member: MeshMember, private readonly log: Logger) {}
+
+  static async start (config: LoadedConfig, log: Logger): Promise<RequesterPeer> {
+    const member = await MeshMember.start({ role: 'requester', config, log, listen: config.listen ?? ['/ip4/0.0.0.0/tcp/0'] })
+    const peer = new RequesterPeer(member, log)
+    await acceptReplies(member.node, (frame, from) => peer.route(frame, from), log)
+    member.directory.onChange(() => { void peer.connectToFleet() })
+    return peer
+  }
+
+  /** Waits until the directory has been learned from a peer (or maxWaitMs), then warms connections. */
+  async ready (maxWaitMs: number): Promise<boolean> {
+    const synced = await this.member.membership.synced(maxWaitMs)
+    await this.connectToFleet()
+    return synced
+  }
+
+  whoami (): { peer: string, addrs: string[] } {
+    return { peer: this.member.node.peerId.toString(), addrs: this.member.multiaddrs() }
+  }
+
+  nodes (): Registration[] {
+    return this.member.directory.nodes()
+  }
+
+  /** Publishes a request and calls onReply for each reply until every expected node answered or the timeout passed. */
+  async send (outgoing: Outgoing, onReply: (event: ReplyEvent) => void, signal?: AbortSignal): Promise<void> {
+    const remaining = new Set(outgoing.expect)
+    let finish!: () => void
+    const finished = new Promise<void>(resolve => { finish = resolve })
+    this.listeners.set(outgoing.id, event => {
+      onReply(event)
+      remaining.delete(event.peer)
+      if (outgoing.expect.length > 0 && remaining.size === 0) finish()
+    })
+    const timer = setTimeout(finish, outgoing.timeoutMs)
+    signal?.addEventListener('abort', finish)
+    try {
+      await this.publish(outgoing)
+      await finished
+    } finally {
+      clearTimeout(timer)
+      this.listeners.delete(outgoing.id)
+    }
+  }
+
+  private async publish (outgoing: Outgoing): Promise<void> {
+    const pubsub = this.member.node.services.pubsub
+    await this.dialAll(outgoing.expect)
+    // Flood-publish reaches every connected subscriber at once; wait (briefly) until the
+    // expected nodes' subscriptions are known, or at least one subscriber when none are expected.
+    const deadline = Date.now() + SUBSCRIPTION_WAIT_MS
+    while (Date.now() < deadline) {
+      const subscribers = new Set(pubsub.getSubscribers(outgoing.topic).map(peer => peer.toString()))
+      const ready = outgoing.expect.length > 0 ? outgoing.expect.every(peer => subscribers.has(peer)) : subscribers.size > 0
+      if (ready) break
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
+    await pubsub.publish(outgoing.topic, outgoing.bytes)
+  }
+
+  private route (frame: Uint8Array, from: PeerId): void {
+    let reply: Reply
+    try {
+      reply = decodeReply(frame)
+    } catch (err) {
+      this.log.warn({ peer: from.toString(), reason: (err as Error).message }, 'reply refused')
+      return
+    }
+    const peer = from.toString()
+    const registered = this.member.directory.byPeerId(peer)
+    if (registered !== undefined && registered.identity !== reply.identity) {
+      this.log.warn({ peer, claimed: reply.identity, registered: registered.identity }, 'reply refused: sender is not the node it claims to be')
+      return
+    }
+    this.listeners.get(reply.id)?.({ reply, peer })
+  }
+
+  /** Opens connections to every node in the directory (or the given peers) that we are not connected to. */
+  async connectToFleet (): Promise<void> {
+    await this.dialAll(this.member.directory.nodes().map(node => node.peer))
+  }
+
+  private async dialAll (peers: string[]): Promise<void> {
+    const node = this.member.node
+    const connected = new Set(node.getPeers().map(peer => peer.toString()))
+    const todo = peers.filter(peer => !connected.has(peer) && !this.dialing.has(peer) && peer !== node.peerId.toString())
+    const worker = async (): Promise<void> => {
+      for (let peer = todo.shift(); peer !== undefined; peer = todo.shift()) {
+        this.dialing.add(peer)
+        try {
+          const registration = this.member.directory.byPeerId(peer)
+          const id = peerIdFromString(peer)
+          if (registration !== undefined) await node.peerStore.merge(id, { multiaddrs: registration.addrs.map(addr => multiaddr(addr)) })
+          await node.dial(id, { signal: AbortSignal.timeout(5000) })
+        } catch (err) {
+          this.log.debug({ peer, err: String(err) }, 'could not connect to node')
+        } finally {
+          this.dialing.delete(peer)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(DIAL_CONCURRENCY, todo.length) }, worker))
+  }
+
+  async stop (): Promise<void> {
+    await this.member.stop()
+  }
+}

@@ -1,0 +1,106 @@
+// Builds the libp2p peer every role runs: TCP, (optional pnet), noise, yamux, identify, gossipsub.
+// The settings below are the ones that decided whether messages arrived at all on a fleet
+// (see docs/design.md and shared notes): scoring that tolerates many peers per IP, peer
+// exchange so nodes mesh with each other rather than through the bootstrap, and connection
+// limits sized for a requester that receives replies from a whole fleet at once.
+import '../polyfill.js'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { bootstrap as bootstrapDiscovery } from '@libp2p/bootstrap'
+import { preSharedKey } from '@libp2p/pnet'
+import { gossipsub, type GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
+import type { PubSub, PrivateKey, PeerId, Message } from '@libp2p/interface'
+import type { Identify } from '@libp2p/identify'
+import { createHash } from 'node:crypto'
+
+export type MeshRole = 'bootstrap' | 'daemon' | 'requester'
+
+export interface MeshNodeOptions {
+  role: MeshRole
+  privateKey: PrivateKey
+  listen: string[]
+  bootstrap: string[]
+  swarmKey?: Uint8Array
+  /** when set, only these peer ids (and bootstrap peers) may connect */
+  allowedPeers?: Set<string>
+  /** peers cut off for misbehaviour; consulted on every new connection */
+  isBanned?: (peer: PeerId) => boolean
+  /** extra gossipsub application score (negative for misbehaving peers) */
+  appScore?: (peer: string) => number
+}
+
+// A type alias, not an interface: libp2p's ServiceMap needs an index signature.
+export type MeshServices = {
+  pubsub: PubSub<GossipsubEvents>
+  identify: Identify
+}
+
+export type MeshNode = Libp2p<MeshServices>
+
+export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNode> {
+  const isBootstrap = options.role === 'bootstrap'
+  const denied = (peer: PeerId): boolean =>
+    (options.isBanned?.(peer) ?? false) ||
+    (options.allowedPeers !== undefined && !options.allowedPeers.has(peer.toString()))
+
+  return await createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen: options.listen },
+    transports: [tcp()],
+    connectionProtector: options.swarmKey !== undefined ? preSharedKey({ psk: options.swarmKey }) : undefined,
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: options.bootstrap.length > 0
+      ? [bootstrapDiscovery({ list: options.bootstrap, timeout: 0, tagTTL: Infinity })]
+      : [],
+    connectionGater: {
+      // Loopback and private addresses are where fleets live.
+      denyDialMultiaddr: () => false,
+      denyInboundEncryptedConnection: denied,
+      denyOutboundEncryptedConnection: denied
+    },
+    connectionManager: {
+      maxConnections: 2000,
+      maxParallelDials: 150,
+      maxIncomingPendingConnections: 500,
+      inboundConnectionThreshold: 10_000,
+      dialTimeout: 10_000
+    },
+    connectionMonitor: { enabled: false },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        emitSelf: false,
+        floodPublish: true,
+        doPX: isBootstrap,
+        D: 6,
+        Dlo: 4,
+        Dhi: 12,
+        heartbeatInterval: 700,
+        // Same bytes on the same topic = same message, whoever forwards it: a captured request
+        // re-published by another peer is recognised as a duplicate.
+        msgIdFn: (msg: Message) => createHash('sha256').update(msg.topic).update(msg.data).digest(),
+        fastMsgIdFn: undefined,
+        maxInboundDataLength: 4 * 1024 * 1024,
+        scoreParams: {
+          IPColocationFactorWeight: 0,
+          appSpecificScore: options.appScore ?? (() => 0),
+          appSpecificWeight: 1
+        },
+        scoreThresholds: {
+          gossipThreshold: -500,
+          publishThreshold: -1000,
+          graylistThreshold: -2500,
+          acceptPXThreshold: 0,
+          opportunisticGraftThreshold: 5
+        }
+      })
+    },
+    start: false
+  })
+}
