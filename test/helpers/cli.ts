@@ -1,0 +1,42 @@
+// Runs the real `troupe` binary, as an operator would.
+import { spawn } from 'node:child_process'
+import { TROUPE_BIN } from '../../src/demo/local-cluster.js'
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export async function troupe (args: string[], options: { timeoutMs?: number, env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TROUPE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`troupe ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms; stderr: ${stderr}`))
+    }, options.timeoutMs ?? 60_000)
+    child.once('exit', code => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+export function parseJson<T> (result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T
+  } catch {
+    throw new Error(`not JSON (exit ${String(result.code)}): ${result.stdout}\nstderr: ${result.stderr}`)
+  }
+}
+
+export interface PingJson {
+  request: { id: string, agent: string, action: string }
+  replies: Array<{ identity: string, status: number, statusmsg: string, data: Record<string, unknown>, ms: number }>
+  missing: string[]
+  stats: { expected: number, responded: number, ok: number, failed: number, elapsed_ms: number }
+}

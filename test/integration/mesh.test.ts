@@ -1,0 +1,61 @@
+// The mesh end to end: a real bootstrap, five real daemon processes, the real CLI binary.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { LocalCluster } from '../../src/demo/local-cluster.js'
+import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
+
+describe('mesh: bootstrap, daemons, ping', function () {
+  this.timeout(120_000)
+  let cluster: LocalCluster
+
+  before(async () => {
+    cluster = await LocalCluster.start({ nodes: 5 })
+  })
+
+  after(async () => {
+    await cluster?.stop()
+  })
+
+  it('troupe ping --json gets a reply from each of the 5 daemons, nothing missing', async () => {
+    const result = await troupe(['ping', '--json', '--config', cluster.clientConfigPath])
+    const doc = parseJson<PingJson>(result)
+    assert.deepEqual(doc.replies.map(reply => reply.identity), ['node01', 'node02', 'node03', 'node04', 'node05'])
+    assert.deepEqual(doc.missing, [])
+    assert.equal(doc.stats.expected, 5)
+    assert.equal(doc.stats.ok, 5)
+    assert.ok(doc.replies.every(reply => reply.status === 0 && typeof reply.data.pong === 'number'))
+    assert.equal(result.code, 0, result.stderr)
+  })
+
+  it('human output lists each node and closes with the summary line', async () => {
+    const result = await troupe(['ping', '--config', cluster.clientConfigPath])
+    assert.equal(result.code, 0, result.stderr)
+    for (const identity of ['node01', 'node05']) assert.match(result.stdout, new RegExp(`^${identity}\\s+time=\\d+ ms$`, 'm'))
+    assert.match(result.stdout, /^Finished processing 5 \/ 5 hosts in \d+ ms$/m)
+  })
+
+  it('a killed daemon is named as missing and the exit code is 1', async () => {
+    cluster.kill('node03')
+    const result = await troupe(['ping', '--json', '--timeout', '3', '--config', cluster.clientConfigPath])
+    const doc = parseJson<PingJson>(result)
+    assert.deepEqual(doc.missing, ['node03'])
+    assert.deepEqual(doc.replies.map(reply => reply.identity), ['node01', 'node02', 'node04', 'node05'])
+    assert.equal(result.code, 1)
+  })
+
+  it('a config with an unknown key is refused with one line naming the file and key, exit 2', async () => {
+    const bad = join(cluster.dir, 'bad.yaml')
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(bad, 'bootstrap: []\ncolective: main\n')
+    const result = await troupe(['ping', '--config', bad])
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /bad\.yaml: unknown key 'colective'/)
+    assert.equal(result.stderr.trim().split('\n').length, 1)
+  })
+
+  it('daemons log what they served', () => {
+    const log = readFileSync(join(cluster.dir, 'node01', 'daemon.log'), 'utf8')
+    assert.match(log, /request served/)
+  })
+})

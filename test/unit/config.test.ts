@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict'
+import { parseConfig, ConfigError } from '../../src/config/load.js'
+import { parseAuthorizedKeys } from '../../src/security/authorized-keys.js'
+import { generateRequesterKey, formatAuthorizedKey } from '../../src/security/keys.js'
+
+describe('config', () => {
+  it('applies defaults and resolves paths against the file', () => {
+    const config = parseConfig('identity: web01\nfacts: facts.yaml\n', '/etc/troupe/daemon.yaml')
+    assert.equal(config.collective, 'main')
+    assert.equal(config.facts, '/etc/troupe/facts.yaml')
+  })
+
+  it('names the file and the key on an unknown key or wrong type', () => {
+    assert.throws(() => parseConfig('colective: x\n', '/c.yaml'), (err: Error) => err instanceof ConfigError && err.message === "/c.yaml: unknown key 'colective'")
+    assert.throws(() => parseConfig('facter: yes please\n', '/c.yaml'), /\/c\.yaml: key 'facter'/)
+    assert.throws(() => parseConfig('bootstrap: [tcp://x]\n', '/c.yaml'), /key 'bootstrap\.0': must be a multiaddr/)
+  })
+
+  it('refuses YAML that is not a mapping, in one line', () => {
+    assert.throws(() => parseConfig('- a\n- b\n', '/c.yaml'), /must be a YAML mapping/)
+    assert.throws(() => parseConfig('a: [\n', '/c.yaml'), (err: Error) => /not valid YAML/.test(err.message) && !err.message.includes('\n'))
+  })
+})
+
+describe('authorized_keys', () => {
+  it('reads keys with caller names and reports malformed lines', () => {
+    const key = generateRequesterKey()
+    const text = `# comment\n${formatAuthorizedKey(key.publicKey, 'alice')}\nrsa AAAA bob\ned25519 notbase64 carol\ned25519 ${key.publicKey}\n`
+    const parsed = parseAuthorizedKeys(text, 'ak')
+    assert.equal(parsed.byKey.get(key.publicKey), 'alice')
+    assert.equal(parsed.problems.length, 3)
+  })
+})
