@@ -66,8 +66,6 @@ export class Daemon {
       self: () => ({
         v: 1,
         identity: this.identity,
-        peer: this.member.node.peerId.toString(),
-        addrs: this.member.multiaddrs(),
         agents: this.registry.names(),
         classes: this.facts.classes(),
         facts: this.facts.facts(),

@@ -13,8 +13,8 @@ import type { Logger } from '../log.js'
 
 export interface MembershipOptions {
   collective: string
-  /** for daemons: builds this node's registration (fresh facts every time) */
-  self?: () => Omit<Registration, 'kind' | 'seq'>
+  /** for daemons: this node's registration, built fresh each time (peer id and addresses are added here) */
+  self?: () => Omit<Registration, 'kind' | 'seq' | 'peer' | 'addrs'>
   log: Logger
 }
 
@@ -78,7 +78,13 @@ export class Membership {
   announce (kind: Registration['kind'] = 'announce'): void {
     if (this.options.self === undefined) return
     this.seq += 1
-    const registration: Registration = { ...this.options.self(), kind, seq: this.seq }
+    const registration: Registration = {
+      ...this.options.self(),
+      peer: this.node.peerId.toString(),
+      addrs: this.node.getMultiaddrs().map(addr => addr.toString()),
+      kind,
+      seq: this.seq
+    }
     this.directory.apply(registration)
     this.node.services.pubsub.publish(this.topic, encodeRegistration(registration)).catch(err => {
       this.options.log.debug({ err: String(err) }, 'announce not published')
@@ -96,7 +102,7 @@ export class Membership {
   }
 
   private scheduleAnnounce (): void {
-    const intervalMs = (this.options.self?.().interval ?? 10) * 1000
+    const intervalMs = (this.directory.byPeerId(this.node.peerId.toString())?.interval ?? 10) * 1000
     // Jitter spreads a fleet's announcements instead of bursting them together.
     const delay = this.seq === 0 ? 200 : intervalMs * (0.8 + Math.random() * 0.2)
     this.announceTimer = setTimeout(() => {

@@ -7,6 +7,7 @@ import { ConfigError } from '../config/load.js'
 import { createMeshNode, type MeshNode, type MeshRole } from '../transport/mesh-node.js'
 import { loadOrCreatePeerKey } from '../transport/peer-key.js'
 import { agentTopic } from '../transport/topics.js'
+import { BootstrapDialer } from '../transport/bootstrap-dialer.js'
 import { Directory } from '../discovery/directory.js'
 import { Membership, type MembershipOptions } from '../discovery/membership.js'
 import { RequestGate, type GateVerdict } from '../security/request-gate.js'
@@ -33,6 +34,7 @@ export class MeshMember {
   readonly penalties = new PeerPenalties()
   readonly membership: Membership
   private readonly agentTopics = new Set<string>()
+  private bootstrapDialer: BootstrapDialer | undefined
 
   private constructor (readonly node: MeshNode, private readonly options: MemberOptions) {
     this.membership = new Membership(node, this.directory, { collective: options.config.collective, self: options.self, log: options.log })
@@ -51,7 +53,6 @@ export class MeshMember {
         role: options.role,
         privateKey,
         listen: options.listen,
-        bootstrap: config.bootstrap,
         swarmKey,
         allowedPeers,
         isBanned: peer => penalties.isBanned(peer.toString()),
@@ -70,6 +71,9 @@ export class MeshMember {
       throw new ConfigError(`cannot listen on ${options.listen.join(', ')}: ${message}${hint}`)
     }
     await member.membership.start()
+    member.bootstrapDialer = new BootstrapDialer(node, config.bootstrap, msg => options.log.warn(msg))
+    await member.bootstrapDialer.firstRound()
+    member.bootstrapDialer.start()
     return member
   }
 
@@ -114,6 +118,7 @@ export class MeshMember {
   }
 
   async stop (): Promise<void> {
+    this.bootstrapDialer?.stop()
     await this.membership.stop()
     await this.node.stop()
   }

@@ -72,7 +72,7 @@ export class RequesterPeer {
     const timer = setTimeout(finish, outgoing.timeoutMs)
     signal?.addEventListener('abort', finish)
     try {
-      await this.publish(outgoing)
+      await this.publish(outgoing, Math.min(SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
       await finished
     } finally {
       clearTimeout(timer)
@@ -80,15 +80,19 @@ export class RequesterPeer {
     }
   }
 
-  private async publish (outgoing: Outgoing): Promise<void> {
-    const pubsub = this.member.node.services.pubsub
+  private async publish (outgoing: Outgoing, maxWaitMs: number): Promise<void> {
+    const node = this.member.node
+    const pubsub = node.services.pubsub
     await this.dialAll(outgoing.expect)
     // Flood-publish reaches every connected subscriber at once; wait (briefly) until the
-    // expected nodes' subscriptions are known, or at least one subscriber when none are expected.
-    const deadline = Date.now() + SUBSCRIPTION_WAIT_MS
+    // subscriptions of the expected nodes we are connected to are known (a node we could not
+    // reach is down, or reached by gossip), or at least one subscriber when none are expected.
+    const connected = new Set(node.getPeers().map(peer => peer.toString()))
+    const reachable = outgoing.expect.filter(peer => connected.has(peer))
+    const deadline = Date.now() + maxWaitMs
     while (Date.now() < deadline) {
       const subscribers = new Set(pubsub.getSubscribers(outgoing.topic).map(peer => peer.toString()))
-      const ready = outgoing.expect.length > 0 ? outgoing.expect.every(peer => subscribers.has(peer)) : subscribers.size > 0
+      const ready = reachable.length > 0 ? reachable.every(peer => subscribers.has(peer)) : subscribers.size > 0
       if (ready) break
       await new Promise(resolve => setTimeout(resolve, 10))
     }

@@ -9,7 +9,6 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import { bootstrap as bootstrapDiscovery } from '@libp2p/bootstrap'
 import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub, type GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
 import type { PubSub, PrivateKey, PeerId, Message } from '@libp2p/interface'
@@ -22,7 +21,6 @@ export interface MeshNodeOptions {
   role: MeshRole
   privateKey: PrivateKey
   listen: string[]
-  bootstrap: string[]
   swarmKey?: Uint8Array
   /** when set, only these peer ids (and bootstrap peers) may connect */
   allowedPeers?: Set<string>
@@ -53,9 +51,6 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
     connectionProtector: options.swarmKey !== undefined ? preSharedKey({ psk: options.swarmKey }) : undefined,
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    peerDiscovery: options.bootstrap.length > 0
-      ? [bootstrapDiscovery({ list: options.bootstrap, timeout: 0, tagTTL: Infinity })]
-      : [],
     connectionGater: {
       // Loopback and private addresses are where fleets live.
       denyDialMultiaddr: () => false,

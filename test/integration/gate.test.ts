@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
 import { LocalCluster } from '../../src/demo/local-cluster.js'
 import { createMeshNode, type MeshNode } from '../../src/transport/mesh-node.js'
 import { acceptReplies } from '../../src/transport/reply-channel.js'
@@ -26,7 +27,10 @@ async function waitFor (condition: () => boolean, what: string, maxMs = 20_000):
 describe('first-hop gate: forged requests injected into the mesh', function () {
   this.timeout(120_000)
   let cluster: LocalCluster
+  // The injector talks only to the bootstrap; replies go to a separate collector peer, so no
+  // daemon ever connects to the injector and the bootstrap is the only first hop.
   let injector: MeshNode
+  let collector: MeshNode
   const repliesById = new Map<string, string[]>()
 
   before(async () => {
@@ -34,20 +38,34 @@ describe('first-hop gate: forged requests injected into the mesh', function () {
     injector = await createMeshNode({
       role: 'requester',
       privateKey: await generateKeyPair('Ed25519'),
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap: [cluster.bootstrapAddr]
+      listen: ['/ip4/127.0.0.1/tcp/0']
     })
     await injector.start()
-    await acceptReplies(injector, frame => {
+    await injector.dial(multiaddr(cluster.bootstrapAddr))
+    collector = await createMeshNode({ role: 'requester', privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    await collector.start()
+    await acceptReplies(collector, frame => {
       const reply = decodeReply(frame)
       repliesById.set(reply.id, [...(repliesById.get(reply.id) ?? []), reply.identity])
     }, silentLogger())
     const topic = agentTopic('main', 'rpcutil')
     await waitFor(() => injector.services.pubsub.getSubscribers(topic).length > 0, 'the bootstrap to be subscribed to rpcutil')
+    // Let the gossip mesh form: the injector talks only to the bootstrap, which relays to the
+    // daemons once it has grafted them. A fresh genuine request every second until all answer.
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const probe = request()
+      await injector.services.pubsub.publish(topic, probe)
+      await new Promise(resolve => setTimeout(resolve, 1000))
+      if ((repliesById.get(genuineId(probe)) ?? []).length === 3) break
+      if (Date.now() > deadline) throw new Error('the mesh did not relay a genuine request to all 3 daemons within 30 s')
+    }
+    repliesById.clear()
   })
 
   after(async () => {
     await injector?.stop()
+    await collector?.stop()
     await cluster?.stop()
   })
 
@@ -58,7 +76,7 @@ describe('first-hop gate: forged requests injected into the mesh', function () {
       action: 'ping',
       args: {},
       filter: emptyFilter(),
-      requester: { peer: injector.peerId.toString(), addrs: injector.getMultiaddrs().map(addr => addr.toString()) },
+      requester: { peer: collector.peerId.toString(), addrs: collector.getMultiaddrs().map(addr => addr.toString()) },
       ttl: 60
     }, readRequesterKey(cluster.callerKeyPath)).bytes
   }
@@ -79,6 +97,7 @@ describe('first-hop gate: forged requests injected into the mesh', function () {
     await injector.services.pubsub.publish(topic, unsigned)
     await injector.services.pubsub.publish(topic, genuine)
 
+    assert.deepEqual(injector.getPeers().map(peer => peer.toString()), [cluster.bootstrapAddr.split('/p2p/')[1]])
     // The genuine request is served by every node: the path works.
     await waitFor(() => (repliesById.get(genuineId(genuine)) ?? []).length === 3, 'replies to the genuine request')
     assert.deepEqual(repliesById.get(genuineId(genuine))?.sort(), ['node01', 'node02', 'node03'])
