@@ -3,6 +3,7 @@ import type { RequestResult } from '../requester/session.js'
 import { EXIT_FAILED, EXIT_OK } from './errors.js'
 
 export function summaryLines (result: RequestResult): string[] {
+  if (result.stats.expected === 0) return ['No matching nodes: nothing was sent (check the filter, and `troupe find` for who is there)']
   const lines = [`Finished processing ${result.stats.responded} / ${result.stats.expected} hosts in ${result.stats.elapsed_ms} ms`]
   if (result.stats.failed > 0) lines.push(`Failed: ${result.stats.failed} (status other than OK)`)
   if (result.missing.length > 0) lines.push(`No response from: ${result.missing.join(' ')}`)
@@ -10,7 +11,8 @@ export function summaryLines (result: RequestResult): string[] {
 }
 
 export function exitCodeFor (result: RequestResult): number {
-  return result.missing.length === 0 && result.stats.failed === 0 ? EXIT_OK : EXIT_FAILED
+  const allAnswered = result.stats.expected > 0 && result.missing.length === 0 && result.stats.failed === 0
+  return allAnswered ? EXIT_OK : EXIT_FAILED
 }
 
 export function jsonDocument (result: RequestResult): string {

@@ -22,7 +22,7 @@ export const configSchema = z.object({
   // Not in SPEC.md's table; see docs/configuration.md.
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   log_file: z.string().min(1).optional(),
-  announce_interval: z.number().positive().max(3600).default(10),
+  announce_interval: z.number().positive().max(3600).default(30),
   allowed_peers: z.array(z.string().min(1)).optional(),
   caller_key: z.string().min(1).optional(),
   requester_socket: z.string().min(1).optional(),

@@ -68,7 +68,7 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
     if (index > 0 && plan.batchSleepMs !== undefined && plan.batchSleepMs > 0) await new Promise(resolve => setTimeout(resolve, plan.batchSleepMs))
     // A narrowed selection (limit, batch) is pinned by identity so no other node acts on it.
     const filter: Filter = narrowed && !broadcast ? { ...plan.filter, identities: batch.map(node => ({ exact: node.identity })) } : plan.filter
-    if (narrowed && batch.length === 0) continue
+    if (!broadcast && batch.length === 0) continue
     const signed = signRequest({
       collective: plan.collective,
       agent: plan.agent,

@@ -76,7 +76,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         D: 6,
         Dlo: 4,
         Dhi: 12,
-        heartbeatInterval: 700,
+        heartbeatInterval: 1000,
         // Same bytes on the same topic = same message, whoever forwards it: a captured request
         // re-published by another peer is recognised as a duplicate.
         msgIdFn: (msg: Message) => createHash('sha256').update(msg.topic).update(msg.data).digest(),
