@@ -1,0 +1,7 @@
+export type { Filter, Expr, FactTest, Matcher, NodeView, FactOperator } from './types.js'
+export { emptyFilter } from './types.js'
+export { FilterParseError } from './errors.js'
+export { parseFactTest, parseMatcher, parseCompound, buildFilter, type FilterFlags } from './parse.js'
+export { formatExpr, formatFilter, formatFactTest, formatMatcher } from './format.js'
+export { matchesFilter, evaluateExpr, factValue } from './evaluate.js'
+export { filterSchema } from './schema.js'
