@@ -1,7 +1,8 @@
 // Prints filters back in the command-line language; parsing the output gives the same filter.
 import type { Expr, FactTest, Filter, Matcher } from './types.js'
 
-const PLAIN_VALUE = /^[^\s()"/][^\s()"]*$/
+// Values that could be misread (space, parentheses, quotes, slashes, nothing) are quoted.
+const PLAIN_VALUE = /^[^\s()"/!=<>~][^\s()"/]*$/
 
 export function formatFactTest (test: FactTest): string {
   if (test.op === '=~') return `${test.fact}=~/${test.value}/`

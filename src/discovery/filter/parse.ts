@@ -78,7 +78,8 @@ function tokenize (input: string): Token[] {
         else if (c === '/') inRegex = false
       } else if (c === '"') {
         inQuote = true
-      } else if (c === '/') {
+      } else if (c === '/' && (i === start || '=~<>'.includes(input[i - 1] ?? ''))) {
+        // A regex starts a token (class) or follows an operator (fact); a slash elsewhere is text.
         inRegex = true
       } else if (/\s/.test(c) || c === '(' || c === ')') {
         break
