@@ -1,23 +1,39 @@
-// The agents a daemon serves, and the one place where an action is invoked:
-// lookup, input validation, time limit, concurrency limit.
+// The agents a daemon serves, and the one place where an action is invoked: lookup, input
+// validation, a bounded number of concurrent actions (the rest queue), and a time limit.
 import { type Agent, type ActionContext, type ReplyBody, ActionError, Status } from './types.js'
 import { validateInputs } from './validate.js'
-import { rpcutil } from './builtin/rpcutil.js'
+import { builtinAgents, type BuiltinOptions } from './builtin/index.js'
+import { loadExternalAgents } from './external.js'
 
-export interface RegistryOptions {
+export interface RegistryOptions extends BuiltinOptions {
   /** directory of external agents (executable + DDL) */
   agentsDir?: string
+  /** actions running at once; more wait in a queue */
+  maxConcurrent?: number
+  warn?: (message: string) => void
 }
 
 export class AgentRegistry {
   private readonly agents = new Map<string, Agent>()
+  private running = 0
+  private readonly queue: Array<() => void> = []
 
-  constructor (agents: Agent[]) {
+  constructor (agents: Agent[], private readonly maxConcurrent = 4) {
     for (const agent of agents) this.agents.set(agent.ddl.metadata.name, agent)
   }
 
-  static async load (_options: RegistryOptions = {}): Promise<AgentRegistry> {
-    return new AgentRegistry([rpcutil])
+  static async load (options: RegistryOptions = {}): Promise<AgentRegistry> {
+    const agents = builtinAgents(options)
+    if (options.agentsDir !== undefined) {
+      for (const agent of loadExternalAgents(options.agentsDir, options.warn ?? (() => {}))) {
+        if (agents.some(known => known.ddl.metadata.name === agent.ddl.metadata.name)) {
+          options.warn?.(`external agent ${agent.ddl.metadata.name} skipped: a built-in agent has that name`)
+        } else {
+          agents.push(agent)
+        }
+      }
+    }
+    return new AgentRegistry(agents, options.maxConcurrent)
   }
 
   names (): string[] {
@@ -33,18 +49,49 @@ export class AgentRegistry {
     if (agent === undefined) return { status: Status.UNKNOWN_ACTION, statusmsg: `unknown agent '${agentName}'`, data: {} }
     const actionDDL = agent.ddl.actions[action]
     if (actionDDL === undefined) return { status: Status.UNKNOWN_ACTION, statusmsg: `unknown action '${agentName}.${action}'`, data: {} }
-    const timeoutSeconds = actionDDL.timeout ?? agent.ddl.metadata.timeout
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), timeoutSeconds * 1000)
+    let input: Record<string, unknown>
     try {
-      const input = validateInputs(action, actionDDL, args)
-      const data = await agent.run(action, input, { ...ctx, signal: controller.signal })
+      input = validateInputs(action, actionDDL, args)
+    } catch (err) {
+      return failure(err)
+    }
+    const timeoutSeconds = actionDDL.timeout ?? agent.ddl.metadata.timeout
+    await this.acquire()
+    const controller = new AbortController()
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort()
+        reject(new ActionError(Status.UNKNOWN_ERROR, `timed out after ${timeoutSeconds} s`))
+      }, timeoutSeconds * 1000)
+    })
+    try {
+      const data = await Promise.race([agent.run(action, input, { ...ctx, signal: controller.signal }), timedOut])
       return { status: Status.OK, statusmsg: 'OK', data }
     } catch (err) {
-      if (err instanceof ActionError) return { status: err.status, statusmsg: err.message, data: {} }
-      return { status: Status.UNKNOWN_ERROR, statusmsg: (err as Error).message ?? String(err), data: {} }
+      return failure(controller.signal.aborted ? new ActionError(Status.UNKNOWN_ERROR, `timed out after ${timeoutSeconds} s`) : err)
     } finally {
       clearTimeout(timer)
+      this.release()
     }
   }
+
+  private async acquire (): Promise<void> {
+    if (this.running < this.maxConcurrent) {
+      this.running += 1
+      return
+    }
+    await new Promise<void>(resolve => this.queue.push(resolve))
+  }
+
+  private release (): void {
+    const next = this.queue.shift()
+    if (next !== undefined) next()
+    else this.running -= 1
+  }
+}
+
+function failure (err: unknown): ReplyBody {
+  if (err instanceof ActionError) return { status: err.status, statusmsg: err.message, data: {} }
+  return { status: Status.UNKNOWN_ERROR, statusmsg: err instanceof Error ? err.message : String(err), data: {} }
 }

@@ -83,6 +83,8 @@ export interface NodeInfo {
   facts (): Record<string, unknown>
   classes (): string[]
   agents (): string[]
+  /** name, description, version... of each agent, for rpcutil agent_inventory */
+  agentMetadata (): Array<AgentDDL['metadata']>
   stats (): Record<string, number>
 }
 

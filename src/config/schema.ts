@@ -27,7 +27,9 @@ export const configSchema = z.object({
   caller_key: z.string().min(1).optional(),
   requester_socket: z.string().min(1).optional(),
   requester_idle: z.number().min(0).max(86400).default(600),
-  puppet_command: z.array(z.string().min(1)).min(1).optional()
+  puppet_command: z.array(z.string().min(1)).min(1).optional(),
+  puppet_args: z.array(z.string().min(1)).optional(),
+  max_concurrent_actions: z.number().int().positive().max(256).default(4)
 }).strict()
 
 export type Config = z.infer<typeof configSchema>

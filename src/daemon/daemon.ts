@@ -57,7 +57,12 @@ export class Daemon {
     if (this.config.authorized_keys === undefined) this.log.warn('no authorized_keys configured: every request will be refused')
     this.authorizedKeys.start()
     await this.facts.start()
-    this.registry = await AgentRegistry.load({ agentsDir: this.config.agents_dir })
+    this.registry = await AgentRegistry.load({
+      agentsDir: this.config.agents_dir,
+      maxConcurrent: this.config.max_concurrent_actions,
+      puppet: { runCommand: this.config.puppet_command, extraArgs: this.config.puppet_args },
+      warn: msg => this.log.warn(msg)
+    })
     this.member = await MeshMember.start({
       role: 'daemon',
       config: this.config,
@@ -101,6 +106,7 @@ export class Daemon {
       facts: () => this.facts.facts(),
       classes: () => this.facts.classes(),
       agents: () => this.registry.names(),
+      agentMetadata: () => this.registry.names().map(name => this.registry.get(name)?.ddl.metadata).filter(meta => meta !== undefined),
       stats: () => this.stats.toRecord()
     }
   }
