@@ -2,12 +2,21 @@
 import { z } from 'zod'
 import type { AgentDDL } from './types.js'
 
+function isValidRegex (source: string): boolean {
+  try {
+    RegExp(source)
+    return true
+  } catch {
+    return false
+  }
+}
+
 const inputSchema = z.object({
   description: z.string(),
   type: z.enum(['string', 'integer', 'number', 'boolean', 'list']),
   optional: z.boolean().optional(),
   default: z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).optional(),
-  pattern: z.string().refine(source => { try { return new RegExp(source) !== null } catch { return false } }, 'not a valid regex').optional(),
+  pattern: z.string().refine(isValidRegex, 'not a valid regex').optional(),
   shellsafe: z.boolean().optional(),
   enum: z.array(z.union([z.string(), z.number()])).optional(),
   minLength: z.number().int().nonnegative().optional(),

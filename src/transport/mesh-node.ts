@@ -39,7 +39,6 @@ export type MeshServices = {
 export type MeshNode = Libp2p<MeshServices>
 
 export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNode> {
-  const isBootstrap = options.role === 'bootstrap'
   const denied = (peer: PeerId): boolean =>
     (options.isBanned?.(peer) ?? false) ||
     (options.allowedPeers !== undefined && !options.allowedPeers.has(peer.toString()))
@@ -72,7 +71,9 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         ignoreDuplicatePublishError: true,
         emitSelf: false,
         floodPublish: true,
-        doPX: isBootstrap,
+        // No peer exchange: it made meshes churn (prune, PX, reconnect) on every heartbeat; daemons
+        // connect to a few other daemons from the directory instead (daemon/mesh-keeper.ts).
+        doPX: false,
         D: 6,
         Dlo: 4,
         Dhi: 12,
