@@ -10,6 +10,9 @@ import { registerKeygen } from './commands/keygen.js'
 import { registerServices } from './commands/services.js'
 import { registerRpc } from './commands/rpc.js'
 import { registerDemo } from './commands/demo.js'
+import { registerPlugin } from './commands/plugin.js'
+import { registerNodeInfo } from './commands/node-info.js'
+import { registerPuppet } from './commands/puppet.js'
 
 /** Runs a command body; known problems become one line on stderr and exit 2, never a stack trace. */
 async function run (action: () => Promise<number>): Promise<void> {
@@ -41,6 +44,9 @@ const program = new Command()
 registerPing(program, run)
 registerFind(program, run)
 registerRpc(program, run)
+registerNodeInfo(program, run)
+registerPuppet(program, run)
+registerPlugin(program, run)
 registerKeygen(program, run)
 registerDemo(program, run)
 registerServices(program, async action => {

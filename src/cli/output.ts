@@ -16,8 +16,7 @@ export function exitCodeFor (result: RequestResult): number {
 }
 
 export function jsonDocument (result: RequestResult): string {
-  const { publish_to_last_reply_ms: publishToLastReplyMs, ...stats } = result.stats
-  return JSON.stringify({ request: result.request, replies: result.replies, missing: result.missing, stats: { ...stats, publish_to_last_reply_ms: publishToLastReplyMs } })
+  return JSON.stringify({ request: result.request, replies: result.replies, missing: result.missing, stats: result.stats })
 }
 
 export function pad (text: string, width: number): string {

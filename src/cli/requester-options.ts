@@ -27,7 +27,7 @@ export function addRequesterOptions (command: Command): Command {
   return command
     .option('--config <file>', 'client config (else $TROUPE_CONFIG, ~/.troupe/client.yaml, /etc/troupe/client.yaml)')
     .option('-j, --json', 'print one JSON document on stdout and nothing else')
-    .option('-t, --timeout <seconds>', 'how long to wait for replies', '10')
+    .option('-t, --timeout <seconds>', 'how long to wait for replies (default 10, longer for long actions)')
     .option('--ttl <seconds>', 'how long the request stays valid on the nodes', '60')
     .option('-F, --wf <fact=value>', 'fact filter: = != < > <= >= or =~ /regex/; dotted names reach nested facts', collect)
     .option('-C, --wc <class>', 'Puppet class, exact or /regex/', collect)

@@ -12,14 +12,20 @@ export interface RequestCommand {
   action: string
   args: Record<string, unknown>
   /** prints human output for the whole result (after all replies) */
-  render: (result: RequestResult, flags: RequesterFlags) => void
+  render: (result: RequestResult, flags: RequesterFlags) => void | Promise<void>
   /** optional: prints each reply as it arrives (human output only) */
   onReply?: (reply: ReplyRecord) => void
+  /** keep at most N nodes working at once (puppet runall) */
+  rolling?: number
+  /** timeout when --timeout is not given (long actions such as Puppet runs) */
+  defaultTimeoutSeconds?: number
+  /** replaces the standard JSON document (e.g. facts adds its value distribution) */
+  json?: (result: RequestResult) => unknown
 }
 
 export async function executeRequest (flags: RequesterFlags, command: RequestCommand): Promise<number> {
   const filter = await filterFromFlags(flags)
-  const timeoutSeconds = positiveSeconds(flags.timeout, '--timeout', 10)
+  const timeoutSeconds = positiveSeconds(flags.timeout ?? (command.defaultTimeoutSeconds !== undefined ? String(command.defaultTimeoutSeconds) : undefined), '--timeout', 10)
   const ttlSeconds = Math.ceil(positiveSeconds(flags.ttl, '--ttl', 60))
   const batchSize = positiveInteger(flags.batch, '--batch')
   const limitSeed = flags.limitSeed !== undefined ? Number(flags.limitSeed) : undefined
@@ -30,7 +36,7 @@ export async function executeRequest (flags: RequesterFlags, command: RequestCom
     try { limit = parseLimit(flags.limit) } catch (err) { throw new UsageError(`--limit: ${(err as Error).message}`) }
   }
   const client = await openClient(flags.config)
-  const progress = batchSize !== undefined && flags.json !== true ? new BatchProgress() : undefined
+  const progress = (batchSize !== undefined || command.rolling !== undefined) && flags.json !== true ? new BatchProgress() : undefined
   try {
     const result = await runRequest(client.link, client.key, {
       collective: client.config.collective,
@@ -44,16 +50,17 @@ export async function executeRequest (flags: RequesterFlags, command: RequestCom
       limit,
       limitSeed,
       batchSize,
-      batchSleepMs: batchSize !== undefined ? positiveSecondsOrZero(flags.batchSleep) * 1000 : undefined
+      batchSleepMs: batchSize !== undefined ? positiveSecondsOrZero(flags.batchSleep) * 1000 : undefined,
+      rolling: command.rolling
     }, {
       onReply: flags.json === true ? undefined : command.onReply,
       onBatch: progress !== undefined ? (done, total) => progress.update(done, total) : undefined
     })
     progress?.stop()
     if (flags.json === true) {
-      process.stdout.write(jsonDocument(result) + '\n')
+      process.stdout.write((command.json !== undefined ? JSON.stringify(command.json(result)) : jsonDocument(result)) + '\n')
     } else {
-      command.render(result, flags)
+      await command.render(result, flags)
       process.stdout.write('\n' + summaryLines(result).join('\n') + '\n')
     }
     return exitCodeFor(result)

@@ -25,6 +25,8 @@ export interface RequestPlan {
   limitSeed?: number
   batchSize?: number
   batchSleepMs?: number
+  /** keep at most this many nodes working at once, starting the next as one answers (puppet runall) */
+  rolling?: number
 }
 
 export interface ReplyRecord {
@@ -64,38 +66,33 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
   const answered = new Set<string>()
   let firstId = ''
   let publishToLast = 0
-  for (const [index, batch] of batches.entries()) {
+  const collect = (record: ReplyRecord): void => {
+    if (answered.has(record.identity)) return
+    answered.add(record.identity)
+    publishToLast = Math.max(publishToLast, record.ms)
+    replies.push(record)
+    hooks.onReply?.(record)
+  }
+  if (plan.rolling !== undefined && !broadcast) {
+    // A rolling window: each node gets its own pinned request; the next starts as one finishes.
+    const queue = [...targets]
+    let finished = 0
+    const worker = async (): Promise<void> => {
+      for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
+        const id = await sendAndCollect(link, key, view, plan, pinnedFilter(plan.filter, [node]), [node], collect)
+        if (firstId === '') firstId = id
+        hooks.onBatch?.(++finished, targets.length)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(plan.rolling, targets.length) }, worker))
+  }
+  for (const [index, batch] of (plan.rolling !== undefined && !broadcast ? [] : batches).entries()) {
     if (index > 0 && plan.batchSleepMs !== undefined && plan.batchSleepMs > 0) await new Promise(resolve => setTimeout(resolve, plan.batchSleepMs))
-    // A narrowed selection (limit, batch) is pinned by identity so no other node acts on it.
-    const filter: Filter = narrowed && !broadcast ? { ...plan.filter, identities: batch.map(node => ({ exact: node.identity })) } : plan.filter
     if (!broadcast && batch.length === 0) continue
-    const signed = signRequest({
-      collective: plan.collective,
-      agent: plan.agent,
-      action: plan.action,
-      args: plan.args,
-      filter,
-      requester: { peer: view.peer, addrs: view.addrs },
-      ttl: plan.ttlSeconds
-    }, key)
-    if (firstId === '') firstId = signed.body.id
-    const expectedPeers = new Map(batch.map(node => [node.peer, node.identity]))
-    const sentAt = Date.now()
-    await link.send({
-      id: signed.body.id,
-      topic: agentTopic(plan.collective, plan.agent),
-      bytes: signed.bytes,
-      expect: [...expectedPeers.keys()],
-      timeoutMs: plan.timeoutMs
-    }, (reply, peer) => {
-      if (answered.has(reply.identity)) return
-      if (!broadcast && !expectedPeers.has(peer)) return
-      answered.add(reply.identity)
-      const record: ReplyRecord = { identity: reply.identity, status: reply.status, statusmsg: reply.statusmsg, data: reply.data, ms: Date.now() - sentAt }
-      publishToLast = Math.max(publishToLast, record.ms)
-      replies.push(record)
-      hooks.onReply?.(record)
-    })
+    // A narrowed selection (limit, batch) is pinned by identity so no other node acts on it.
+    const filter: Filter = narrowed && !broadcast ? pinnedFilter(plan.filter, batch) : plan.filter
+    const id = await sendAndCollect(link, key, view, plan, filter, broadcast ? undefined : batch, collect)
+    if (firstId === '') firstId = id
     hooks.onBatch?.(index + 1, batches.length)
   }
 
@@ -115,4 +112,47 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
       publish_to_last_reply_ms: publishToLast
     }
   }
+}
+
+/** The filter narrowed to exactly these nodes (by identity). */
+export function pinnedFilter (filter: Filter, nodes: Registration[]): Filter {
+  return { ...filter, identities: nodes.map(node => ({ exact: node.identity })) }
+}
+
+/**
+ * Signs and sends one request; calls onReply for each reply from an expected node (or from any
+ * node when expected is undefined, i.e. broadcast) until all expected answered or the timeout.
+ * Returns the request id.
+ */
+export async function sendAndCollect (
+  link: RequesterLink,
+  key: RequesterKey,
+  view: MeshView,
+  plan: Pick<RequestPlan, 'collective' | 'agent' | 'action' | 'args' | 'ttlSeconds' | 'timeoutMs'>,
+  filter: Filter,
+  expected: Registration[] | undefined,
+  onReply: (record: ReplyRecord) => void
+): Promise<string> {
+  const signed = signRequest({
+    collective: plan.collective,
+    agent: plan.agent,
+    action: plan.action,
+    args: plan.args,
+    filter,
+    requester: { peer: view.peer, addrs: view.addrs },
+    ttl: plan.ttlSeconds
+  }, key)
+  const expectedPeers = new Set((expected ?? []).map(node => node.peer))
+  const sentAt = Date.now()
+  await link.send({
+    id: signed.body.id,
+    topic: agentTopic(plan.collective, plan.agent),
+    bytes: signed.bytes,
+    expect: [...expectedPeers],
+    timeoutMs: plan.timeoutMs
+  }, (reply, peer) => {
+    if (expected !== undefined && !expectedPeers.has(peer)) return
+    onReply({ identity: reply.identity, status: reply.status, statusmsg: reply.statusmsg, data: reply.data, ms: Date.now() - sentAt })
+  })
+  return signed.body.id
 }

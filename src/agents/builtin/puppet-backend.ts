@@ -144,7 +144,8 @@ function puppetDaemonRuns (): boolean {
   for (const pid of readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-      const isAgent = cmdline.some(part => part.endsWith('puppet')) && cmdline.includes('agent')
+      const program = cmdline.findIndex(part => part === 'puppet' || part.endsWith('/puppet'))
+      const isAgent = program >= 0 && cmdline[program + 1] === 'agent'
       if (isAgent && !cmdline.includes('--onetime') && !cmdline.includes('--test')) return true
     } catch { /* process gone */ }
   }

@@ -30,7 +30,7 @@ export function registerDemo (program: Command, run: (action: () => Promise<numb
           { title: 'Select by fact, from the node directory (no discovery wait)', args: ['find', '-F', 'role=web'] },
           { title: 'Compound filter over facts and classes', args: ['find', '-S', 'role::db or env=dev'] },
           { title: 'An action with its output, as JSON for scripts', args: ['rpc', 'rpcutil', 'ping', '-I', 'node01', '--json'] },
-          { title: "The Puppet agent's status (reports what it finds on this machine)", args: ['rpc', 'puppet', 'status', '-F', 'role=web'] }
+          { title: "The Puppet agent's status (reports what it finds on this machine)", args: ['puppet', 'status', '-F', 'role=web'] }
         ]
         let failures = 0
         for (const step of tour) {

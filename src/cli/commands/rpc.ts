@@ -15,15 +15,27 @@ export function parseKeyValues (pairs: string[]): Record<string, string> {
   return args
 }
 
-export function renderReplies (result: RequestResult, flags: RequesterFlags): void {
+/** Each reply as MCollective prints it (failures always; successes per the DDL's display), then the summaries. */
+export async function renderReplies (result: RequestResult, flags: RequesterFlags): Promise<void> {
+  const { knownActionDDL } = await import('../../agents/catalog.js')
+  const ddl = knownActionDDL(result.request.agent, result.request.action)
+  const display = ddl?.display ?? 'failed'
   for (const reply of result.replies) {
     const failed = reply.status !== 0
-    if (!failed && flags.verbose !== true && Object.keys(reply.data).length === 0) continue
-    process.stdout.write(`${reply.identity}${failed ? `: ${reply.statusmsg} (status ${reply.status})` : ''}\n`)
+    const show = failed || display === 'always' || (display === 'ok' && !failed) || flags.verbose === true
+    if (!show) continue
+    process.stdout.write(`${reply.identity.padEnd(30)} ${failed ? `${reply.statusmsg} (status ${reply.status})` : ''}\n`)
+    const width = Math.max(0, ...Object.keys(reply.data).map(key => (ddl?.outputs[key]?.display_as ?? key).length))
     for (const [key, value] of Object.entries(reply.data)) {
-      process.stdout.write(`   ${key.padStart(20)}: ${typeof value === 'string' ? value : JSON.stringify(value)}\n`)
+      const label = ddl?.outputs[key]?.display_as ?? key
+      process.stdout.write(`   ${label.padStart(width)}: ${typeof value === 'string' ? value : JSON.stringify(value)}\n`)
     }
     process.stdout.write('\n')
+  }
+  if (ddl !== undefined) {
+    const { summarize, renderSummaries } = await import('../../agents/summaries.js')
+    const text = renderSummaries(summarize(ddl, result.replies))
+    if (text !== '') process.stdout.write(text)
   }
 }
 

@@ -1,0 +1,69 @@
+// `troupe inventory IDENTITY` and `troupe facts FACT`: what the nodes hold, as mco shows it.
+import type { Command } from 'commander'
+import { addRequesterOptions, type RequesterFlags } from '../requester-options.js'
+import { executeRequest } from '../run-request.js'
+import type { RequestResult } from '../../requester/session.js'
+
+function flatten (value: unknown, prefix = ''): Array<[string, string]> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value).flatMap(([key, inner]) => flatten(inner, prefix === '' ? key : `${prefix}.${key}`))
+  }
+  return [[prefix, typeof value === 'string' ? value : JSON.stringify(value)]]
+}
+
+export function factDistribution (result: RequestResult): Record<string, string[]> {
+  const values: Record<string, string[]> = {}
+  for (const reply of result.replies.filter(r => r.status === 0)) {
+    const value = reply.data.value
+    const key = value === null || value === undefined ? '(unknown)' : typeof value === 'string' ? value : JSON.stringify(value)
+    ;(values[key] ??= []).push(reply.identity)
+  }
+  return values
+}
+
+export function registerNodeInfo (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  addRequesterOptions(program.command('inventory'))
+    .description('agents, facts, classes, daemon version and request counters of one node')
+    .argument('<identity>', 'node identity')
+    .action(async (identity: string, flags: RequesterFlags) => {
+      await run(async () => await executeRequest({ ...flags, wi: [identity] }, {
+        agent: 'rpcutil',
+        action: 'inventory',
+        args: {},
+        render: result => {
+          for (const reply of result.replies) {
+            const data = reply.data as { agents?: string[], facts?: Record<string, unknown>, classes?: string[], version?: string, uptime?: number, stats?: Record<string, number>, main_collective?: string }
+            const lines = [`Inventory for ${reply.identity}:`, '', '   Server Statistics:']
+            lines.push(`                      Version: ${data.version ?? ''}`, `                       Uptime: ${data.uptime ?? 0} s`, `              Main Collective: ${data.main_collective ?? ''}`)
+            for (const [key, value] of Object.entries(data.stats ?? {})) lines.push(`${key.padStart(29)}: ${value}`)
+            lines.push('', '   Agents:', ...(data.agents ?? []).map(agent => `      ${agent}`))
+            lines.push('', '   Configuration Management Classes:', ...(data.classes ?? []).map(name => `      ${name}`))
+            lines.push('', '   Facts:', ...flatten(data.facts ?? {}).map(([key, value]) => `      ${key} => ${value}`))
+            process.stdout.write(lines.join('\n') + '\n')
+          }
+        }
+      }))
+    })
+
+  addRequesterOptions(program.command('facts'))
+    .description('how the values of one fact are distributed over the matching nodes')
+    .argument('<fact>', 'fact name (dotted names reach nested facts)')
+    .addHelpText('after', '\nExamples:\n  troupe facts os.family\n  troupe facts role -C profile::base --json')
+    .action(async (fact: string, flags: RequesterFlags) => {
+      await run(async () => await executeRequest(flags, {
+        agent: 'rpcutil',
+        action: 'get_fact',
+        args: { fact },
+        json: result => ({ fact, values: factDistribution(result), replies: result.replies, missing: result.missing, stats: result.stats }),
+        render: result => {
+          const values = factDistribution(result)
+          const width = Math.max(0, ...Object.keys(values).map(value => value.length))
+          process.stdout.write(`Report for fact: ${fact}\n\n`)
+          for (const [value, nodes] of Object.entries(values).sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))) {
+            process.stdout.write(`        ${value.padEnd(width)}  found ${nodes.length} time${nodes.length === 1 ? '' : 's'}\n`)
+            if (flags.verbose === true) process.stdout.write(nodes.map(node => `            ${node}\n`).join(''))
+          }
+        }
+      }))
+    })
+}

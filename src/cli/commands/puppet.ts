@@ -1,0 +1,98 @@
+// `troupe puppet ...`: the special interface to the Puppet agent (MCollective's `mco puppet`).
+import type { Command } from 'commander'
+import { addRequesterOptions, positiveInteger, type RequesterFlags } from '../requester-options.js'
+import { executeRequest } from '../run-request.js'
+import { renderReplies } from './rpc.js'
+import { UsageError } from '../errors.js'
+import type { RequestResult } from '../../requester/session.js'
+
+interface RunFlags extends RequesterFlags {
+  noop?: boolean
+  tags?: string
+  environment?: string
+  splay?: boolean
+  splaylimit?: string
+}
+
+const RUN_TIMEOUT_SECONDS = 3600
+
+function runArgs (flags: RunFlags): Record<string, unknown> {
+  const args: Record<string, unknown> = {}
+  if (flags.noop === true) args.noop = true
+  if (flags.tags !== undefined) args.tags = flags.tags.split(',')
+  if (flags.environment !== undefined) args.environment = flags.environment
+  if (flags.splay === true) args.splay = true
+  if (flags.splaylimit !== undefined) args.splaylimit = positiveInteger(flags.splaylimit, '--splaylimit')
+  return args
+}
+
+function countStatuses (result: RequestResult): void {
+  const ok = result.replies.filter(reply => reply.status === 0).map(reply => reply.data)
+  const count = (test: (data: Record<string, unknown>) => boolean): number => ok.filter(test).length
+  process.stdout.write([
+    `Total Puppet nodes: ${ok.length}`,
+    '',
+    `          Nodes currently enabled: ${count(data => data.enabled === true)}`,
+    `         Nodes currently disabled: ${count(data => data.enabled === false)}`,
+    '',
+    `Nodes currently doing puppet runs: ${count(data => data.applying === true)}`,
+    `          Nodes currently stopped: ${count(data => data.status === 'stopped')}`,
+    `       Nodes with daemons started: ${count(data => data.daemon_present === true)}`,
+    `    Nodes without daemons started: ${count(data => data.daemon_present !== true)}`,
+    `       Daemons started but idling: ${count(data => data.idling === true)}`
+  ].join('\n') + '\n')
+}
+
+function summaryOfRuns (result: RequestResult): void {
+  const totals = new Map<string, number>()
+  for (const reply of result.replies.filter(r => r.status === 0)) {
+    for (const group of ['resources', 'events', 'changes']) {
+      for (const [key, value] of Object.entries((reply.data[group] ?? {}) as Record<string, unknown>)) {
+        if (typeof value === 'number') totals.set(`${group}.${key}`, (totals.get(`${group}.${key}`) ?? 0) + value)
+      }
+    }
+  }
+  process.stdout.write('Summary of the last Puppet runs:\n\n' + [...totals].sort().map(([key, value]) => `   ${key.padStart(28)}: ${value}`).join('\n') + '\n')
+}
+
+export function registerPuppet (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  const puppet = program.command('puppet').description('the Puppet agent on the matching nodes: runonce, runall N, status, summary, count, enable, disable')
+  addRequesterOptions(puppet.command('status').description('each node\'s Puppet agent status'))
+    .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'status', args: {}, render: renderReplies })) })
+  addRequesterOptions(puppet.command('count').description('how many agents are enabled, disabled, running, idling'))
+    .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'status', args: {}, render: countStatuses })) })
+  addRequesterOptions(puppet.command('summary').description('resource, change and event totals of the last runs'))
+    .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'last_run_summary', args: {}, render: summaryOfRuns })) })
+  addRequesterOptions(puppet.command('enable').description('enable the Puppet agent'))
+    .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'enable', args: {}, render: renderReplies })) })
+  addRequesterOptions(puppet.command('disable').description('disable the Puppet agent, with a message saying why').argument('[message...]'))
+    .action(async (message: string[], flags: RequesterFlags) => {
+      await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'disable', args: message.length > 0 ? { message: message.join(' ') } : {}, render: renderReplies }))
+    })
+  const runOptions = (command: Command): Command => addRequesterOptions(command)
+    .option('--noop', 'no-op run: report what would change')
+    .option('--tags <tags>', 'comma-separated tags to restrict the run to')
+    .option('--environment <env>', 'Puppet environment')
+    .option('--splay', 'sleep a random time before running')
+    .option('--splaylimit <seconds>', 'longest splay')
+  runOptions(puppet.command('runonce').description('run Puppet once on every matching node, at the same time; waits for the runs'))
+    .action(async (flags: RunFlags) => {
+      await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'runonce', args: runArgs(flags), render: renderReplies, defaultTimeoutSeconds: RUN_TIMEOUT_SECONDS }))
+    })
+  runOptions(puppet.command('runall').description('run Puppet on the whole selection, at most N at once, starting the next as one finishes').argument('<N>', 'runs at once'))
+    .action(async (concurrency: string, flags: RunFlags) => {
+      await run(async () => {
+        if (flags.select !== undefined) throw new UsageError('runall does not take -S (as in MCollective): use -F, -C, -I or -A')
+        const rolling = positiveInteger(concurrency, 'runall N')
+        return await executeRequest(flags, {
+          agent: 'puppet',
+          action: 'runonce',
+          args: runArgs(flags),
+          rolling,
+          defaultTimeoutSeconds: RUN_TIMEOUT_SECONDS,
+          onReply: reply => process.stdout.write(`${reply.identity.padEnd(30)} ${reply.status === 0 ? String(reply.data.summary ?? 'done') : `${reply.statusmsg} (status ${reply.status})`}\n`),
+          render: () => {}
+        })
+      })
+    })
+}
