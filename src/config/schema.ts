@@ -29,6 +29,7 @@ export const configSchema = z.object({
   requester_idle: z.number().min(0).max(86400).default(600),
   puppet_command: z.array(z.string().min(1)).min(1).optional(),
   puppet_args: z.array(z.string().min(1)).optional(),
+  caller_rate: z.number().positive().max(100_000).default(50),
   max_concurrent_actions: z.number().int().positive().max(256).default(4)
 }).strict()
 

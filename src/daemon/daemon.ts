@@ -13,6 +13,9 @@ import { FactStore } from '../discovery/facts.js'
 import { matchesFilter } from '../discovery/filter/index.js'
 import type { NodeView } from '../discovery/filter/types.js'
 import { AuthorizedKeyStore } from '../security/authorized-keys.js'
+import { PolicyStore } from '../security/policy.js'
+import { AuditLog, redactArgs, type AuditEntry } from '../security/audit.js'
+import { RateLimiter } from '../security/rate-limit.js'
 import { keyFingerprint } from '../security/keys.js'
 import { ReplySender } from '../transport/reply-channel.js'
 import { encodeReply } from '../wire/reply.js'
@@ -34,11 +37,17 @@ export class Daemon {
   private keeper!: MeshKeeper
   private readonly authorizedKeys: AuthorizedKeyStore
   private readonly facts: FactStore
+  private readonly policies: PolicyStore
+  private readonly audit: AuditLog
+  private readonly rateLimiter: RateLimiter
   private registry!: AgentRegistry
 
   private constructor (private readonly config: LoadedConfig, private readonly log: Logger) {
     this.identity = config.identity ?? hostname()
     this.authorizedKeys = new AuthorizedKeyStore(config.authorized_keys, msg => log.warn(msg))
+    this.policies = new PolicyStore(config.policy_dir, msg => log.warn(msg))
+    this.audit = new AuditLog(config.audit_log, msg => log.warn(msg))
+    this.rateLimiter = new RateLimiter(config.caller_rate)
     this.facts = new FactStore({
       factsFile: config.facts,
       facter: config.facter,
@@ -56,6 +65,7 @@ export class Daemon {
   private async startParts (): Promise<void> {
     if (this.config.authorized_keys === undefined) this.log.warn('no authorized_keys configured: every request will be refused')
     this.authorizedKeys.start()
+    this.policies.start()
     await this.facts.start()
     this.registry = await AgentRegistry.load({
       agentsDir: this.config.agents_dir,
@@ -79,8 +89,19 @@ export class Daemon {
         interval: this.config.announce_interval
       }),
       onRequest: ({ body }) => { void this.handle(body) },
-      onRefused: verdict => {
+      onRefused: (verdict, from) => {
         this.stats.unvalidated += 1
+        const body = verdict.verdict === 'ignore' ? verdict.body : undefined
+        this.audit.record({
+          request_id: body?.id ?? '',
+          caller: body !== undefined ? (this.authorizedKeys.callerName(body.caller) ?? '') : '',
+          caller_key: body !== undefined ? keyFingerprint(body.caller) : '',
+          agent: body?.agent ?? '',
+          action: body?.action ?? '',
+          decision: 'refused',
+          reason: verdict.reason,
+          peer: from
+        })
         if (verdict.kind === 'expired') this.stats.ttlexpired += 1
         if (verdict.kind === 'replay') this.stats.replayed += 1
       }
@@ -115,30 +136,52 @@ export class Daemon {
   private async handle (body: RequestBody): Promise<void> {
     this.stats.total += 1
     this.stats.validated += 1
+    const caller = this.authorizedKeys.callerName(body.caller)
+    const audit = (entry: Pick<AuditEntry, 'decision'> & Partial<AuditEntry>): void => this.audit.record({
+      request_id: body.id,
+      caller: caller ?? '',
+      caller_key: keyFingerprint(body.caller),
+      agent: body.agent,
+      action: body.action,
+      args: redactArgs(body.args, this.secretInputs(body.agent, body.action)),
+      peer: body.requester.peer,
+      ...entry
+    })
     try {
       if (!matchesFilter(body.filter, this.view())) {
         this.stats.filtered += 1
+        audit({ decision: 'filtered' })
         return
       }
       this.stats.passed += 1
-      const reply = await this.decide(body)
+      const { reply, refusal } = await this.decide(body, caller)
+      audit({ decision: refusal === undefined ? 'accepted' : 'refused', reason: refusal, status: reply.status, statusmsg: reply.statusmsg })
       await this.reply(body, reply)
     } catch (err) {
       this.log.error({ id: body.id, err: String(err) }, 'request handling failed')
     }
   }
 
-  private async decide (body: RequestBody): Promise<ReplyBody> {
-    const caller = this.authorizedKeys.callerName(body.caller)
+  /** Who may do what: the caller's key, its request rate, the agent's policy; then the action itself. */
+  private async decide (body: RequestBody, caller: string | undefined): Promise<{ reply: ReplyBody, refusal?: string }> {
     const logContext = { id: body.id, agent: body.agent, action: body.action, caller: caller ?? keyFingerprint(body.caller) }
-    if (caller === undefined) {
+    const refuse = (statusmsg: string): { reply: ReplyBody, refusal: string } => {
       this.stats.refused += 1
-      this.log.warn(logContext, 'request refused: caller key not in authorized_keys')
-      return { status: Status.ABORTED, statusmsg: `not authorized: caller key ${keyFingerprint(body.caller)} is not in authorized_keys on ${this.identity}`, data: {} }
+      this.log.warn({ ...logContext, reason: statusmsg }, 'request refused')
+      return { reply: { status: Status.ABORTED, statusmsg, data: {} }, refusal: statusmsg }
     }
+    if (caller === undefined) return refuse(`not authorized: caller key ${keyFingerprint(body.caller)} is not in authorized_keys on ${this.identity}`)
+    if (!this.rateLimiter.allow(body.caller)) return refuse(`refused: ${caller} sends more than ${this.config.caller_rate} requests a second to ${this.identity}`)
+    const decision = this.policies.decide(body.agent, caller, body.action, this.view())
+    if (!decision.allowed) return refuse(`not authorized: ${caller} may not run ${body.agent} ${body.action} on ${this.identity} (${decision.reason})`)
     const reply = await this.registry.invoke(body.agent, body.action, body.args, { requestId: body.id, caller, node: this.nodeInfo() })
     this.log.info({ ...logContext, status: reply.status }, 'request served')
-    return reply
+    return { reply }
+  }
+
+  private secretInputs (agent: string, action: string): string[] {
+    const inputs = this.registry.get(agent)?.ddl.actions[action]?.inputs ?? {}
+    return Object.entries(inputs).filter(([, input]) => input.secret === true).map(([name]) => name)
   }
 
   private async reply (body: RequestBody, reply: ReplyBody): Promise<void> {
@@ -163,6 +206,7 @@ export class Daemon {
     await this.replies.stop()
     await this.member.stop()
     this.authorizedKeys.stop()
+    this.policies.stop()
     this.facts.stop()
   }
 }
