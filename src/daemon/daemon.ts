@@ -108,6 +108,7 @@ export class Daemon {
     })
     this.replies = new ReplySender(this.member.node, this.log)
     for (const agent of this.registry.names()) this.member.serveAgentTopic(agent)
+    await this.member.serveDirectRequests()
     this.facts.onChange(() => this.member.membership.announce())
     this.keeper = new MeshKeeper(this.member, this.log)
     this.keeper.start()

@@ -1,12 +1,14 @@
 // What every role (bootstrap, daemon, requester) does to be a mesh member: load its peer key
 // (and the swarm key), start libp2p, keep the node directory, and apply the first-hop request
 // checks on every agent topic it subscribes to, so bad requests stop at the first peer.
-import { TopicValidatorResult, type Message } from '@libp2p/interface'
+import { TopicValidatorResult, type Message, type PeerId } from '@libp2p/interface'
 import type { LoadedConfig } from '../config/load.js'
 import { ConfigError } from '../config/load.js'
 import { createMeshNode, type MeshNode, type MeshRole } from '../transport/mesh-node.js'
 import { loadOrCreatePeerKey } from '../transport/peer-key.js'
-import { agentTopic } from '../transport/topics.js'
+import { agentTopic, DIRECT_REQUEST_PROTOCOL } from '../transport/topics.js'
+import { readFrames } from '../transport/framing.js'
+import { MAX_REQUEST_BYTES } from '../wire/limits.js'
 import { BootstrapDialer } from '../transport/bootstrap-dialer.js'
 import { Directory } from '../discovery/directory.js'
 import { Membership, type MembershipOptions } from '../discovery/membership.js'
@@ -31,12 +33,11 @@ export interface MemberOptions {
 export class MeshMember {
   readonly directory = new Directory()
   readonly gate = new RequestGate()
-  readonly penalties = new PeerPenalties()
   readonly membership: Membership
   private readonly agentTopics = new Set<string>()
   private bootstrapDialer: BootstrapDialer | undefined
 
-  private constructor (readonly node: MeshNode, private readonly options: MemberOptions) {
+  private constructor (readonly node: MeshNode, private readonly options: MemberOptions, readonly penalties: PeerPenalties) {
     this.membership = new Membership(node, this.directory, { collective: options.config.collective, self: options.self, log: options.log })
   }
 
@@ -61,8 +62,7 @@ export class MeshMember {
     } catch (err) {
       throw new ConfigError(`cannot set up the mesh peer: ${(err as Error).message}`)
     }
-    const member = new MeshMember(node, options)
-    Object.assign(member, { penalties })
+    const member = new MeshMember(node, options, penalties)
     try {
       await node.start()
     } catch (err) {
@@ -86,18 +86,12 @@ export class MeshMember {
     // The validator's verdict, handed to the message event for the same message object.
     const accepted = new WeakMap<Message, GateVerdict & { verdict: 'accept' }>()
     pubsub.topicValidators.set(topic, async (from, message) => {
-      const sender = from.toString()
       const verdict = this.gate.check(message.data)
       if (verdict.verdict === 'accept') {
         accepted.set(message, verdict)
         return TopicValidatorResult.Accept
       }
-      this.options.onRefused?.(verdict, sender)
-      this.options.log.warn({ from: sender, reason: verdict.reason }, 'request refused at the gate')
-      if (verdict.verdict === 'reject' && this.penalties.reject(sender)) {
-        this.options.log.warn({ peer: sender }, 'peer keeps sending bad requests: disconnected and banned')
-        void this.node.hangUp(from).catch(() => {})
-      }
+      this.refused(verdict, from)
       return verdict.verdict === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
     })
     if (this.options.onRequest !== undefined) {
@@ -111,6 +105,34 @@ export class MeshMember {
       })
     }
     pubsub.subscribe(topic)
+  }
+
+  /**
+   * Accepts requests sent straight to this peer on DIRECT_REQUEST_PROTOCOL (small identity
+   * selections skip the gossip), through the same gate as gossiped ones.
+   */
+  async serveDirectRequests (): Promise<void> {
+    const onRequest = this.options.onRequest
+    if (onRequest === undefined) return
+    await this.node.handle(DIRECT_REQUEST_PROTOCOL, ({ stream, connection }) => {
+      readFrames(stream, MAX_REQUEST_BYTES, bytes => {
+        const verdict = this.gate.check(bytes)
+        if (verdict.verdict === 'accept') onRequest(verdict, connection.remotePeer.toString())
+        else this.refused(verdict, connection.remotePeer)
+      }).catch(err => {
+        this.refused({ verdict: 'reject', kind: 'size', reason: `unreadable direct request: ${(err as Error).message}` }, connection.remotePeer)
+      })
+    }, { maxInboundStreams: 64 })
+  }
+
+  private refused (verdict: Exclude<GateVerdict, { verdict: 'accept' }>, from: PeerId): void {
+    const sender = from.toString()
+    this.options.onRefused?.(verdict, sender)
+    this.options.log.warn({ from: sender, reason: verdict.reason }, 'request refused at the gate')
+    if (verdict.verdict === 'reject' && this.penalties.reject(sender)) {
+      this.options.log.warn({ peer: sender }, 'peer keeps sending bad requests: disconnected and banned')
+      void this.node.hangUp(from).catch(() => {})
+    }
   }
 
   multiaddrs (): string[] {

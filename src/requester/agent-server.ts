@@ -70,7 +70,8 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
               topic: message.topic,
               bytes: Buffer.from(message.request, 'base64'),
               expect: message.expect,
-              timeoutMs: message.timeout_ms
+              timeoutMs: message.timeout_ms,
+              direct: message.direct === true
             }, event => send({ op: 'reply', id: message.id, peer: event.peer, reply: event.reply }), controller.signal)
           } catch (err) {
             send({ op: 'error', message: (err as Error).message })

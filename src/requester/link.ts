@@ -26,6 +26,7 @@ export interface SendSpec {
   bytes: Uint8Array
   expect: string[]
   timeoutMs: number
+  direct?: boolean
 }
 
 export interface RequesterLink {
@@ -106,7 +107,7 @@ class SocketLink implements RequesterLink {
     if (this.closedError !== undefined) throw this.closedError
     await new Promise<void>(resolve => {
       this.pending.set(spec.id, { onReply, done: resolve })
-      this.write({ op: 'send', id: spec.id, topic: spec.topic, request: Buffer.from(spec.bytes).toString('base64'), expect: spec.expect, timeout_ms: spec.timeoutMs })
+      this.write({ op: 'send', id: spec.id, topic: spec.topic, request: Buffer.from(spec.bytes).toString('base64'), expect: spec.expect, timeout_ms: spec.timeoutMs, direct: spec.direct })
     })
   }
 

@@ -9,6 +9,8 @@ import type { LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { MeshMember } from '../mesh/member.js'
 import { acceptReplies } from '../transport/reply-channel.js'
+import { DIRECT_REQUEST_PROTOCOL } from '../transport/topics.js'
+import { writeFrame } from '../transport/framing.js'
 import { decodeReply, type Reply } from '../wire/reply.js'
 import type { Registration } from '../wire/registration.js'
 
@@ -25,6 +27,8 @@ export interface Outgoing {
   /** peer ids that should answer; empty when the directory is not used (broadcast discovery) */
   expect: string[]
   timeoutMs: number
+  /** send straight to the expected peers instead of gossiping (small identity selections) */
+  direct?: boolean
 }
 
 const SUBSCRIPTION_WAIT_MS = 3000
@@ -72,7 +76,8 @@ export class RequesterPeer {
     const timer = setTimeout(finish, outgoing.timeoutMs)
     signal?.addEventListener('abort', finish)
     try {
-      await this.publish(outgoing, Math.min(SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
+      if (outgoing.direct === true) await this.sendDirect(outgoing)
+      else await this.publish(outgoing, Math.min(SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
       await finished
     } finally {
       clearTimeout(timer)
@@ -97,6 +102,19 @@ export class RequesterPeer {
       await new Promise(resolve => setTimeout(resolve, 10))
     }
     await pubsub.publish(outgoing.topic, outgoing.bytes)
+  }
+
+  /** One stream per expected node; a node we cannot reach simply stays missing. */
+  private async sendDirect (outgoing: Outgoing): Promise<void> {
+    await this.dialAll(outgoing.expect)
+    await Promise.all(outgoing.expect.map(async peer => {
+      try {
+        const stream = await this.member.node.dialProtocol(peerIdFromString(peer), DIRECT_REQUEST_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+        await writeFrame(stream, outgoing.bytes)
+      } catch (err) {
+        this.log.debug({ peer, err: String(err) }, 'direct request not delivered')
+      }
+    }))
   }
 
   private route (frame: Uint8Array, from: PeerId): void {

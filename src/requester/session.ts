@@ -149,10 +149,20 @@ export async function sendAndCollect (
     topic: agentTopic(plan.collective, plan.agent),
     bytes: signed.bytes,
     expect: [...expectedPeers],
-    timeoutMs: plan.timeoutMs
+    timeoutMs: plan.timeoutMs,
+    direct: expected !== undefined && isDirectSelection(filter, expected.length)
   }, (reply, peer) => {
     if (expected !== undefined && !expectedPeers.has(peer)) return
     onReply({ identity: reply.identity, status: reply.status, statusmsg: reply.statusmsg, data: reply.data, ms: Date.now() - sentAt })
   })
   return signed.body.id
+}
+
+/** As MCollective's direct addressing: a handful of nodes named exactly are sent to directly, not gossiped. */
+export const DIRECT_ADDRESSING_THRESHOLD = 10
+
+function isDirectSelection (filter: Filter, count: number): boolean {
+  const onlyExactIdentities = filter.facts.length === 0 && filter.classes.length === 0 && filter.agents.length === 0 &&
+    filter.compound === undefined && filter.identities.length > 0 && filter.identities.every(matcher => 'exact' in matcher)
+  return onlyExactIdentities && count > 0 && count <= DIRECT_ADDRESSING_THRESHOLD
 }

@@ -6,7 +6,7 @@ import type { Registration } from '../wire/registration.js'
 
 export type ClientMessage =
   | { op: 'hello', stamp: string }
-  | { op: 'send', id: string, topic: string, request: string, expect: string[], timeout_ms: number }
+  | { op: 'send', id: string, topic: string, request: string, expect: string[], timeout_ms: number, direct?: boolean }
   | { op: 'cancel', id: string }
   | { op: 'shutdown' }
 
