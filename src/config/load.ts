@@ -34,7 +34,7 @@ export function loadConfig (file: string): LoadedConfig {
 export function parseConfig (text: string, path: string): LoadedConfig {
   let raw: unknown
   try {
-    raw = parseYaml(text, { maxAliasCount: 100 }) ?? {}
+    raw = parseYaml(text, { maxAliasCount: 100, logLevel: 'error' }) ?? {}
   } catch (err) {
     const firstLine = (err as Error).message.split('\n')[0]
     throw new ConfigError(`${path}: not valid YAML: ${firstLine}`)

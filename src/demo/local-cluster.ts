@@ -26,6 +26,8 @@ export interface ClusterOptions {
   daemonConfig?: Record<string, unknown>
   /** extra config keys for the client config */
   clientConfig?: Record<string, unknown>
+  /** extra config keys for the bootstrap */
+  bootstrapConfig?: Record<string, unknown>
   /** host on which everything listens */
   host?: string
 }
@@ -34,6 +36,8 @@ export interface RunningNode {
   spec: ClusterNodeSpec
   configPath: string
   process: ChildProcess
+  /** the daemon's listen addresses, with /p2p/ peer id */
+  addrs: string[]
 }
 
 export function demoNodeSpecs (count: number): ClusterNodeSpec[] {
@@ -86,7 +90,7 @@ export class LocalCluster {
     writeFileSync(this.authorizedKeysPath, readFileSync(`${this.callerKeyPath}.pub`))
 
     const bootstrapConfig = join(this.dir, 'bootstrap.yaml')
-    writeFileSync(bootstrapConfig, toYaml({ listen: [`/ip4/${this.host}/tcp/0`], key: join(this.dir, 'bootstrap.key'), log_file: join(this.dir, 'bootstrap.log') }))
+    writeFileSync(bootstrapConfig, toYaml({ listen: [`/ip4/${this.host}/tcp/0`], key: join(this.dir, 'bootstrap.key'), log_file: join(this.dir, 'bootstrap.log'), ...this.options.bootstrapConfig }))
     this.bootstrapProcess = spawnTroupe(['bootstrap', '--config', bootstrapConfig])
     this.bootstrapAddr = await firstLine(this.bootstrapProcess, 'bootstrap')
 
@@ -125,8 +129,8 @@ export class LocalCluster {
       ...spec.config
     }))
     const child = spawnTroupe(['daemon', '--config', configPath])
-    await firstLine(child, spec.identity)
-    const node = { spec, configPath, process: child }
+    const ready = await firstLine(child, spec.identity)
+    const node = { spec, configPath, process: child, addrs: ready.split(' ').filter(word => word.startsWith('/')) }
     this.nodes.set(spec.identity, node)
     return node
   }

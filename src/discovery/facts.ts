@@ -73,7 +73,7 @@ export class FactStore {
       return
     }
     try {
-      const parsed: unknown = parseYaml(text, { maxAliasCount: 100 }) ?? {}
+      const parsed: unknown = parseYaml(text, { maxAliasCount: 100, logLevel: 'error' }) ?? {}
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a mapping of fact names to values')
       this.fileFacts = parsed as Record<string, unknown>
     } catch (err) {

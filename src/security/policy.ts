@@ -120,14 +120,19 @@ export function decide (policy: Policy, callerName: string, action: string, node
  */
 export class PolicyStore {
   private policies = new Map<string, Policy | PolicyParseError>()
+  private unreadable: string | undefined
   private watcher: FSWatcher | undefined
   private timer: NodeJS.Timeout | undefined
+  private poll: NodeJS.Timeout | undefined
 
   constructor (private readonly dir: string | undefined, private readonly warn: (message: string) => void) {}
 
   start (): void {
     this.reload()
     if (this.dir === undefined) return
+    // Also re-read every few seconds: a directory created or replaced later is not seen by a watcher.
+    this.poll = setInterval(() => this.reload(), 5000)
+    this.poll.unref()
     try {
       this.watcher = watch(this.dir, () => {
         clearTimeout(this.timer)
@@ -142,6 +147,7 @@ export class PolicyStore {
   stop (): void {
     this.watcher?.close()
     clearTimeout(this.timer)
+    clearInterval(this.poll)
   }
 
   reload (): void {
@@ -150,8 +156,11 @@ export class PolicyStore {
     let files: string[] = []
     try {
       files = readdirSync(this.dir).filter(name => name.endsWith('.policy'))
+      this.unreadable = undefined
     } catch (err) {
-      this.warn(`cannot read policy_dir ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+      const problem = `cannot read policy_dir ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`
+      if (this.unreadable !== problem) this.warn(`${problem}; every request is refused until it is fixed`)
+      this.unreadable = problem
     }
     for (const file of files) {
       const path = join(this.dir, file)
@@ -167,6 +176,7 @@ export class PolicyStore {
   }
 
   decide (agent: string, callerName: string, action: string, node: NodeView): Decision {
+    if (this.unreadable !== undefined) return { allowed: false, reason: this.unreadable }
     const policy = this.policies.get(agent)
     if (policy === undefined) return { allowed: true, reason: 'no policy for this agent' }
     if (policy instanceof PolicyParseError) return { allowed: false, reason: `policy for ${agent} is broken: ${policy.message}` }

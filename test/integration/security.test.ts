@@ -1,0 +1,248 @@
+// One test per security promise, on a real cluster. Each attack is tried against an action with
+// a visible effect (a marker file), and each test checks that nothing ran and that the refusal
+// reached the node's audit log.
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
+import { createMeshNode, type MeshNode } from '../../src/transport/mesh-node.js'
+import { DIRECT_REQUEST_PROTOCOL, agentTopic } from '../../src/transport/topics.js'
+import { writeFrame } from '../../src/transport/framing.js'
+import { acceptReplies } from '../../src/transport/reply-channel.js'
+import { generateRequesterKey, readRequesterKey, writeRequesterKey, type RequesterKey } from '../../src/security/keys.js'
+import { signRequest } from '../../src/wire/request.js'
+import { emptyFilter } from '../../src/discovery/filter/types.js'
+import { writeSwarmKey } from '../../src/security/swarm-key.js'
+import { silentLogger } from '../../src/log.js'
+import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
+import { stopRequesterAgent } from '../../src/requester/link.js'
+import { loadConfig } from '../../src/config/load.js'
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'agents')
+
+interface AuditLine { request_id: string, caller: string, agent: string, action: string, decision: string, reason?: string, args?: Record<string, unknown> }
+
+async function eventually (condition: () => boolean | Promise<boolean>, what: string, maxMs = 15_000): Promise<void> {
+  const deadline = Date.now() + maxMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
+describe('security promises on a real cluster', function () {
+  this.timeout(240_000)
+  let cluster: LocalCluster
+  let config: string[]
+  let operator: RequesterKey
+  let attacker: MeshNode
+  const tag = (name: string): string => `${name}-${process.pid}`
+  const marker = (name: string): string => `/tmp/troupe-mark-${tag(name)}`
+
+  before(async () => {
+    const dir = join(process.env.TMPDIR ?? '/tmp', `troupe-security-${process.pid}`)
+    const specs = demoNodeSpecs(3).map(spec => ({ ...spec, config: { policy_dir: join(dir, spec.identity, 'policies') } }))
+    for (const spec of specs) mkdirSync(join(dir, spec.identity, 'policies'), { recursive: true })
+    cluster = await LocalCluster.start({ nodes: specs, dir, daemonConfig: { agents_dir: FIXTURES } })
+    config = ['--config', cluster.clientConfigPath]
+    operator = readRequesterKey(cluster.callerKeyPath)
+    attacker = await createMeshNode({ role: 'requester', privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    await attacker.start()
+    await acceptReplies(attacker, () => {}, silentLogger())
+    await troupe(['ping', ...config])
+  })
+
+  after(async () => {
+    await attacker?.stop()
+    await cluster?.stop()
+    if (cluster !== undefined) rmSync(cluster.dir, { recursive: true, force: true })
+    for (const name of ['unauth', 'revoked', 'tampered', 'replay', 'expired', 'future', 'policy', 'flood']) rmSync(marker(name), { force: true })
+  })
+
+  function audit (identity: string): AuditLine[] {
+    const path = join(cluster.dir, identity, 'audit.log')
+    if (!existsSync(path)) return []
+    return readFileSync(path, 'utf8').trim().split('\n').filter(line => line !== '').map(line => JSON.parse(line) as AuditLine)
+  }
+
+  function markRequest (name: string, key: RequesterKey, issued = Date.now()): Uint8Array {
+    return signRequest({
+      collective: 'main',
+      agent: 'greet',
+      action: 'mark',
+      args: { tag: tag(name) },
+      filter: { ...emptyFilter(), identities: [{ exact: 'node01' }] },
+      requester: { peer: attacker.peerId.toString(), addrs: attacker.getMultiaddrs().map(String) },
+      ttl: 60
+    }, key, issued).bytes
+  }
+
+  async function sendDirect (bytes: Uint8Array, identity = 'node01'): Promise<void> {
+    const addr = cluster.nodes.get(identity)?.addrs[0]
+    assert.ok(addr !== undefined)
+    const stream = await attacker.dialProtocol(multiaddr(addr), DIRECT_REQUEST_PROTOCOL)
+    await writeFrame(stream, bytes)
+  }
+
+  async function refusedInAudit (name: string, reason: RegExp): Promise<void> {
+    await eventually(() => audit('node01').some(line => line.decision === 'refused' && reason.test(line.reason ?? '')), `node01 to audit the refusal of ${name}`)
+    assert.equal(existsSync(marker(name)), false, 'the action must not have run')
+  }
+
+  it('a key that is not in authorized_keys: refused with status 1, nothing runs, audited', async () => {
+    const strangerKey = join(cluster.dir, 'stranger.key')
+    writeRequesterKey(strangerKey, generateRequesterKey(), 'stranger')
+    const strangerConfig = join(cluster.dir, 'stranger.yaml')
+    const client = readFileSync(cluster.clientConfigPath, 'utf8')
+      .replace(/caller_key: .*/, `caller_key: ${strangerKey}`)
+      .replace(/requester_socket: .*/, `requester_socket: ${join(cluster.dir, 'stranger.sock')}`)
+      .replace(/key: .*requester\.key/, `key: ${join(cluster.dir, 'stranger.peer.key')}`)
+    writeFileSync(strangerConfig, client)
+    const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('unauth')}`, '-I', 'node01', '--json', '--config', strangerConfig]))
+    assert.equal(doc.replies[0]?.status, 1)
+    assert.match(doc.replies[0]?.statusmsg ?? '', /not authorized: caller key \w+ is not in authorized_keys/)
+    await refusedInAudit('unauth', /not in authorized_keys/)
+    await stopRequesterAgent(loadConfig(strangerConfig))
+  })
+
+  it('a key removed from authorized_keys while the daemons run is refused from then on', async () => {
+    const saved = readFileSync(cluster.authorizedKeysPath, 'utf8')
+    try {
+      writeFileSync(cluster.authorizedKeysPath, '# nobody\n')
+      await eventually(async () => parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config])).replies[0]?.status === 1, 'the revocation to take effect')
+      const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('revoked')}`, '-I', 'node01', '--json', ...config]))
+      assert.equal(doc.replies[0]?.status, 1)
+      await refusedInAudit('revoked', /not in authorized_keys/)
+    } finally {
+      writeFileSync(cluster.authorizedKeysPath, saved)
+    }
+    await eventually(async () => parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config])).replies[0]?.status === 0, 'the key to be authorized again')
+  })
+
+  it('a request with one byte changed is refused and audited', async () => {
+    const bytes = markRequest('tampered', operator)
+    const at = bytes.length - 20
+    bytes[at] = (bytes[at] ?? 0) ^ 0x01
+    await sendDirect(bytes)
+    await refusedInAudit('tampered', /signature does not verify|not UTF-8 JSON|request field/)
+  })
+
+  it('a captured request replayed is refused and audited (it ran once)', async () => {
+    const bytes = markRequest('replay', operator)
+    await sendDirect(bytes)
+    await eventually(() => existsSync(marker('replay')), 'the genuine request to run')
+    rmSync(marker('replay'))
+    await sendDirect(bytes)
+    await refusedInAudit('replay', /already seen \(replay\)/)
+  })
+
+  it('an expired request and one stamped far in the future are refused and audited', async () => {
+    await sendDirect(markRequest('expired', operator, Date.now() - 10 * 60_000))
+    await refusedInAudit('expired', /expired/)
+    await sendDirect(markRequest('future', operator, Date.now() + 60 * 60_000))
+    await refusedInAudit('future', /in the future/)
+  })
+
+  it('a policy that allows rpcutil ping and greet hello but denies greet mark to the caller', async () => {
+    for (const node of cluster.nodes.values()) {
+      const policies = join(dirname(node.configPath), 'policies')
+      writeFileSync(join(policies, 'rpcutil.policy'), 'policy default deny\nallow\tdemo-operator\tping\t*\t*\n')
+      writeFileSync(join(policies, 'greet.policy'), 'policy default deny\nallow\tdemo-operator\thello\t*\t*\ndeny\tdemo-operator\tmark\t*\t*\n')
+    }
+    try {
+      await eventually(async () => parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('policy')}`, '-I', 'node01', '--json', ...config])).replies[0]?.status === 1, 'the policy to load')
+      const ping = parseJson<PingJson>(await troupe(['ping', '--json', ...config]))
+      assert.deepEqual(ping.replies.map(reply => reply.status), [0, 0, 0])
+      const hello = parseJson<PingJson>(await troupe(['rpc', 'greet', 'hello', 'name=Ada', '-I', 'node01', '--json', ...config]))
+      assert.equal(hello.replies[0]?.status, 0)
+      const stats = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '-I', 'node01', '--json', ...config]))
+      assert.equal(stats.replies[0]?.status, 1, 'rpcutil actions other than ping are denied by default')
+      await refusedInAudit('policy', /may not run greet mark .*greet\.policy:3/)
+    } finally {
+      for (const node of cluster.nodes.values()) {
+        rmSync(join(dirname(node.configPath), 'policies', 'rpcutil.policy'), { force: true })
+        rmSync(join(dirname(node.configPath), 'policies', 'greet.policy'), { force: true })
+      }
+    }
+  })
+
+  it('secret inputs never reach the audit log', async () => {
+    const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('flood')}`, 'secret=hunter2', '-I', 'node02', '--json', ...config]))
+    assert.equal(doc.replies[0]?.status, 0, doc.replies[0]?.statusmsg)
+    const line = audit('node02').find(entry => entry.action === 'mark' && entry.decision === 'accepted')
+    assert.equal(line?.args?.secret, '[redacted]')
+    assert.doesNotMatch(readFileSync(join(cluster.dir, 'node02', 'audit.log'), 'utf8'), /hunter2/)
+    rmSync(marker('flood'), { force: true })
+  })
+
+  it('a mesh peer flooding forged requests is cut off while real requests keep being served', async () => {
+    const node03 = cluster.nodes.get('node03')
+    assert.ok(node03 !== undefined)
+    const target = multiaddr(node03.addrs[0] ?? '')
+    await attacker.dial(target)
+    const topic = agentTopic('main', 'greet')
+    await eventually(() => attacker.services.pubsub.getSubscribers(topic).some(peer => peer.toString() === target.getPeerId()), 'node03 subscription')
+    for (let i = 0; i < 40 && attacker.getPeers().some(peer => peer.toString() === target.getPeerId()); i++) {
+      const forged = markRequest('flood', operator)
+      forged.fill(7, 2, 66)
+      await attacker.services.pubsub.publish(topic, forged).catch(() => {})
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    await eventually(() => !attacker.getPeers().some(peer => peer.toString() === target.getPeerId()), 'node03 to disconnect the flooder')
+    // Coming back is refused by node03's connection gater: the connection never stays up.
+    await attacker.dial(peerIdFromString(target.getPeerId() ?? ''), { signal: AbortSignal.timeout(3000) }).catch(() => {})
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    assert.equal(attacker.getPeers().some(peer => peer.toString() === target.getPeerId()), false)
+    assert.match(readFileSync(join(cluster.dir, 'node03', 'daemon.log'), 'utf8'), /disconnected and banned/)
+    assert.equal(existsSync(marker('flood')), false)
+    const ping = parseJson<PingJson>(await troupe(['ping', '--json', ...config]))
+    assert.deepEqual(ping.replies.map(reply => reply.identity), ['node01', 'node02', 'node03'])
+  })
+})
+
+describe('private network: swarm key', function () {
+  this.timeout(120_000)
+  let cluster: LocalCluster
+
+  before(async () => {
+    const dir = join(process.env.TMPDIR ?? '/tmp', `troupe-swarm-${process.pid}`)
+    mkdirSync(dir, { recursive: true })
+    const swarmKey = join(dir, 'swarm.key')
+    writeSwarmKey(swarmKey)
+    cluster = await LocalCluster.start({ nodes: 2, dir, daemonConfig: { swarm_key: swarmKey }, bootstrapConfig: { swarm_key: swarmKey }, clientConfig: { swarm_key: swarmKey } })
+  })
+
+  after(async () => {
+    const dir = cluster?.dir
+    await cluster?.stop()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('members with the key work together; a peer without it cannot connect', async () => {
+    const ping = parseJson<PingJson>(await troupe(['ping', '--json', '--config', cluster.clientConfigPath]))
+    assert.deepEqual(ping.replies.map(reply => reply.identity), ['node01', 'node02'])
+    const outsider = await createMeshNode({ role: 'requester', privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    await outsider.start()
+    try {
+      await assert.rejects(outsider.dial(multiaddr(cluster.bootstrapAddr), { signal: AbortSignal.timeout(5000) }))
+      assert.equal(outsider.getPeers().length, 0)
+    } finally {
+      await outsider.stop()
+    }
+  })
+
+  it('a client config pointing at a malformed swarm key is one clear line, exit 2', async () => {
+    const bad = join(cluster.dir, 'bad.key')
+    writeFileSync(bad, 'not a key\n')
+    const configPath = join(cluster.dir, 'bad-client.yaml')
+    copyFileSync(cluster.clientConfigPath, configPath)
+    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/swarm_key: .*/, `swarm_key: ${bad}`).replace(/requester_idle: .*/, 'requester_idle: 0'))
+    const result = await troupe(['ping', '--config', configPath])
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /swarm key .*bad\.key is not a libp2p swarm key/)
+  })
+})

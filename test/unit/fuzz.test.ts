@@ -1,0 +1,89 @@
+// Every decoder that reads bytes from the network, and every parser of operator files, fed
+// thousands of hostile inputs: only clean refusals (their own error type), never a crash or hang.
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { openRequest, signRequest } from '../../src/wire/request.js'
+import { decodeReply, encodeReply } from '../../src/wire/reply.js'
+import { decodeRegistration } from '../../src/wire/registration.js'
+import { WireError } from '../../src/wire/errors.js'
+import { parseConfig, ConfigError } from '../../src/config/load.js'
+import { parsePolicy, PolicyParseError } from '../../src/security/policy.js'
+import { parseAuthorizedKeys } from '../../src/security/authorized-keys.js'
+import { parseSwarmKey } from '../../src/security/swarm-key.js'
+import { generateRequesterKey } from '../../src/security/keys.js'
+import { emptyFilter } from '../../src/discovery/filter/types.js'
+import { lineReader } from '../../src/requester/socket-protocol.js'
+
+const RUNS = 3000
+
+function refusesCleanly<E> (errorType: new (...args: never[]) => E, fn: () => unknown): void {
+  try { fn() } catch (err) { if (!(err instanceof errorType)) throw err }
+}
+
+const key = generateRequesterKey()
+const genuine = signRequest({ collective: 'main', agent: 'rpcutil', action: 'ping', args: {}, filter: emptyFilter(), requester: { peer: 'p', addrs: [] }, ttl: 60 }, key).bytes
+
+/** Random bytes, and mutations of a genuine message (flips, cuts, splices): both matter. */
+function hostileBytes (seed: Uint8Array): fc.Arbitrary<Uint8Array> {
+  return fc.oneof(
+    fc.uint8Array({ maxLength: 2048 }),
+    fc.tuple(fc.nat(seed.length - 1), fc.integer({ min: 1, max: 255 })).map(([at, xor]) => { const copy = Uint8Array.from(seed); copy[at] = (copy[at] ?? 0) ^ xor; return copy }),
+    fc.nat(seed.length).map(cut => seed.subarray(0, cut)),
+    fc.tuple(fc.nat(seed.length), fc.uint8Array({ maxLength: 64 })).map(([at, junk]) => Uint8Array.from([...seed.subarray(0, at), ...junk, ...seed.subarray(at)]))
+  )
+}
+
+const jsonish = fc.jsonValue().map(value => new TextEncoder().encode(JSON.stringify(value)))
+
+describe('fuzzing the network decoders and the file parsers', function () {
+  this.timeout(120_000)
+
+  it('signed requests: mutations and garbage are refused with a WireError', () => {
+    fc.assert(fc.property(hostileBytes(genuine), bytes => {
+      refusesCleanly(WireError, () => openRequest(bytes))
+    }), { numRuns: RUNS })
+    // and a mutated request never verifies as a different valid one
+    fc.assert(fc.property(fc.nat(genuine.length - 1), fc.integer({ min: 1, max: 255 }), (at, xor) => {
+      const copy = Uint8Array.from(genuine)
+      copy[at] = (copy[at] ?? 0) ^ xor
+      assert.throws(() => openRequest(copy), WireError)
+    }), { numRuns: RUNS })
+  })
+
+  it('replies and registrations: any bytes or JSON give a value or a WireError', () => {
+    const reply = encodeReply({ v: 1, id: 'a'.repeat(32), identity: 'n', status: 0, statusmsg: 'OK', data: { x: 1 } })
+    fc.assert(fc.property(fc.oneof(hostileBytes(reply), jsonish), bytes => {
+      refusesCleanly(WireError, () => decodeReply(bytes))
+      refusesCleanly(WireError, () => decodeRegistration(bytes))
+    }), { numRuns: RUNS })
+  })
+
+  it('config files: any text is a config or a ConfigError with one line', () => {
+    const yamlish = fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue().map(value => JSON.stringify(value)), fc.dictionary(fc.constantFrom('identity', 'collective', 'listen', 'bootstrap', 'facter', 'colective', 'requester_idle'), fc.jsonValue()).map(value => JSON.stringify(value)))
+    fc.assert(fc.property(yamlish, text => {
+      try { parseConfig(text, '/fuzz.yaml') } catch (err) {
+        if (!(err instanceof ConfigError)) throw err
+        assert.equal(err.message.includes('\n'), false, err.message)
+      }
+    }), { numRuns: RUNS })
+  })
+
+  it('policy files, authorized_keys, swarm keys: only their own errors', () => {
+    const policyText = fc.array(fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.tuple(fc.constantFrom('allow', 'deny', 'policy', 'alow'), fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 })).map(parts => parts.join('\t'))
+    ), { maxLength: 8 }).map(lines => lines.join('\n'))
+    fc.assert(fc.property(policyText, text => {
+      refusesCleanly(PolicyParseError, () => parsePolicy(text, 'fuzz.policy'))
+      parseAuthorizedKeys(text, 'fuzz')
+      refusesCleanly(ConfigError, () => parseSwarmKey(text, 'fuzz.key'))
+    }), { numRuns: RUNS })
+  })
+
+  it('the requester agent socket reader survives any byte stream', () => {
+    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), chunks => {
+      const read = lineReader(() => {})
+      for (const chunk of chunks) read(Buffer.from(chunk))
+    }), { numRuns: RUNS })
+  })
+})
