@@ -36,7 +36,7 @@ const DIAL_CONCURRENCY = 32
 
 export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
-  private readonly dialing = new Set<string>()
+  private readonly dialing = new Map<string, Promise<void>>()
 
   private constructor (private readonly member: MeshMember, private readonly log: Logger) {}
 
@@ -139,26 +139,37 @@ export class RequesterPeer {
     await this.dialAll(this.member.directory.nodes().map(node => node.peer))
   }
 
+  /**
+   * Connects to each of these peers we are not connected to. A dial already under way (started
+   * by a directory change, say) is awaited rather than skipped: a publish must not go out before
+   * the connections it counts on exist.
+   */
   private async dialAll (peers: string[]): Promise<void> {
     const node = this.member.node
     const connected = new Set(node.getPeers().map(peer => peer.toString()))
-    const todo = peers.filter(peer => !connected.has(peer) && !this.dialing.has(peer) && peer !== node.peerId.toString())
-    const worker = async (): Promise<void> => {
-      for (let peer = todo.shift(); peer !== undefined; peer = todo.shift()) {
-        this.dialing.add(peer)
-        try {
-          const registration = this.member.directory.byPeerId(peer)
-          const id = peerIdFromString(peer)
-          if (registration !== undefined) await node.peerStore.merge(id, { multiaddrs: registration.addrs.map(addr => multiaddr(addr)) })
-          await node.dial(id, { signal: AbortSignal.timeout(5000) })
-        } catch (err) {
-          this.log.debug({ peer, err: String(err) }, 'could not connect to node')
-        } finally {
-          this.dialing.delete(peer)
-        }
+    const wanted = peers.filter(peer => !connected.has(peer) && peer !== node.peerId.toString())
+    const inFlight = wanted.map(peer => this.dialing.get(peer)).filter((dial): dial is Promise<void> => dial !== undefined)
+    const todo = wanted.filter(peer => !this.dialing.has(peer))
+    const dialOne = async (peer: string): Promise<void> => {
+      try {
+        const registration = this.member.directory.byPeerId(peer)
+        const id = peerIdFromString(peer)
+        if (registration !== undefined) await node.peerStore.merge(id, { multiaddrs: registration.addrs.map(addr => multiaddr(addr)) })
+        await node.dial(id, { signal: AbortSignal.timeout(5000) })
+      } catch (err) {
+        this.log.debug({ peer, err: String(err) }, 'could not connect to node')
+      } finally {
+        this.dialing.delete(peer)
       }
     }
-    await Promise.all(Array.from({ length: Math.min(DIAL_CONCURRENCY, todo.length) }, worker))
+    const worker = async (): Promise<void> => {
+      for (let peer = todo.shift(); peer !== undefined; peer = todo.shift()) {
+        const dial = dialOne(peer)
+        this.dialing.set(peer, dial)
+        await dial
+      }
+    }
+    await Promise.all([...inFlight, ...Array.from({ length: Math.min(DIAL_CONCURRENCY, todo.length) }, worker)])
   }
 
   async stop (): Promise<void> {

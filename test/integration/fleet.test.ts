@@ -1,0 +1,120 @@
+// Across hosts: a master namespace (bootstrap on the real port 61613, the requester) and six host
+// namespaces, each with its own address on a bridge. Faults: the bootstrap killed, a daemon
+// killed, a daemon restarted, a partition and its healing, a frozen (slow) node.
+import assert from 'node:assert/strict'
+import { writeFileSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { NetnsFleet } from '../helpers/netns.js'
+import { LocalCluster, demoNodeSpecs, TROUPE_BIN } from '../../src/demo/local-cluster.js'
+import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
+
+const HOSTS = 6
+const ALL = demoNodeSpecs(HOSTS).map(spec => spec.identity)
+
+async function eventually<T> (attempt: () => Promise<T>, ok: (value: T) => boolean, what: string, maxMs = 60_000): Promise<T> {
+  const deadline = Date.now() + maxMs
+  for (;;) {
+    const value = await attempt()
+    if (ok(value)) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`)
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
+}
+
+describe('fleet in network namespaces', function () {
+  this.timeout(300_000)
+  let fleet: NetnsFleet
+  let cluster: LocalCluster
+  const hostOf = (identity: string): string => `host${Number(identity.replace('node', ''))}`
+
+  before(async function () {
+    if (!NetnsFleet.available()) {
+      console.log('      (skipped: network namespaces cannot be made here; run as root on Linux)')
+      this.skip()
+    }
+    fleet = NetnsFleet.create(HOSTS)
+    cluster = await LocalCluster.start({
+      nodes: HOSTS,
+      placement: {
+        bootstrapPort: 61613,
+        address: name => fleet.address(name === 'bootstrap' || name === 'requester' ? 'master' : hostOf(name)),
+        spawn: (name, args) => fleet.spawn(name === 'bootstrap' ? 'master' : hostOf(name), process.execPath, [TROUPE_BIN, ...args])
+      }
+    })
+  })
+
+  after(async () => {
+    await cluster?.stop()
+    await fleet?.destroy()
+  })
+
+  const ping = async (config: string, netns: string, extra: string[] = []): Promise<PingJson> =>
+    parseJson<PingJson>(await troupe(['ping', '--json', '--timeout', '4', ...extra, '--config', config], { netns }))
+
+  it('the bootstrap listens on 61613 at the master\'s address; a ping from the master reaches all six hosts', async () => {
+    assert.match(cluster.bootstrapAddr, new RegExp(`^/ip4/${fleet.address('master').replace(/\./g, '\\.')}/tcp/61613/p2p/`))
+    const doc = await eventually(async () => await ping(cluster.clientConfigPath, fleet.namespace('master')), d => d.replies.length === HOSTS, 'all hosts to answer')
+    assert.deepEqual(doc.replies.map(reply => reply.identity), ALL)
+    assert.deepEqual(doc.missing, [])
+  })
+
+  it('a frozen (slow) node does not hold the others up', async () => {
+    const node = cluster.nodes.get('node03')
+    assert.ok(node?.process.pid !== undefined)
+    // `ip netns exec` execs the command in place, so the spawned pid is the daemon itself.
+    const daemonPid = node.process.pid
+    process.kill(daemonPid, 'SIGSTOP')
+    try {
+      const doc = await ping(cluster.clientConfigPath, fleet.namespace('master'), ['--timeout', '2'])
+      assert.deepEqual(doc.missing, ['node03'])
+      assert.equal(doc.replies.length, HOSTS - 1)
+    } finally {
+      process.kill(daemonPid, 'SIGCONT')
+    }
+  })
+
+  it('with the bootstrap killed, a requester entering through another peer still reaches every node', async () => {
+    cluster.killBootstrap()
+    const viaHost1 = join(cluster.dir, 'client-via-host1.yaml')
+    const host1 = cluster.nodes.get('node01')?.addrs[0] ?? ''
+    writeFileSync(viaHost1, readFileSync(cluster.clientConfigPath, 'utf8')
+      .replace(/bootstrap:\n {2}- .*/, `bootstrap:\n  - ${host1}`)
+      .replace(/requester_socket: .*/, `requester_socket: ${join(cluster.dir, 'via-host1.sock')}`)
+      .replace(/key: .*requester\.key/, `key: ${join(cluster.dir, 'via-host1.peer.key')}`))
+    const doc = await eventually(async () => await ping(viaHost1, fleet.namespace('master')), d => d.replies.length === HOSTS, 'all hosts through host1')
+    assert.deepEqual(doc.replies.map(reply => reply.identity), ALL)
+    await cluster.startBootstrap()
+  })
+
+  it('a killed daemon is named missing; restarted, it is back and answering', async () => {
+    const spec = cluster.nodes.get('node05')?.spec
+    assert.ok(spec !== undefined)
+    cluster.kill('node05')
+    const missing = await ping(cluster.clientConfigPath, fleet.namespace('master'))
+    assert.deepEqual(missing.missing, ['node05'])
+    await cluster.startNode(spec)
+    const back = await eventually(async () => await ping(cluster.clientConfigPath, fleet.namespace('master')), d => d.replies.length === HOSTS, 'node05 to answer again', 30_000)
+    assert.deepEqual(back.missing, [])
+  })
+
+  it('a partition: each side serves what it can reach; after healing, all answer', async () => {
+    fleet.partition(['host5', 'host6'])
+    try {
+      const master = await eventually(async () => await ping(cluster.clientConfigPath, fleet.namespace('master')), d => d.replies.length === HOSTS - 2, 'the master side to answer')
+      assert.deepEqual(master.missing, ['node05', 'node06'])
+      // A requester inside the cut-off part enters through host5's daemon and reaches host5 and host6.
+      const inside = join(cluster.dir, 'client-inside.yaml')
+      writeFileSync(inside, readFileSync(cluster.clientConfigPath, 'utf8')
+        .replace(/bootstrap:\n {2}- .*/, `bootstrap:\n  - ${cluster.nodes.get('node05')?.addrs[0] ?? ''}`)
+        .replace(/listen:\n {2}- .*/, `listen:\n  - /ip4/${fleet.address('host5')}/tcp/0`)
+        .replace(/requester_socket: .*/, `requester_socket: ${join(cluster.dir, 'inside.sock')}`)
+        .replace(/key: .*requester\.key/, `key: ${join(cluster.dir, 'inside.peer.key')}`))
+      const cut = await eventually(async () => await ping(inside, fleet.namespace('host5'), ['-I', 'node05', '-I', 'node06']), d => d.replies.length === 2, 'the cut-off side to answer')
+      assert.deepEqual(cut.replies.map(reply => reply.identity), ['node05', 'node06'])
+    } finally {
+      fleet.heal()
+    }
+    const healed = await eventually(async () => await ping(cluster.clientConfigPath, fleet.namespace('master')), d => d.replies.length === HOSTS, 'all to answer after healing')
+    assert.deepEqual(healed.missing, [])
+  })
+})
