@@ -28,8 +28,17 @@ export interface ClusterOptions {
   clientConfig?: Record<string, unknown>
   /** extra config keys for the bootstrap */
   bootstrapConfig?: Record<string, unknown>
-  /** host on which everything listens */
+  /** host on which everything listens (loopback by default) */
   host?: string
+  /**
+   * Where each process runs and listens, for fleets spread over network namespaces: the address
+   * a role listens on, and how to start it there. Defaults: everything on `host`, plain spawn.
+   */
+  placement?: {
+    address: (name: 'bootstrap' | 'requester' | string) => string
+    spawn: (name: 'bootstrap' | string, args: string[]) => ChildProcess
+    bootstrapPort?: number
+  }
 }
 
 export interface RunningNode {
@@ -58,6 +67,7 @@ export class LocalCluster {
   readonly nodes = new Map<string, RunningNode>()
   bootstrapProcess: ChildProcess | undefined
   bootstrapAddr = ''
+  private bootstrapConfigPath = ''
   readonly clientConfigPath: string
   readonly callerKeyPath: string
   readonly authorizedKeysPath: string
@@ -80,8 +90,12 @@ export class LocalCluster {
     return cluster
   }
 
-  private get host (): string {
-    return this.options.host ?? '127.0.0.1'
+  private address (name: string): string {
+    return this.options.placement?.address(name) ?? this.options.host ?? '127.0.0.1'
+  }
+
+  private spawn (name: string, args: string[]): ChildProcess {
+    return this.options.placement?.spawn(name, args) ?? spawnTroupe(args)
   }
 
   private async startAll (): Promise<void> {
@@ -90,13 +104,13 @@ export class LocalCluster {
     writeFileSync(this.authorizedKeysPath, readFileSync(`${this.callerKeyPath}.pub`))
 
     const bootstrapConfig = join(this.dir, 'bootstrap.yaml')
-    writeFileSync(bootstrapConfig, toYaml({ listen: [`/ip4/${this.host}/tcp/0`], key: join(this.dir, 'bootstrap.key'), log_file: join(this.dir, 'bootstrap.log'), ...this.options.bootstrapConfig }))
-    this.bootstrapProcess = spawnTroupe(['bootstrap', '--config', bootstrapConfig])
-    this.bootstrapAddr = await firstLine(this.bootstrapProcess, 'bootstrap')
+    writeFileSync(bootstrapConfig, toYaml({ listen: [`/ip4/${this.address('bootstrap')}/tcp/${this.options.placement?.bootstrapPort ?? 0}`], key: join(this.dir, 'bootstrap.key'), log_file: join(this.dir, 'bootstrap.log'), ...this.options.bootstrapConfig }))
+    this.bootstrapConfigPath = bootstrapConfig
+    await this.startBootstrap()
 
     writeFileSync(this.clientConfigPath, toYaml({
       bootstrap: [this.bootstrapAddr],
-      listen: [`/ip4/${this.host}/tcp/0`],
+      listen: [`/ip4/${this.address('requester')}/tcp/0`],
       key: join(this.dir, 'requester.key'),
       caller_key: this.callerKeyPath,
       requester_socket: join(this.dir, 'requester.sock'),
@@ -117,7 +131,7 @@ export class LocalCluster {
     const configPath = join(nodeDir, 'daemon.yaml')
     writeFileSync(configPath, toYaml({
       identity: spec.identity,
-      listen: [`/ip4/${this.host}/tcp/0`],
+      listen: [`/ip4/${this.address(spec.identity)}/tcp/0`],
       bootstrap: [this.bootstrapAddr],
       key: join(nodeDir, 'peer.key'),
       authorized_keys: this.authorizedKeysPath,
@@ -128,7 +142,7 @@ export class LocalCluster {
       ...this.options.daemonConfig,
       ...spec.config
     }))
-    const child = spawnTroupe(['daemon', '--config', configPath])
+    const child = this.spawn(spec.identity, ['daemon', '--config', configPath])
     const ready = await firstLine(child, spec.identity)
     const node = { spec, configPath, process: child, addrs: ready.split(' ').filter(word => word.startsWith('/')) }
     this.nodes.set(spec.identity, node)
@@ -145,6 +159,12 @@ export class LocalCluster {
   killBootstrap (): void {
     this.bootstrapProcess?.kill('SIGKILL')
     this.bootstrapProcess = undefined
+  }
+
+  /** (Re)starts the bootstrap with its config and key (same peer id). */
+  async startBootstrap (): Promise<void> {
+    this.bootstrapProcess = this.spawn('bootstrap', ['bootstrap', '--config', this.bootstrapConfigPath])
+    this.bootstrapAddr = await firstLine(this.bootstrapProcess, 'bootstrap')
   }
 
   async stop (options: { keepFiles?: boolean } = {}): Promise<void> {

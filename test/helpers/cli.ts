@@ -8,9 +8,10 @@ export interface CliResult {
   stderr: string
 }
 
-export async function troupe (args: string[], options: { timeoutMs?: number, env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export async function troupe (args: string[], options: { timeoutMs?: number, env?: NodeJS.ProcessEnv, netns?: string } = {}): Promise<CliResult> {
   return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TROUPE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+    const command = options.netns !== undefined ? ['ip', 'netns', 'exec', options.netns, process.execPath] : [process.execPath]
+    const child = spawn(command[0] ?? process.execPath, [...command.slice(1), TROUPE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
