@@ -8,6 +8,7 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stringify as toYaml } from 'yaml'
 import { generateRequesterKey, writeRequesterKey } from '../security/keys.js'
+import { SERVICE_NODE_FLAGS } from '../service-flags.js'
 
 export const TROUPE_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'troupe.js')
 
@@ -180,7 +181,7 @@ export class LocalCluster {
 }
 
 export function spawnTroupe (args: string[]): ChildProcess {
-  return spawn(process.execPath, [TROUPE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawn(process.execPath, [...SERVICE_NODE_FLAGS, TROUPE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 /** The first stdout line a service prints is its address (bootstrap) or its ready line (daemon). */

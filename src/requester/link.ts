@@ -11,6 +11,7 @@ import type { Registration } from '../wire/registration.js'
 import type { Reply } from '../wire/reply.js'
 import { configStamp, requesterSocketPath } from './agent-paths.js'
 import { lineReader, type AgentMessage, type ClientMessage } from './socket-protocol.js'
+import { SERVICE_NODE_FLAGS } from '../service-flags.js'
 
 export interface MeshView {
   peer: string
@@ -174,7 +175,7 @@ function spawnAgent (config: LoadedConfig, socketPath: string): void {
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 })
   const log = openSync(agentLogPath(socketPath), 'a', 0o600)
   const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'troupe.js')
-  const child = spawn(process.execPath, [bin, 'requester-agent', '--config', config.file], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, bin, 'requester-agent', '--config', config.file], {
     detached: true,
     stdio: ['ignore', log, log],
     cwd: '/'
