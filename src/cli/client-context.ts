@@ -25,7 +25,7 @@ export async function openClient (configFlag: string | undefined, needsKey = tru
   const key = needsKey ? readRequesterKey(config.caller_key ?? defaultCallerKeyPath()) : (undefined as unknown as RequesterKey)
   const link = await openLink(config)
   const view = await link.hello()
-  if (!view.synced && view.nodes.length === 0) {
+  if (!view.synced && view.size === 0) {
     await link.close()
     const where = config.bootstrap.length > 0 ? config.bootstrap.join(', ') : 'no bootstrap configured'
     throw new UsageError(`cannot reach the mesh: no peer answered (bootstrap: ${where}); check that the bootstrap runs and the address is right`)

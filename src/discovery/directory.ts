@@ -2,7 +2,14 @@
 // Requesters use it to know which nodes should answer (no discovery wait); it is a hint only:
 // every node still evaluates the filter itself.
 import type { Registration } from '../wire/registration.js'
-import type { NodeView } from './filter/types.js'
+import type { Filter, NodeView } from './filter/types.js'
+import { matchesFilter } from './filter/evaluate.js'
+
+/** What a requester needs to know of an expected node: who it is and which peer answers for it. */
+export interface NodeRef {
+  identity: string
+  peer: string
+}
 
 export interface DirectoryEntry {
   registration: Registration
@@ -68,6 +75,13 @@ export class Directory {
       if (other === undefined || registration.started > other.started) byIdentity.set(registration.identity, registration)
     }
     return [...byIdentity.values()].sort((a, b) => a.identity.localeCompare(b.identity))
+  }
+
+  /** The nodes that match a filter (and serve the agent, when one is given), in identity order. */
+  select (filter: Filter, agent?: string): NodeRef[] {
+    return this.nodes()
+      .filter(node => (agent === undefined || node.agents.includes(agent)) && matchesFilter(filter, nodeView(node)))
+      .map(node => ({ identity: node.identity, peer: node.peer }))
   }
 
   byPeerId (peer: string): Registration | undefined {

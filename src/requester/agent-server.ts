@@ -8,6 +8,7 @@ import { dirname } from 'node:path'
 import type { LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { RequesterPeer } from './requester-peer.js'
+import { filterSchema } from '../discovery/filter/schema.js'
 import { configStamp, requesterSocketPath } from './agent-paths.js'
 import { lineReader, type AgentMessage, type ClientMessage } from './socket-protocol.js'
 
@@ -58,7 +59,13 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
             return
           }
           const isSynced = await synced
-          send({ op: 'hello', ...peer.whoami(), nodes: peer.nodes(), synced: isSynced })
+          send({ op: 'hello', ...peer.whoami(), size: peer.directorySize(), synced: isSynced })
+          return
+        }
+        case 'select': {
+          // The filter comes from the CLI of a local user; it is checked as one from the network.
+          const filter = filterSchema.safeParse(message.filter)
+          send({ op: 'selected', id: message.id, nodes: filter.success ? peer.select(filter.data, message.agent) : [] })
           return
         }
         case 'send': {

@@ -3,6 +3,8 @@
 import type { LoadedConfig } from '../config/load.js'
 import { createLogger } from '../log.js'
 import type { Reply } from '../wire/reply.js'
+import type { NodeRef } from '../discovery/directory.js'
+import type { Filter } from '../discovery/filter/types.js'
 import type { MeshView, RequesterLink, SendSpec } from './link.js'
 import { RequesterPeer } from './requester-peer.js'
 
@@ -17,7 +19,11 @@ export class InProcessLink implements RequesterLink {
 
   async hello (): Promise<MeshView> {
     const synced = await this.peer.ready(5000)
-    return { ...this.peer.whoami(), nodes: this.peer.nodes(), synced }
+    return { ...this.peer.whoami(), size: this.peer.directorySize(), synced }
+  }
+
+  async select (filter: Filter, agent?: string): Promise<NodeRef[]> {
+    return this.peer.select(filter, agent)
   }
 
   async send (spec: SendSpec, onReply: (reply: Reply, peer: string) => void): Promise<void> {

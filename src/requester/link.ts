@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LoadedConfig } from '../config/load.js'
 import { ConfigError } from '../config/load.js'
-import type { Registration } from '../wire/registration.js'
+import type { NodeRef } from '../discovery/directory.js'
+import type { Filter } from '../discovery/filter/types.js'
+import { randomUUID } from 'node:crypto'
 import type { Reply } from '../wire/reply.js'
 import { configStamp, requesterSocketPath } from './agent-paths.js'
 import { lineReader, type AgentMessage, type ClientMessage } from './socket-protocol.js'
@@ -16,7 +18,8 @@ import { SERVICE_NODE_FLAGS } from '../service-flags.js'
 export interface MeshView {
   peer: string
   addrs: string[]
-  nodes: Registration[]
+  /** how many nodes the directory holds */
+  size: number
   /** false when no peer could be reached to learn the directory from */
   synced: boolean
 }
@@ -32,6 +35,8 @@ export interface SendSpec {
 
 export interface RequesterLink {
   hello (): Promise<MeshView>
+  /** The directory's nodes that match the filter and, when given, serve the agent. */
+  select (filter: Filter, agent?: string): Promise<NodeRef[]>
   /** Resolves when every expected peer answered, the timeout passed, or cancel() was called. */
   send (spec: SendSpec, onReply: (reply: Reply, peer: string) => void): Promise<void>
   cancel (id: string): void
@@ -58,6 +63,7 @@ export async function openLink (config: LoadedConfig): Promise<RequesterLink> {
 class SocketLink implements RequesterLink {
   private readonly pending = new Map<string, { onReply: (reply: Reply, peer: string) => void, done: () => void }>()
   private helloWaiter: ((message: AgentMessage) => void) | undefined
+  private readonly selections = new Map<string, (nodes: NodeRef[]) => void>()
   private view: MeshView | undefined
   private closedError: Error | undefined
 
@@ -67,6 +73,8 @@ class SocketLink implements RequesterLink {
       this.closedError = new ConfigError('the requester agent closed the connection (see its log next to its socket)')
       for (const entry of this.pending.values()) entry.done()
       this.pending.clear()
+      for (const resolve of this.selections.values()) resolve([])
+      this.selections.clear()
     })
     socket.on('error', () => {})
   }
@@ -93,7 +101,7 @@ class SocketLink implements RequesterLink {
     })
     if (reply.op === 'restart') return 'restart'
     if (reply.op !== 'hello') throw new ConfigError('unexpected answer from the requester agent')
-    this.view = { peer: reply.peer, addrs: reply.addrs, nodes: reply.nodes, synced: reply.synced }
+    this.view = { peer: reply.peer, addrs: reply.addrs, size: reply.size, synced: reply.synced }
     return this.view
   }
 
@@ -102,6 +110,15 @@ class SocketLink implements RequesterLink {
     const view = await this.helloOrRestart()
     if (view === 'restart') throw new ConfigError('requester agent restarted')
     return view
+  }
+
+  async select (filter: Filter, agent?: string): Promise<NodeRef[]> {
+    if (this.closedError !== undefined) throw this.closedError
+    const id = randomUUID()
+    return await new Promise(resolve => {
+      this.selections.set(id, resolve)
+      this.write({ op: 'select', id, filter, agent })
+    })
   }
 
   async send (spec: SendSpec, onReply: (reply: Reply, peer: string) => void): Promise<void> {
@@ -134,6 +151,10 @@ class SocketLink implements RequesterLink {
       case 'restart':
         this.helloWaiter?.(message)
         this.helloWaiter = undefined
+        return
+      case 'selected':
+        this.selections.get(message.id)?.(message.nodes)
+        this.selections.delete(message.id)
         return
       case 'reply':
         this.pending.get(message.id)?.onReply(message.reply, message.peer)

@@ -12,7 +12,8 @@ import { acceptReplies } from '../transport/reply-channel.js'
 import { DIRECT_REQUEST_PROTOCOL } from '../transport/topics.js'
 import { writeFrame } from '../transport/framing.js'
 import { decodeReply, type Reply } from '../wire/reply.js'
-import type { Registration } from '../wire/registration.js'
+import type { NodeRef } from '../discovery/directory.js'
+import type { Filter } from '../discovery/filter/types.js'
 
 export interface ReplyEvent {
   reply: Reply
@@ -59,8 +60,12 @@ export class RequesterPeer {
     return { peer: this.member.node.peerId.toString(), addrs: this.member.multiaddrs() }
   }
 
-  nodes (): Registration[] {
-    return this.member.directory.nodes()
+  directorySize (): number {
+    return this.member.directory.nodes().length
+  }
+
+  select (filter: Filter, agent?: string): NodeRef[] {
+    return this.member.directory.select(filter, agent)
   }
 
   /** Publishes a request and calls onReply for each reply until every expected node answered or the timeout passed. */

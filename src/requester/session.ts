@@ -1,14 +1,12 @@
 // One requester command's work: pick the expected nodes from the directory, sign and send the
 // request (in batches if asked), collect replies until every expected node answered or the
 // timeout passed, and report who did not answer.
-import { matchesFilter } from '../discovery/filter/index.js'
 import type { Filter } from '../discovery/filter/types.js'
-import { nodeView } from '../discovery/directory.js'
+import type { NodeRef } from '../discovery/directory.js'
 import { applyLimit, inBatches, type parseLimit } from '../discovery/select.js'
 import type { RequesterKey } from '../security/keys.js'
 import { agentTopic } from '../transport/topics.js'
 import { signRequest } from '../wire/request.js'
-import type { Registration } from '../wire/registration.js'
 import type { MeshView, RequesterLink } from './link.js'
 
 export interface RequestPlan {
@@ -49,15 +47,11 @@ export interface SessionHooks {
   onBatch?: (done: number, total: number) => void
 }
 
-export function expectedNodes (view: MeshView, plan: Pick<RequestPlan, 'agent' | 'filter'>): Registration[] {
-  return view.nodes.filter(node => node.agents.includes(plan.agent) && matchesFilter(plan.filter, nodeView(node)))
-}
-
 export async function runRequest (link: RequesterLink, key: RequesterKey, plan: RequestPlan, hooks: SessionHooks = {}): Promise<RequestResult> {
   const started = Date.now()
   const view = await link.hello()
   const broadcast = plan.discovery === 'broadcast'
-  let targets = broadcast ? [] : expectedNodes(view, plan)
+  let targets = broadcast ? [] : await link.select(plan.filter, plan.agent)
   if (plan.limit !== undefined && !broadcast) targets = applyLimit(targets, plan.limit, plan.limitSeed)
   const narrowed = plan.limit !== undefined || plan.batchSize !== undefined
   const batches = broadcast || plan.batchSize === undefined ? [targets] : inBatches(targets, plan.batchSize)
@@ -115,7 +109,7 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
 }
 
 /** The filter narrowed to exactly these nodes (by identity). */
-export function pinnedFilter (filter: Filter, nodes: Registration[]): Filter {
+export function pinnedFilter (filter: Filter, nodes: NodeRef[]): Filter {
   return { ...filter, identities: nodes.map(node => ({ exact: node.identity })) }
 }
 
@@ -130,7 +124,7 @@ export async function sendAndCollect (
   view: MeshView,
   plan: Pick<RequestPlan, 'collective' | 'agent' | 'action' | 'args' | 'ttlSeconds' | 'timeoutMs'>,
   filter: Filter,
-  expected: Registration[] | undefined,
+  expected: NodeRef[] | undefined,
   onReply: (record: ReplyRecord) => void
 ): Promise<string> {
   const signed = signRequest({

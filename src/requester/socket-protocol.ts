@@ -2,16 +2,19 @@
 // a 0700 directory). The CLI signs requests itself; the agent only publishes them and relays
 // replies, so whoever reaches the socket cannot do more than the keys they hold allow.
 import type { Reply } from '../wire/reply.js'
-import type { Registration } from '../wire/registration.js'
+import type { NodeRef } from '../discovery/directory.js'
 
 export type ClientMessage =
   | { op: 'hello', stamp: string }
+  /** the nodes of the directory that match a filter (the CLI never downloads the directory) */
+  | { op: 'select', id: string, filter: unknown, agent?: string }
   | { op: 'send', id: string, topic: string, request: string, expect: string[], timeout_ms: number, direct?: boolean }
   | { op: 'cancel', id: string }
   | { op: 'shutdown' }
 
 export type AgentMessage =
-  | { op: 'hello', peer: string, addrs: string[], nodes: Registration[], synced: boolean }
+  | { op: 'hello', peer: string, addrs: string[], size: number, synced: boolean }
+  | { op: 'selected', id: string, nodes: NodeRef[] }
   /** the agent runs with an older config than the CLI's: it exits, and the CLI starts a fresh one */
   | { op: 'restart' }
   | { op: 'reply', id: string, peer: string, reply: Reply }

@@ -146,7 +146,7 @@ describe('fleet in network namespaces', function () {
     const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
     try {
       const view = await link.hello()
-      const fleetNodes = view.nodes.filter(node => ALL.includes(node.identity))
+      const fleetNodes = await link.select(emptyFilter())
       assert.equal(fleetNodes.length, HOSTS)
       const plan = { collective: config.collective, agent: 'rpcutil', action: 'ping', args: {}, ttlSeconds: 60, timeoutMs: 20_000 }
       const repliesById = new Map<string, string[]>()

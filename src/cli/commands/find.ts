@@ -11,11 +11,9 @@ export function registerFind (program: Command, run: (action: () => Promise<numb
     .action(async (flags: RequesterFlags) => {
       await run(async () => {
         const filter = await filterFromFlags(flags)
-        const { matchesFilter } = await import('../../discovery/filter/index.js')
-        const { nodeView } = await import('../../discovery/directory.js')
         const client = await openClient(flags.config, false)
         try {
-          let nodes = client.view.nodes.filter(node => matchesFilter(filter, nodeView(node))).map(node => node.identity)
+          let nodes = (await client.link.select(filter)).map(node => node.identity)
           if (flags.limit !== undefined) {
             const { parseLimit, applyLimit } = await import('../../discovery/select.js')
             nodes = applyLimit(nodes, parseLimit(flags.limit), flags.limitSeed !== undefined ? Number(flags.limitSeed) : undefined)
