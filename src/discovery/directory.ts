@@ -1,7 +1,7 @@
 // The node directory: the latest registration of every live node, as this peer has heard it.
 // Requesters use it to know which nodes should answer (no discovery wait); it is a hint only:
 // every node still evaluates the filter itself.
-import type { Registration } from '../wire/registration.js'
+import type { Beat, Registration } from '../wire/registration.js'
 import type { Filter, NodeView } from './filter/types.js'
 import { matchesFilter } from './filter/evaluate.js'
 
@@ -20,35 +20,68 @@ export interface DirectoryEntry {
 /** An entry expires after this many missed announce intervals. */
 const MISSED_INTERVALS_BEFORE_EXPIRY = 3
 
+export type BeatOutcome =
+  /** the beat refreshed an entry that is up to date */
+  | 'current'
+  /** the entry is alive but holds an older revision: fetch the registration */
+  | 'stale'
+  /** no entry for this run of the node: fetch the registration */
+  | 'unknown'
+
 export class Directory {
   private readonly byPeer = new Map<string, DirectoryEntry>()
   private readonly listeners = new Set<() => void>()
 
-  /** Applies a registration (announce or leave). Returns true when the directory changed. */
+  /** Applies a full registration (announce or leave). Returns true when the directory changed. */
   apply (registration: Registration, now = Date.now()): boolean {
-    const known = this.byPeer.get(registration.peer)
-    if (known !== undefined && isOlder(registration, known.registration)) return false
+    const known = this.byPeer.get(registration.peer)?.registration
     if (registration.kind === 'leave') {
-      const removed = this.byPeer.delete(registration.peer)
-      if (removed) this.changed()
-      return removed
+      if (known === undefined || registration.started < known.started || (registration.started === known.started && registration.seq < known.seq)) return false
+      this.byPeer.delete(registration.peer)
+      this.changed()
+      return true
     }
-    const isNew = known === undefined || known.registration.seq !== registration.seq || known.registration.started !== registration.started
-    this.byPeer.set(registration.peer, { registration, lastSeen: now })
-    if (isNew) this.changed()
-    return isNew
+    if (known !== undefined && !supersedes(registration, known)) {
+      // Same content, later message: it still says the node is alive.
+      if (registration.started === known.started && registration.seq > known.seq) this.refresh(registration.peer, registration, now)
+      return false
+    }
+    this.byPeer.set(registration.peer, { registration: { ...registration, seq: Math.max(registration.seq, known?.started === registration.started ? known.seq : 0) }, lastSeen: now })
+    this.changed()
+    return true
   }
 
-  /** Merges a snapshot from another peer; entries it has seen recently count as seen now minus their age. */
+  /** Applies a beat: refreshes the entry, and says whether its registration must be fetched. */
+  applyBeat (beat: Beat, now = Date.now()): BeatOutcome {
+    const known = this.byPeer.get(beat.peer)?.registration
+    if (known !== undefined && beat.started === known.started && beat.seq > known.seq) this.refresh(beat.peer, beat, now)
+    return this.judgeBeat(beat)
+  }
+
+  /** What a beat says of the entry held for its node, without applying it. */
+  judgeBeat (beat: Beat): BeatOutcome {
+    const known = this.byPeer.get(beat.peer)?.registration
+    if (known === undefined || beat.started > known.started) return 'unknown'
+    if (beat.started < known.started) return 'current'
+    return beat.rev > known.rev ? 'stale' : 'current'
+  }
+
+  /** Merges entries from another peer's directory; their age counts back from now. */
   merge (entries: Array<{ registration: Registration, ageMs: number }>, now = Date.now()): void {
+    let changed = false
     for (const { registration, ageMs } of entries) {
+      if (registration.kind !== 'announce') continue
       const known = this.byPeer.get(registration.peer)
-      if (known !== undefined && !isOlder(known.registration, registration)) continue
       const lastSeen = now - Math.max(0, ageMs)
       if (isExpired(registration, lastSeen, now)) continue
+      if (known !== undefined && !supersedes(registration, known.registration)) {
+        if (registration.started === known.registration.started && lastSeen > known.lastSeen) known.lastSeen = lastSeen
+        continue
+      }
       this.byPeer.set(registration.peer, { registration, lastSeen })
+      changed = true
     }
-    this.changed()
+    if (changed) this.changed()
   }
 
   expire (now = Date.now()): string[] {
@@ -74,7 +107,7 @@ export class Directory {
       const other = byIdentity.get(registration.identity)
       if (other === undefined || registration.started > other.started) byIdentity.set(registration.identity, registration)
     }
-    return [...byIdentity.values()].sort((a, b) => a.identity.localeCompare(b.identity))
+    return [...byIdentity.values()].sort((a, b) => a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0)
   }
 
   /** The nodes that match a filter (and serve the agent, when one is given), in identity order. */
@@ -88,8 +121,10 @@ export class Directory {
     return this.byPeer.get(peer)?.registration
   }
 
-  snapshot (now = Date.now()): Array<{ registration: Registration, ageMs: number }> {
-    return [...this.byPeer.values()].map(entry => ({ registration: entry.registration, ageMs: now - entry.lastSeen }))
+  /** Entries for a snapshot: all of them, or those of the given peers. */
+  snapshot (peers?: string[], now = Date.now()): Array<{ registration: Registration, ageMs: number }> {
+    const entries = peers === undefined ? [...this.byPeer.values()] : peers.map(peer => this.byPeer.get(peer)).filter(entry => entry !== undefined)
+    return entries.map(entry => ({ registration: entry.registration, ageMs: now - entry.lastSeen }))
   }
 
   get size (): number {
@@ -101,6 +136,14 @@ export class Directory {
     return () => this.listeners.delete(listener)
   }
 
+  /** A later message of the same run: the entry is alive, at the interval it now announces. */
+  private refresh (peer: string, message: Pick<Registration, 'seq' | 'interval'>, now: number): void {
+    const entry = this.byPeer.get(peer)
+    if (entry === undefined) return
+    entry.registration = { ...entry.registration, seq: message.seq, interval: message.interval }
+    entry.lastSeen = now
+  }
+
   private changed (): void {
     for (const listener of this.listeners) listener()
   }
@@ -110,9 +153,10 @@ export function nodeView (registration: Registration): NodeView {
   return { identity: registration.identity, facts: registration.facts, classes: registration.classes, agents: registration.agents }
 }
 
-function isOlder (candidate: Registration, known: Registration): boolean {
-  if (candidate.started !== known.started) return candidate.started < known.started
-  return candidate.seq < known.seq
+/** Whether a registration says something newer than the one held: a later run, or a later revision. */
+function supersedes (candidate: Registration, known: Registration): boolean {
+  if (candidate.started !== known.started) return candidate.started > known.started
+  return candidate.rev > known.rev
 }
 
 function isExpired (registration: Registration, lastSeen: number, now: number): boolean {

@@ -22,3 +22,9 @@ export function frameWriter (stream: Stream): { queue: Pushable<Uint8Array>, don
 export async function writeFrame (stream: Stream, bytes: Uint8Array): Promise<void> {
   await pipe([bytes], source => lp.encode(source), stream.sink)
 }
+
+/** Reads the first frame of a stream (a query), leaving the stream open for the answer. */
+export async function readFirstFrame (stream: Stream, maxBytes: number): Promise<Uint8Array> {
+  for await (const frame of lp.decode(stream.source, { maxDataLength: maxBytes })) return frame.subarray()
+  throw new Error('stream ended before its first frame')
+}

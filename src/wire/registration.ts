@@ -1,50 +1,72 @@
-// A node's registration: who it is and what it serves, gossiped on the collective's registry
-// topic and kept by every peer in its directory. Gossipsub signs it with the sender's peer key
-// (StrictSign); receivers check that the claimed peer id is the signer.
+// What a node says of itself on the collective's registry topic, and what every peer keeps in its
+// directory. Gossipsub signs each message with the sender's peer key (StrictSign); receivers
+// check that the claimed peer id is the signer.
+//
+// Two messages: the full registration (who it is, what it serves, its facts), sent when the node
+// starts and whenever that changes; and the beat, a few hundred bytes that say "still here, at
+// revision R" on every interval. A fleet's steady traffic is beats: facts travel once per change,
+// not once per interval (facter facts are tens of KiB per node).
 import { z } from 'zod'
 import { jsonBytes, parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
 import { MAX_REGISTRATION_BYTES } from './limits.js'
 
-const registrationSchema = z.object({
+const common = {
   v: z.literal(1),
-  kind: z.enum(['announce', 'leave']),
   identity: z.string().min(1).max(256),
   peer: z.string().min(1).max(128),
+  /** when the node's process started (ms): a restarted node's messages supersede the old ones */
+  started: z.number().int().nonnegative(),
+  /** orders the messages of one run of a node */
+  seq: z.number().int().nonnegative(),
+  /** seq of the full registration that last changed what the node says of itself */
+  rev: z.number().int().nonnegative(),
+  /** seconds until the next beat; the directory expires an entry after three missed ones */
+  interval: z.number().positive().max(86_400)
+}
+
+const registrationSchema = z.object({
+  ...common,
+  kind: z.enum(['announce', 'leave']),
   addrs: z.array(z.string().max(512)).max(32),
   agents: z.array(z.string().max(256)).max(256),
   classes: z.array(z.string().max(512)).max(4096),
   facts: z.record(z.unknown()),
   facts_truncated: z.boolean().optional(),
-  version: z.string().max(64),
-  started: z.number().int().nonnegative(),
-  /** seconds until the next announce; the directory expires an entry after three missed ones */
-  interval: z.number().positive().max(3600),
-  seq: z.number().int().nonnegative()
+  version: z.string().max(64)
 }).strict()
 
-export type Registration = z.infer<typeof registrationSchema>
+const beatSchema = z.object({ ...common, kind: z.literal('beat') }).strict()
 
-/** Encodes, dropping facts (and saying so) when they would exceed the size limit. */
-export function encodeRegistration (registration: Registration): Uint8Array {
-  const bytes = jsonBytes(registration)
-  if (bytes.length <= MAX_REGISTRATION_BYTES) return bytes
-  return jsonBytes({ ...registration, facts: {}, facts_truncated: true })
+export type Registration = z.infer<typeof registrationSchema>
+export type Beat = z.infer<typeof beatSchema>
+export type RegistryMessage = Registration | Beat
+
+/** Encodes, dropping facts (and saying so) when a registration would exceed the size limit. */
+export function encodeRegistryMessage (message: RegistryMessage): Uint8Array {
+  const bytes = jsonBytes(message)
+  if (bytes.length <= MAX_REGISTRATION_BYTES || message.kind === 'beat') return bytes
+  return jsonBytes({ ...message, facts: {}, facts_truncated: true })
 }
 
-export function decodeRegistration (bytes: Uint8Array): Registration {
-  if (bytes.length > MAX_REGISTRATION_BYTES) throw new WireError('size', `registration of ${bytes.length} bytes exceeds ${MAX_REGISTRATION_BYTES}`)
+export function decodeRegistryMessage (bytes: Uint8Array): RegistryMessage {
+  if (bytes.length > MAX_REGISTRATION_BYTES) throw new WireError('size', `registry message of ${bytes.length} bytes exceeds ${MAX_REGISTRATION_BYTES}`)
   let raw: unknown
   try {
     raw = parseJsonBytes(bytes)
   } catch {
-    throw new WireError('format', 'registration is not UTF-8 JSON')
+    throw new WireError('format', 'registry message is not UTF-8 JSON')
   }
+  if (typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'beat') return checked(beatSchema, raw, 'beat')
   return parseRegistration(raw)
 }
 
 export function parseRegistration (raw: unknown): Registration {
-  const parsed = registrationSchema.safeParse(raw)
-  if (!parsed.success) throw new WireError('format', `registration field '${parsed.error.issues[0]?.path.join('.') ?? '?'}' is invalid`)
+  return checked(registrationSchema, raw, 'registration')
+}
+
+function checked<T> (schema: z.ZodType<T>, raw: unknown, what: string): T {
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) throw new WireError('format', `${what} field '${parsed.error.issues[0]?.path.join('.') ?? '?'}' is invalid`)
   return parsed.data
 }

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict'
 import { Directory } from '../../src/discovery/directory.js'
-import type { Registration } from '../../src/wire/registration.js'
+import type { Beat, Registration } from '../../src/wire/registration.js'
 
 function registration (identity: string, peer: string, over: Partial<Registration> = {}): Registration {
-  return { v: 1, kind: 'announce', identity, peer, addrs: [], agents: ['rpcutil'], classes: [], facts: {}, version: '0', started: 1000, interval: 10, seq: 1, ...over }
+  const seq = over.seq ?? 1
+  return { v: 1, kind: 'announce', identity, peer, addrs: [], agents: ['rpcutil'], classes: [], facts: {}, version: '0', started: 1000, interval: 10, seq, rev: seq, ...over }
+}
+
+function beat (identity: string, peer: string, over: Partial<Beat> = {}): Beat {
+  return { v: 1, kind: 'beat', identity, peer, started: 1000, interval: 10, seq: 2, rev: 1, ...over }
 }
 
 describe('node directory', () => {
@@ -36,5 +41,48 @@ describe('node directory', () => {
     const directory = new Directory()
     directory.merge([{ registration: registration('a', 'p1'), ageMs: 1000 }, { registration: registration('b', 'p2'), ageMs: 60_000 }], 100_000)
     assert.deepEqual(directory.nodes().map(node => node.identity), ['a'])
+  })
+
+  it('a beat keeps an entry alive, at the interval it announces', () => {
+    const directory = new Directory()
+    directory.apply(registration('a', 'p1'), 0)
+    assert.equal(directory.applyBeat(beat('a', 'p1', { seq: 2, interval: 100 }), 25_000), 'current')
+    assert.deepEqual(directory.expire(60_000), [])
+    assert.deepEqual(directory.expire(326_000), ['a'])
+  })
+
+  it('a beat from an unknown node or at a newer revision asks for the registration; old beats change nothing', () => {
+    const directory = new Directory()
+    assert.equal(directory.applyBeat(beat('a', 'p1')), 'unknown')
+    assert.equal(directory.size, 0)
+    directory.apply(registration('a', 'p1', { seq: 1, facts: { role: 'web' } }), 0)
+    assert.equal(directory.applyBeat(beat('a', 'p1', { seq: 5, rev: 4 }), 1000), 'stale')
+    assert.equal(directory.applyBeat(beat('a', 'p1', { started: 500, seq: 9, rev: 9 }), 2000), 'current')
+    assert.equal(directory.applyBeat(beat('a', 'p1', { started: 2000, seq: 1, rev: 1 }), 2000), 'unknown')
+    // The fetched registration (revision 4) replaces the content and keeps the newest seq.
+    directory.apply(registration('a', 'p1', { seq: 4, rev: 4, facts: { role: 'db' } }), 3000)
+    assert.deepEqual(directory.byPeerId('p1')?.facts, { role: 'db' })
+    assert.equal(directory.byPeerId('p1')?.seq, 5)
+    assert.equal(directory.judgeBeat(beat('a', 'p1', { seq: 6, rev: 4 })), 'current')
+  })
+
+  it('a registration at the same revision refreshes without a change event; a newer revision is a change', () => {
+    const directory = new Directory()
+    let changes = 0
+    directory.onChange(() => { changes += 1 })
+    directory.apply(registration('a', 'p1', { seq: 1 }), 0)
+    directory.apply(registration('a', 'p1', { seq: 3, rev: 1 }), 29_000)
+    assert.equal(changes, 1)
+    assert.deepEqual(directory.expire(40_000), [])
+    directory.apply(registration('a', 'p1', { seq: 4, rev: 4, classes: ['x'] }), 41_000)
+    assert.equal(changes, 2)
+  })
+
+  it('a snapshot serves all entries or only the peers asked for', () => {
+    const directory = new Directory()
+    directory.apply(registration('a', 'p1'), 0)
+    directory.apply(registration('b', 'p2'), 0)
+    assert.deepEqual(directory.snapshot(['p2', 'nope'], 10).map(entry => entry.registration.identity), ['b'])
+    assert.equal(directory.snapshot(undefined, 10).length, 2)
   })
 })

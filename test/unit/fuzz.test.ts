@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { openRequest, signRequest } from '../../src/wire/request.js'
 import { decodeReply, encodeReply } from '../../src/wire/reply.js'
-import { decodeRegistration } from '../../src/wire/registration.js'
+import { decodeRegistryMessage } from '../../src/wire/registration.js'
 import { WireError } from '../../src/wire/errors.js'
 import { parseConfig, ConfigError } from '../../src/config/load.js'
 import { parsePolicy, PolicyParseError } from '../../src/security/policy.js'
@@ -54,7 +54,7 @@ describe('fuzzing the network decoders and the file parsers', function () {
     const reply = encodeReply({ v: 1, id: 'a'.repeat(32), identity: 'n', status: 0, statusmsg: 'OK', data: { x: 1 } })
     fc.assert(fc.property(fc.oneof(hostileBytes(reply), jsonish), bytes => {
       refusesCleanly(WireError, () => decodeReply(bytes))
-      refusesCleanly(WireError, () => decodeRegistration(bytes))
+      refusesCleanly(WireError, () => decodeRegistryMessage(bytes))
     }), { numRuns: RUNS })
   })
 
