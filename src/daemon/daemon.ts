@@ -129,7 +129,13 @@ export class Daemon {
       classes: () => this.facts.classes(),
       agents: () => this.registry.names(),
       agentMetadata: () => this.registry.names().map(name => this.registry.get(name)?.ddl.metadata).filter(meta => meta !== undefined),
-      stats: () => this.stats.toRecord()
+      stats: () => ({
+        ...this.stats.toRecord(),
+        ...this.member.gossipCounters.snapshot(),
+        directory_size: this.member.directory.size,
+        beat_interval: this.member.membership.beatInterval(),
+        rss_bytes: process.memoryUsage.rss()
+      })
     }
   }
 

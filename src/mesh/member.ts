@@ -15,6 +15,7 @@ import { Membership, type MembershipOptions } from '../discovery/membership.js'
 import { RequestGate, type GateVerdict } from '../security/request-gate.js'
 import { PeerPenalties } from '../security/peer-penalties.js'
 import { loadSwarmKey } from '../security/swarm-key.js'
+import { GossipCounters } from '../transport/gossip-counters.js'
 import type { Logger } from '../log.js'
 import { dirname, join } from 'node:path'
 
@@ -34,10 +35,12 @@ export class MeshMember {
   readonly directory = new Directory()
   readonly gate = new RequestGate()
   readonly membership: Membership
+  readonly gossipCounters: GossipCounters
   private readonly agentTopics = new Set<string>()
   private bootstrapDialer: BootstrapDialer | undefined
 
-  private constructor (readonly node: MeshNode, private readonly options: MemberOptions, readonly penalties: PeerPenalties) {
+  private constructor (readonly node: MeshNode, private readonly options: MemberOptions, readonly penalties: PeerPenalties, gossipCounters: GossipCounters) {
+    this.gossipCounters = gossipCounters
     this.membership = new Membership(node, this.directory, { collective: options.config.collective, self: options.self, log: options.log })
   }
 
@@ -48,6 +51,7 @@ export class MeshMember {
     const swarmKey = config.swarm_key !== undefined ? loadSwarmKey(config.swarm_key) : undefined
     const penalties = new PeerPenalties()
     const allowedPeers = config.allowed_peers !== undefined ? new Set(config.allowed_peers) : undefined
+    const gossipCounters = new GossipCounters()
     let node: MeshNode
     try {
       node = await createMeshNode({
@@ -57,12 +61,13 @@ export class MeshMember {
         swarmKey,
         allowedPeers,
         isBanned: peer => penalties.isBanned(peer.toString()),
-        appScore: peer => penalties.score(peer)
+        appScore: peer => penalties.score(peer),
+        counters: gossipCounters
       })
     } catch (err) {
       throw new ConfigError(`cannot set up the mesh peer: ${(err as Error).message}`)
     }
-    const member = new MeshMember(node, options, penalties)
+    const member = new MeshMember(node, options, penalties, gossipCounters)
     try {
       await node.start()
     } catch (err) {

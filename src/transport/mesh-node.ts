@@ -14,6 +14,7 @@ import { gossipsub, type GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
 import type { PubSub, PrivateKey, PeerId, Message } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import { createHash } from 'node:crypto'
+import type { GossipCounters } from './gossip-counters.js'
 
 export type MeshRole = 'bootstrap' | 'daemon' | 'requester'
 
@@ -28,6 +29,8 @@ export interface MeshNodeOptions {
   isBanned?: (peer: PeerId) => boolean
   /** extra gossipsub application score (negative for misbehaving peers) */
   appScore?: (peer: string) => number
+  /** where gossipsub counts what it sends and receives */
+  counters?: GossipCounters
 }
 
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
@@ -68,6 +71,8 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
       identify: identify(),
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,
+        metricsRegister: options.counters?.register() ?? null,
+        metricsTopicStrToLabel: new Map(),
         ignoreDuplicatePublishError: true,
         emitSelf: false,
         floodPublish: true,

@@ -69,7 +69,19 @@ const ddl: AgentDDL = {
         passed: { description: 'Requests that matched the filter', display_as: 'Passed Filter' },
         filtered: { description: 'Requests that did not match the filter', display_as: 'Filtered' },
         replies: { description: 'Replies sent', display_as: 'Replies' },
-        ttlexpired: { description: 'Requests that had expired', display_as: 'TTL Expired' }
+        ttlexpired: { description: 'Requests that had expired', display_as: 'TTL Expired' },
+        replayed: { description: 'Requests refused as replays', display_as: 'Replayed' },
+        refused: { description: 'Requests refused by key, rate or policy', display_as: 'Refused' },
+        gossip_messages_in: { description: 'Gossip messages received, duplicates included', display_as: 'Gossip In' },
+        gossip_messages_out: { description: 'Gossip messages sent', display_as: 'Gossip Out' },
+        gossip_duplicates_in: { description: 'Gossip messages received again', display_as: 'Gossip Duplicates' },
+        gossip_bytes_in: { description: 'Gossip bytes received', display_as: 'Gossip Bytes In' },
+        gossip_bytes_out: { description: 'Gossip bytes sent', display_as: 'Gossip Bytes Out' },
+        gossip_control_in: { description: 'Gossip control messages received', display_as: 'Gossip Control In' },
+        gossip_control_out: { description: 'Gossip control messages sent', display_as: 'Gossip Control Out' },
+        directory_size: { description: 'Nodes in this node\'s directory', display_as: 'Directory Size' },
+        beat_interval: { description: 'Seconds between this node\'s beats', display_as: 'Beat Interval' },
+        rss_bytes: { description: 'Resident memory of the daemon', display_as: 'RSS Bytes' }
       }
     },
     collective_info: {
