@@ -37,3 +37,7 @@ export function cpuSeconds (pid: number): number {
   const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
   return ticks / 100
 }
+
+export function round (value: number, digits = 1): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits
+}

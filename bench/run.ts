@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpus } from 'node:os'
 import { LocalCluster, TROUPE_BIN } from '../src/demo/local-cluster.js'
-import { timeCommand, median, rssMiB, cpuSeconds } from './measure.js'
+import { timeCommand, median, rssMiB, cpuSeconds, round } from './measure.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9)
 const SIZES = (process.env.BENCH_NODES ?? '10,50').split(',').map(Number)
@@ -67,10 +67,6 @@ async function benchSize (nodes: number): Promise<SizeResult> {
   } finally {
     await cluster.stop()
   }
-}
-
-function round (value: number, digits = 1): number {
-  return Math.round(value * 10 ** digits) / 10 ** digits
 }
 
 const bareNodeRuns: number[] = []

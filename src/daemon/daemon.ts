@@ -129,13 +129,7 @@ export class Daemon {
       classes: () => this.facts.classes(),
       agents: () => this.registry.names(),
       agentMetadata: () => this.registry.names().map(name => this.registry.get(name)?.ddl.metadata).filter(meta => meta !== undefined),
-      stats: () => ({
-        ...this.stats.toRecord(),
-        ...this.member.gossipCounters.snapshot(),
-        directory_size: this.member.directory.size,
-        beat_interval: this.member.membership.beatInterval(),
-        rss_bytes: process.memoryUsage.rss()
-      })
+      stats: () => this.statsRecord()
     }
   }
 
@@ -206,6 +200,17 @@ export class Daemon {
 
   multiaddrs (): string[] {
     return this.member.multiaddrs()
+  }
+
+  /** Request counters, what the mesh costs this node, and its memory (rpcutil daemon_stats). */
+  statsRecord (): Record<string, number> {
+    return {
+      ...this.stats.toRecord(),
+      ...this.member.gossipCounters.snapshot(),
+      directory_size: this.member.directory.size,
+      beat_interval: this.member.membership.beatInterval(),
+      rss_bytes: process.memoryUsage.rss()
+    }
   }
 
   async stop (): Promise<void> {

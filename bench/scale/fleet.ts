@@ -1,0 +1,179 @@
+// The scale benchmark: N real daemons spread over a few worker processes, a real bootstrap
+// process, and a requester in this process. It measures how long a request takes to reach every
+// node and for every reply to come back, what the mesh costs each node (gossip messages and CPU,
+// idle and per request), and how these grow with N.
+import { fork, type ChildProcess } from 'node:child_process'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { LocalCluster } from '../../src/demo/local-cluster.js'
+import { loadConfig } from '../../src/config/load.js'
+import { openLink, type RequesterLink } from '../../src/requester/link.js'
+import { readRequesterKey } from '../../src/security/keys.js'
+import { sendAndCollect } from '../../src/requester/session.js'
+import { emptyFilter } from '../../src/discovery/filter/index.js'
+import { median, cpuSeconds, round } from '../measure.js'
+import type { WorkerCommand, WorkerReport } from './worker.js'
+
+const DAEMONS_PER_WORKER = 250
+const SETTLE_MS = 15_000
+
+export interface ScaleResult {
+  nodes: number
+  workers: number
+  /** seconds until the requester's directory held every node */
+  join_seconds: number
+  /** median over the pings, ms from publish */
+  reach_all_ms: number
+  first_reply_ms: number
+  last_reply_ms: number
+  replies_min: number
+  /** per node, per request: copies of the request received by gossip (duplicates included) and forwarded */
+  gossip_in_per_request: number
+  gossip_out_per_request: number
+  /** per node, idle: membership messages (beats) per second in and out, and CPU ms per second */
+  idle_gossip_per_second: number
+  idle_cpu_ms_per_second: number
+  /** per node: CPU ms a request costs (the whole machine's CPU over the nodes) */
+  cpu_ms_per_request: number
+  /** per node: resident memory (workers' RSS over the nodes they host) */
+  rss_mib_per_node: number
+  beat_interval_s: number
+}
+
+interface Worker {
+  child: ChildProcess
+  next: (report: WorkerReport) => void
+}
+
+function startWorker (): Worker {
+  // No SERVICE_NODE_FLAGS: a worker hosts hundreds of daemons, and a young generation sized for
+  // one daemon would make it spend a third of its time collecting garbage.
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const worker: Worker = { child, next: () => {} }
+  child.on('message', (report: WorkerReport) => worker.next(report))
+  return worker
+}
+
+async function ask (worker: Worker, command: WorkerCommand): Promise<WorkerReport> {
+  return await new Promise((resolve, reject) => {
+    worker.next = report => report.op === 'failed' ? reject(new Error(report.message)) : resolve(report)
+    worker.child.send(command)
+  })
+}
+
+type Stats = Extract<WorkerReport, { op: 'stats' }>
+
+async function allStats (workers: Worker[]): Promise<Stats[]> {
+  return await Promise.all(workers.map(async worker => await ask(worker, { op: 'stats' }) as Stats))
+}
+
+/** Per-node sums of a counter between two snapshots. */
+function perNodeDelta (before: Stats[], after: Stats[], key: string): number[] {
+  return after.flatMap((stats, w) => stats.nodes.map((node, i) => (node[key] ?? 0) - (before[w]?.nodes[i]?.[key] ?? 0)))
+}
+
+function cpuMs (stats: Stats[], others: number[]): number {
+  return stats.reduce((sum, s) => sum + s.cpuMicros / 1000, 0) + others.reduce((sum, pid) => sum + cpuSeconds(pid) * 1000, 0)
+}
+
+async function waitFor (what: string, maxMs: number, done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + maxMs
+  while (!await done()) {
+    if (Date.now() > deadline) throw new Error(`scale bench: timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
+}
+
+export async function benchScale (nodes: number, options: { pings: number, idleSeconds: number, log: (line: string) => void }): Promise<ScaleResult> {
+  const cluster = await LocalCluster.start({ nodes: [], clientConfig: { requester_idle: 0 } })
+  const workers: Worker[] = []
+  let link: RequesterLink | undefined
+  try {
+    const identities = Array.from({ length: nodes }, (_, i) => `s${String(i + 1).padStart(5, '0')}`)
+    const started = Date.now()
+    for (let from = 0; from < nodes; from += DAEMONS_PER_WORKER) {
+      const worker = startWorker()
+      workers.push(worker)
+      await ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER) })
+      options.log(`  ${Math.min(from + DAEMONS_PER_WORKER, nodes)} daemons started (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+    }
+    const config = loadConfig(cluster.clientConfigPath)
+    link = await openLink(config)
+    const requester = link
+    let expected = await requester.select(emptyFilter(), 'rpcutil')
+    await waitFor(`the directory to hold ${nodes} nodes`, 600_000, async () => {
+      expected = await requester.select(emptyFilter(), 'rpcutil')
+      return expected.length >= nodes
+    })
+    const joinSeconds = (Date.now() - started) / 1000
+    options.log(`  directory complete after ${joinSeconds.toFixed(0)} s; settling`)
+    await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
+
+    const bootstrapPid = cluster.bootstrapProcess?.pid ?? 0
+    const idleBefore = await allStats(workers)
+    const idleCpuBefore = cpuMs(idleBefore, [bootstrapPid])
+    // Beats come in waves at first (nodes started together); a whole interval and a half evens them out.
+    const beatInterval = median(idleBefore.flatMap(s => s.nodes.map(node => node.beat_interval ?? 0)))
+    const idleSeconds = Math.max(options.idleSeconds, beatInterval * 1.5)
+    await new Promise(resolve => setTimeout(resolve, idleSeconds * 1000))
+    const idleAfter = await allStats(workers)
+    const idleCpu = cpuMs(idleAfter, [bootstrapPid]) - idleCpuBefore
+    const idleOut = perNodeDelta(idleBefore, idleAfter, 'gossip_registry_out')
+    const idleMessages = perNodeDelta(idleBefore, idleAfter, 'gossip_registry_in').map((n, i) => n + (idleOut[i] ?? 0))
+
+    const key = readRequesterKey(cluster.callerKeyPath)
+    const view = await requester.hello()
+    const plan = { collective: config.collective, agent: 'rpcutil', action: 'ping', args: {}, ttlSeconds: 60, timeoutMs: 30_000 }
+    const reach: number[] = []
+    const first: number[] = []
+    const last: number[] = []
+    let repliesMin = Infinity
+    const before = await allStats(workers)
+    const cpuBefore = cpuMs(before, [bootstrapPid, process.pid])
+    const pingsStarted = Date.now()
+    for (let i = 0; i < options.pings; i++) {
+      const pongs: number[] = []
+      const arrivals: number[] = []
+      const sentAt = Date.now()
+      await sendAndCollect(requester, key, view, plan, emptyFilter(), expected, reply => {
+        arrivals.push(Date.now())
+        pongs.push(Number(reply.data.pong))
+      })
+      reach.push(Math.max(...pongs) - sentAt)
+      first.push(Math.min(...arrivals) - sentAt)
+      last.push(Math.max(...arrivals) - sentAt)
+      repliesMin = Math.min(repliesMin, arrivals.length)
+      await new Promise(resolve => setTimeout(resolve, 1000))
+    }
+    const after = await allStats(workers)
+    const pingSeconds = (Date.now() - pingsStarted) / 1000
+    const idleShare = pingSeconds / idleSeconds
+    const perRequest = (key: string): number => median(perNodeDelta(before, after, key)) / options.pings
+    const cpuDuringPings = cpuMs(after, [bootstrapPid, process.pid]) - cpuBefore
+    const rss = after.reduce((sum, s) => sum + s.rssBytes, 0) / 1024 / 1024
+    return {
+      nodes,
+      workers: workers.length,
+      join_seconds: round(joinSeconds),
+      reach_all_ms: round(median(reach)),
+      first_reply_ms: round(median(first)),
+      last_reply_ms: round(median(last)),
+      replies_min: repliesMin,
+      gossip_in_per_request: round(perRequest('gossip_requests_in'), 2),
+      gossip_out_per_request: round(perRequest('gossip_requests_out'), 2),
+      idle_gossip_per_second: round(median(idleMessages) / idleSeconds, 2),
+      idle_cpu_ms_per_second: round(idleCpu / idleSeconds / nodes, 2),
+      cpu_ms_per_request: round(Math.max(0, cpuDuringPings - idleCpu * idleShare) / options.pings / nodes, 2),
+      rss_mib_per_node: round(rss / nodes, 2),
+      beat_interval_s: beatInterval
+    }
+  } finally {
+    await link?.close()
+    await Promise.all(workers.map(async worker => await new Promise<void>(resolve => {
+      const timer = setTimeout(() => { worker.child.kill('SIGKILL') }, 20_000)
+      worker.child.once('exit', () => { clearTimeout(timer); resolve() })
+      worker.child.send({ op: 'stop' } satisfies WorkerCommand)
+    })))
+    await cluster.stop()
+  }
+}

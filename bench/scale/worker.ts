@@ -1,0 +1,69 @@
+// One process of the scale benchmark: hosts many real daemons (the same Daemon class `troupe
+// daemon` runs, each its own libp2p peer on its own port), so hundreds to thousands of mesh
+// peers fit on one machine. Driven by bench/scale/fleet.ts over the IPC channel.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { stringify as toYaml } from 'yaml'
+import { parseConfig } from '../../src/config/load.js'
+import { Daemon } from '../../src/daemon/daemon.js'
+import { silentLogger } from '../../src/log.js'
+
+export interface WorkerStart {
+  op: 'start'
+  dir: string
+  bootstrap: string
+  authorizedKeys: string
+  identities: string[]
+}
+
+export type WorkerCommand = WorkerStart | { op: 'stats' } | { op: 'stop' }
+
+export type WorkerReport =
+  | { op: 'started', count: number }
+  | { op: 'stats', nodes: Array<Record<string, number>>, cpuMicros: number, rssBytes: number }
+  | { op: 'failed', message: string }
+
+const START_CONCURRENCY = 8
+const daemons: Daemon[] = []
+
+async function startDaemons (command: WorkerStart): Promise<void> {
+  const queue = command.identities.map((identity, index) => ({ identity, index }))
+  const startOne = async (identity: string, index: number): Promise<void> => {
+    const dir = join(command.dir, identity)
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'facts.yaml'), toYaml({ role: index % 2 === 0 ? 'web' : 'db', rack: `r${index % 10}` }))
+    const config = parseConfig(toYaml({
+      identity,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      bootstrap: [command.bootstrap],
+      key: join(dir, 'peer.key'),
+      authorized_keys: command.authorizedKeys,
+      facts: join(dir, 'facts.yaml'),
+      classes: join(dir, 'classes.txt')
+    }), join(dir, 'daemon.yaml'))
+    daemons.push(await Daemon.start(config, silentLogger()))
+  }
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await startOne(next.identity, next.index)
+  }
+  await Promise.all(Array.from({ length: START_CONCURRENCY }, worker))
+}
+
+function report (message: WorkerReport): void {
+  process.send?.(message)
+}
+
+process.on('message', (command: WorkerCommand) => {
+  switch (command.op) {
+    case 'start':
+      startDaemons(command).then(() => report({ op: 'started', count: daemons.length }), err => report({ op: 'failed', message: String(err) }))
+      return
+    case 'stats': {
+      const usage = process.cpuUsage()
+      report({ op: 'stats', nodes: daemons.map(daemon => daemon.statsRecord()), cpuMicros: usage.user + usage.system, rssBytes: process.memoryUsage.rss() })
+      return
+    }
+    case 'stop':
+      Promise.all(daemons.map(async daemon => { await daemon.stop() })).finally(() => process.exit(0))
+  }
+})
