@@ -41,3 +41,40 @@ export function cpuSeconds (pid: number): number {
 export function round (value: number, digits = 1): number {
   return Math.round(value * 10 ** digits) / 10 ** digits
 }
+
+/** Polls until done() holds, or fails naming what it waited for. */
+export async function waitUntil (what: string, maxMs: number, done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + maxMs
+  while (!await done()) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 300))
+  }
+}
+
+/** CPU milliseconds (user + system) these processes have used so far together. */
+export function processCpuMs (pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    try { return sum + cpuSeconds(pid) * 1000 } catch { return sum }
+  }, 0)
+}
+
+/** Each process's CPU use, in percent of one core, over a quiet period. */
+export async function idleCpuPercent (pids: number[], seconds: number): Promise<number[]> {
+  const before = pids.map(cpuSeconds)
+  await new Promise(resolve => setTimeout(resolve, seconds * 1000))
+  return pids.map((pid, i) => (cpuSeconds(pid) - (before[i] ?? 0)) / seconds * 100)
+}
+
+/**
+ * Runs a command `runs` times; returns what each run gave, and the CPU ms each run cost each of
+ * the given processes: what they used meanwhile, less what they would have used idle.
+ */
+export async function sample<T> (runs: number, pids: number[], idlePercents: number[], once: () => Promise<T>): Promise<{ samples: T[], cpuMsPerRun: number }> {
+  const samples: T[] = []
+  const started = performance.now()
+  const before = processCpuMs(pids)
+  for (let i = 0; i < runs; i++) samples.push(await once())
+  const elapsedMs = performance.now() - started
+  const idleMs = idlePercents.reduce((sum, percent) => sum + percent, 0) / 100 * elapsedMs
+  return { samples, cpuMsPerRun: Math.max(0, processCpuMs(pids) - before - idleMs) / runs / Math.max(1, pids.length) }
+}

@@ -1,88 +1,80 @@
-// `npm run bench`: troupe ping against 10 and 50 daemon processes (whole-command wall time and
-// publish-to-last-reply), idle daemon RSS and CPU, with a bare `node` start measured in the same
-// run as the baseline. Results: stdout and bench/results/latest.json.
+// `npm run bench`: troupe against MCollective (with ActiveMQ) and Serf at the same node counts in
+// one run, then troupe's scale curve with hundreds to a thousand and more mesh peers. Writes
+// bench/results/latest.json, docs/performance.md and its chart docs/performance.png.
+//
+// BENCH_PARTS   which parts to run (default: troupe,mcollective,serf,scale)
+// BENCH_NODES   node counts for the side-by-side part (default 10,50)
+// BENCH_SCALE   node counts for the scale part (default 100,250,500,1000)
+// BENCH_RUNS    runs of each command (default 7); BENCH_IDLE_SECONDS (default 20)
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpus } from 'node:os'
-import { LocalCluster, TROUPE_BIN } from '../src/demo/local-cluster.js'
-import { timeCommand, median, rssMiB, cpuSeconds, round } from './measure.js'
+import { cpus, totalmem } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { benchTroupe } from './troupe-fleet.js'
+import { benchMcollective } from './anchors/mcollective.js'
+import { benchSerf } from './anchors/serf.js'
+import { benchScale, type ScaleResult } from './scale/fleet.js'
+import type { SystemResult } from './anchors/types.js'
+import { timeCommand, median, round } from './measure.js'
+import { writeReport, type BenchReport } from './report.js'
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 9)
-const SIZES = (process.env.BENCH_NODES ?? '10,50').split(',').map(Number)
-const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 20)
+const list = (text: string): number[] => text.split(',').map(Number).filter(n => Number.isInteger(n) && n > 0)
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'troupe,mcollective,serf,scale').split(','))
+const SIZES = list(process.env.BENCH_NODES ?? '10,50')
+const SCALE = list(process.env.BENCH_SCALE ?? '100,250,500,1000')
+const options = { runs: Number(process.env.BENCH_RUNS ?? 7), idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? 20) }
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-interface SizeResult {
-  nodes: number
-  ping_wall_ms: number
-  ping_publish_to_last_reply_ms: number
-  ping_first_call_ms: number
-  find_wall_ms: number
-  replies_min: number
-  daemon_rss_mib_median: number
-  daemon_idle_cpu_percent_median: number
+const log = (line: string): void => { process.stderr.write(line + '\n') }
+
+const bare: number[] = []
+for (let i = 0; i < 7; i++) bare.push((await timeCommand(process.execPath, ['-e', '0'])).ms)
+
+const systems: SystemResult[] = []
+const skipped: string[] = []
+for (const nodes of SIZES) {
+  const parts = [
+    { name: 'troupe', run: async () => await benchTroupe(nodes, options) },
+    { name: 'mcollective', run: async () => await benchMcollective(nodes, options) },
+    { name: 'serf', run: async () => await benchSerf(nodes, options) }
+  ]
+  for (const part of parts.filter(p => PARTS.has(p.name))) {
+    log(`bench: ${part.name} at ${nodes} nodes ...`)
+    const result = await part.run()
+    if ('skipped' in result) skipped.push(`${part.name}: ${result.skipped}`)
+    else systems.push(result)
+  }
 }
-
-async function troupeJson (args: string[]): Promise<{ ms: number, doc: { stats?: { responded: number, publish_to_last_reply_ms: number }, nodes?: string[] } }> {
-  const timed = await timeCommand(process.execPath, [TROUPE_BIN, ...args, '--json'])
-  return { ms: timed.ms, doc: JSON.parse(timed.stdout) as { stats?: { responded: number, publish_to_last_reply_ms: number }, nodes?: string[] } }
-}
-
-async function benchSize (nodes: number): Promise<SizeResult> {
-  const cluster = await LocalCluster.start({ nodes })
-  try {
-    const config = ['--config', cluster.clientConfigPath]
-    // The first call starts the requester agent (cold), then waits for the whole directory.
-    const first = await troupeJson(['ping', ...config])
-    for (let i = 0; i < 60; i++) {
-      const found = await troupeJson(['find', ...config])
-      if ((found.doc.nodes?.length ?? 0) === nodes) break
-      await new Promise(resolve => setTimeout(resolve, 500))
-    }
-    const walls: number[] = []
-    const publishToLast: number[] = []
-    const finds: number[] = []
-    let repliesMin = Infinity
-    for (let i = 0; i < RUNS; i++) {
-      const ping = await troupeJson(['ping', ...config])
-      walls.push(ping.ms)
-      publishToLast.push(ping.doc.stats?.publish_to_last_reply_ms ?? NaN)
-      repliesMin = Math.min(repliesMin, ping.doc.stats?.responded ?? 0)
-      finds.push((await troupeJson(['find', '-F', 'role=web', ...config])).ms)
-    }
-    const pids = [...cluster.nodes.values()].map(node => node.process.pid).filter((pid): pid is number => pid !== undefined)
-    const cpuBefore = pids.map(cpuSeconds)
-    await new Promise(resolve => setTimeout(resolve, IDLE_SECONDS * 1000))
-    const cpuPercent = pids.map((pid, i) => (cpuSeconds(pid) - (cpuBefore[i] ?? 0)) / IDLE_SECONDS * 100)
-    return {
-      nodes,
-      ping_wall_ms: round(median(walls)),
-      ping_publish_to_last_reply_ms: round(median(publishToLast)),
-      ping_first_call_ms: round(first.ms),
-      find_wall_ms: round(median(finds)),
-      replies_min: repliesMin,
-      daemon_rss_mib_median: round(median(pids.map(rssMiB))),
-      daemon_idle_cpu_percent_median: round(median(cpuPercent), 2)
-    }
-  } finally {
-    await cluster.stop()
+const scale: ScaleResult[] = []
+if (PARTS.has('scale')) {
+  for (const nodes of SCALE) {
+    log(`bench: scale, ${nodes} daemons ...`)
+    scale.push(await benchScale(nodes, { pings: options.runs, idleSeconds: options.idleSeconds, log }))
   }
 }
 
-const bareNodeRuns: number[] = []
-for (let i = 0; i < 5; i++) bareNodeRuns.push((await timeCommand(process.execPath, ['-e', '0'])).ms)
-const bareNode = median(bareNodeRuns)
-const results: SizeResult[] = []
-for (const size of SIZES) {
-  process.stderr.write(`bench: ${size} daemons ...\n`)
-  results.push(await benchSize(size))
+const report: BenchReport = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model ?? 'unknown',
+    memory_gib: round(totalmem() / 1024 ** 3),
+    node: process.version,
+    os: execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim()
+  },
+  runs: options.runs,
+  bare_node_start_ms: round(median(bare)),
+  systems,
+  scale,
+  skipped
 }
-const report = { date: new Date().toISOString(), cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version, runs: RUNS, bare_node_start_ms: round(bareNode), results }
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results')
-mkdirSync(out, { recursive: true })
-writeFileSync(join(out, 'latest.json'), JSON.stringify(report, null, 2) + '\n')
-console.log(`bare node start: ${report.bare_node_start_ms} ms (baseline)`)
-console.log('nodes  ping wall  ×node  publish→last  first call  find wall  min replies  daemon RSS  idle CPU')
-for (const r of results) {
-  console.log(`${String(r.nodes).padStart(5)}  ${String(r.ping_wall_ms).padStart(7)} ms  ${(r.ping_wall_ms / report.bare_node_start_ms).toFixed(1).padStart(5)}  ${String(r.ping_publish_to_last_reply_ms).padStart(9)} ms  ${String(r.ping_first_call_ms).padStart(7)} ms  ${String(r.find_wall_ms).padStart(6)} ms  ${String(r.replies_min).padStart(11)}  ${String(r.daemon_rss_mib_median).padStart(6)} MiB  ${String(r.daemon_idle_cpu_percent_median).padStart(6)} %`)
+mkdirSync(join(root, 'bench', 'results'), { recursive: true })
+writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify(report, null, 2) + '\n')
+await writeReport(report, join(root, 'docs'))
+for (const system of systems) {
+  for (const command of system.commands) log(`${system.system.padEnd(28)} ${String(system.nodes).padStart(4)}  ${command.command.padEnd(44)} ${String(command.wall_ms).padStart(8)} ms  ${command.replies} replies`)
 }
+for (const row of scale) log(`scale ${row.nodes}: reach all ${row.reach_all_ms} ms, last reply ${row.last_reply_ms} ms, ${row.gossip_in_per_request} copies in per node`)
+for (const line of skipped) log(`skipped ${line}`)
+log('bench: wrote bench/results/latest.json, docs/performance.md, docs/performance.png')

@@ -11,7 +11,7 @@ import { openLink, type RequesterLink } from '../../src/requester/link.js'
 import { readRequesterKey } from '../../src/security/keys.js'
 import { sendAndCollect } from '../../src/requester/session.js'
 import { emptyFilter } from '../../src/discovery/filter/index.js'
-import { median, cpuSeconds, round } from '../measure.js'
+import { median, round, waitUntil, processCpuMs } from '../measure.js'
 import type { WorkerCommand, WorkerReport } from './worker.js'
 
 const DAEMONS_PER_WORKER = 250
@@ -35,6 +35,8 @@ export interface ScaleResult {
   idle_cpu_ms_per_second: number
   /** per node: CPU ms a request costs (the whole machine's CPU over the nodes) */
   cpu_ms_per_request: number
+  /** the requester's CPU for one request, per node addressed (sending it, taking the reply), in µs */
+  requester_cpu_us_per_node: number
   /** per node: resident memory (workers' RSS over the nodes they host) */
   rss_mib_per_node: number
   beat_interval_s: number
@@ -73,15 +75,7 @@ function perNodeDelta (before: Stats[], after: Stats[], key: string): number[] {
 }
 
 function cpuMs (stats: Stats[], others: number[]): number {
-  return stats.reduce((sum, s) => sum + s.cpuMicros / 1000, 0) + others.reduce((sum, pid) => sum + cpuSeconds(pid) * 1000, 0)
-}
-
-async function waitFor (what: string, maxMs: number, done: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + maxMs
-  while (!await done()) {
-    if (Date.now() > deadline) throw new Error(`scale bench: timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 500))
-  }
+  return stats.reduce((sum, s) => sum + s.cpuMicros / 1000, 0) + processCpuMs(others)
 }
 
 export async function benchScale (nodes: number, options: { pings: number, idleSeconds: number, log: (line: string) => void }): Promise<ScaleResult> {
@@ -101,7 +95,7 @@ export async function benchScale (nodes: number, options: { pings: number, idleS
     link = await openLink(config)
     const requester = link
     let expected = await requester.select(emptyFilter(), 'rpcutil')
-    await waitFor(`the directory to hold ${nodes} nodes`, 600_000, async () => {
+    await waitUntil(`the directory to hold ${nodes} nodes`, 600_000, async () => {
       expected = await requester.select(emptyFilter(), 'rpcutil')
       return expected.length >= nodes
     })
@@ -131,6 +125,7 @@ export async function benchScale (nodes: number, options: { pings: number, idleS
     const before = await allStats(workers)
     const cpuBefore = cpuMs(before, [bootstrapPid, process.pid])
     const pingsStarted = Date.now()
+    const requesterCpu = process.cpuUsage()
     for (let i = 0; i < options.pings; i++) {
       const pongs: number[] = []
       const arrivals: number[] = []
@@ -145,6 +140,7 @@ export async function benchScale (nodes: number, options: { pings: number, idleS
       repliesMin = Math.min(repliesMin, arrivals.length)
       await new Promise(resolve => setTimeout(resolve, 1000))
     }
+    const requesterCpuMicros = (({ user, system }) => user + system)(process.cpuUsage(requesterCpu))
     const after = await allStats(workers)
     const pingSeconds = (Date.now() - pingsStarted) / 1000
     const idleShare = pingSeconds / idleSeconds
@@ -164,6 +160,7 @@ export async function benchScale (nodes: number, options: { pings: number, idleS
       idle_gossip_per_second: round(median(idleMessages) / idleSeconds, 2),
       idle_cpu_ms_per_second: round(idleCpu / idleSeconds / nodes, 2),
       cpu_ms_per_request: round(Math.max(0, cpuDuringPings - idleCpu * idleShare) / options.pings / nodes, 2),
+      requester_cpu_us_per_node: round(requesterCpuMicros / options.pings / nodes),
       rss_mib_per_node: round(rss / nodes, 2),
       beat_interval_s: beatInterval
     }

@@ -1,5 +1,6 @@
 // Aggregates printed after the replies, as the action's DDL asks (MCollective's summarize).
 import type { ActionDDL } from './types.js'
+import { compareText } from '../text.js'
 
 export interface SummaryBlock {
   title: string
@@ -18,7 +19,7 @@ export function summarize (action: ActionDDL, replies: Array<{ status: number, d
         const key = typeof value === 'string' ? value : JSON.stringify(value)
         counts.set(key, (counts.get(key) ?? 0) + 1)
       }
-      return { title, rows: [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])) }
+      return { title, rows: [...counts].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0])) }
     }
     const numbers = values.map(Number).filter(Number.isFinite)
     const sum = numbers.reduce((a, b) => a + b, 0)

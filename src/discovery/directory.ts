@@ -4,6 +4,7 @@
 import type { Beat, Registration } from '../wire/registration.js'
 import type { Filter, NodeView } from './filter/types.js'
 import { matchesFilter } from './filter/evaluate.js'
+import { compareText } from '../text.js'
 
 /** What a requester needs to know of an expected node: who it is and which peer answers for it. */
 export interface NodeRef {
@@ -107,7 +108,7 @@ export class Directory {
       const other = byIdentity.get(registration.identity)
       if (other === undefined || registration.started > other.started) byIdentity.set(registration.identity, registration)
     }
-    return [...byIdentity.values()].sort((a, b) => a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0)
+    return [...byIdentity.values()].sort((a, b) => compareText(a.identity, b.identity))
   }
 
   /** The nodes that match a filter (and serve the agent, when one is given), in identity order. */

@@ -10,6 +10,7 @@
 // request names it missing; a node that stops cleanly leaves at once).
 import { TopicValidatorResult, type PeerId, type Message } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { MeshNode } from '../transport/mesh-node.js'
 import { registryTopic, DIRECTORY_PROTOCOL } from '../transport/topics.js'
 import { frameWriter, readFrames, writeFrame, readFirstFrame } from '../transport/framing.js'
@@ -19,8 +20,17 @@ import { MAX_DIRECTORY_FRAME_BYTES, MAX_DIRECTORY_QUERY_BYTES } from '../wire/li
 import type { Directory } from './directory.js'
 import type { Logger } from '../log.js'
 
+/**
+ * A node's first messages are full registrations at 0.2, 1 and 2 s, then beats at 4, 8, 16 s ...
+ * until the interval: early gossip is often lost while the first connections are still setting
+ * up their streams, and a fleet that starts together must still converge in seconds.
+ */
+const STARTUP_REGISTRATIONS = 3
 /** Beats the whole fleet sends per second at most; each node's interval stretches to keep it so. */
-export const FLEET_BEATS_PER_SECOND = 5
+export const FLEET_BEATS_PER_SECOND = 2
+/** Peers a newcomer takes the directory from (and gives its registration to), and how hard it tries. */
+const SYNC_PEERS = 3
+const SYNC_MAX_BACKOFF_MS = 30_000
 const SNAPSHOT_ENTRIES_PER_FRAME = 256
 const MAX_SNAPSHOT_ENTRIES = 200_000
 const MAX_QUERY_PEERS = 4096
@@ -42,6 +52,8 @@ export class Membership {
   private readonly topic: string
   private seq = 0
   private rev = 0
+  /** messages this node has scheduled so far (registrations and beats) */
+  private sent = 0
   private beatTimer: NodeJS.Timeout | undefined
   private expiryTimer: NodeJS.Timeout | undefined
   private fetchTimer: NodeJS.Timeout | undefined
@@ -75,8 +87,8 @@ export class Membership {
     })
     pubsub.subscribe(this.topic)
 
-    await this.node.handle(DIRECTORY_PROTOCOL, ({ stream }) => {
-      this.serveSnapshot(stream).catch(err => {
+    await this.node.handle(DIRECTORY_PROTOCOL, ({ stream, connection }) => {
+      this.serveSnapshot(stream, connection.remotePeer.toString()).catch(err => {
         this.options.log.debug({ err: String(err) }, 'directory snapshot not sent')
         stream.abort(err as Error)
       })
@@ -89,10 +101,10 @@ export class Membership {
     // Announce as soon as someone can hear it.
     pubsub.addEventListener('subscription-change', event => {
       if (this.options.self === undefined || this.seq > 1) return
-      if (event.detail.subscriptions.some(s => s.topic === this.topic && s.subscribe)) this.announce()
+      if (event.detail.subscriptions.some(s => s.topic === this.topic && s.subscribe)) this.announce('announce', false)
     })
 
-    if (this.options.self !== undefined) this.scheduleBeat(200)
+    if (this.options.self !== undefined) this.scheduleNext()
     this.expiryTimer = setInterval(() => {
       for (const identity of this.directory.expire()) this.options.log.info({ identity }, 'node expired from the directory')
     }, 1000)
@@ -108,22 +120,33 @@ export class Membership {
     return result
   }
 
-  /** Gossips this node's full registration: at start, when what it says of itself changed, and on leaving. */
-  announce (kind: Registration['kind'] = 'announce'): void {
+  /**
+   * Gossips this node's full registration: when what it says of itself changed (the default), at
+   * start-up, and on leaving.
+   */
+  announce (kind: Registration['kind'] = 'announce', changed = true): void {
     if (this.options.self === undefined) return
     this.seq += 1
-    if (kind === 'announce') this.rev = this.seq
-    const registration: Registration = {
+    if (kind === 'announce' && (changed || this.rev === 0)) this.rev = this.seq
+    const registration = this.selfRegistration(kind)
+    if (registration === undefined) return
+    this.directory.apply(registration)
+    this.publish(registration)
+  }
+
+  /** This node's registration as of now (at the current seq and rev); undefined for requesters and the bootstrap. */
+  private selfRegistration (kind: Registration['kind']): Registration | undefined {
+    if (this.options.self === undefined) return undefined
+    if (this.rev === 0) this.rev = this.seq = 1
+    return {
       ...this.options.self(),
       interval: this.beatInterval(),
       peer: this.node.peerId.toString(),
-      addrs: this.node.getMultiaddrs().map(addr => addr.toString()),
+      addrs: this.addrs(),
       kind,
       seq: this.seq,
       rev: this.rev
     }
-    this.directory.apply(registration)
-    this.publish(registration)
   }
 
   /** Seconds between beats: the configured interval, stretched so the fleet sends at most FLEET_BEATS_PER_SECOND. */
@@ -146,11 +169,14 @@ export class Membership {
   private beat (): void {
     const self = this.options.self?.()
     if (self === undefined) return
-    if (this.rev === 0) return this.announce()
     this.seq += 1
-    const beat: Beat = { v: 1, kind: 'beat', identity: self.identity, peer: this.node.peerId.toString(), started: self.started, seq: this.seq, rev: this.rev, interval: this.beatInterval() }
+    const beat: Beat = { v: 1, kind: 'beat', identity: self.identity, peer: this.node.peerId.toString(), addrs: this.addrs(), started: self.started, seq: this.seq, rev: this.rev, interval: this.beatInterval() }
     this.directory.applyBeat(beat)
     this.publish(beat)
+  }
+
+  private addrs (): string[] {
+    return this.node.getMultiaddrs().map(addr => addr.toString())
   }
 
   private publish (message: RegistryMessage): void {
@@ -159,11 +185,16 @@ export class Membership {
     })
   }
 
-  private scheduleBeat (delayMs: number): void {
+  private scheduleNext (): void {
+    // Jitter spreads a fleet's beats instead of bursting them together.
+    const steady = this.beatInterval() * 1000 * (0.8 + Math.random() * 0.2)
+    const delayMs = this.sent === 0 ? 200 : Math.min(steady, 1000 * 2 ** (this.sent - 1))
+    const startingUp = this.sent < STARTUP_REGISTRATIONS
+    this.sent += 1
     this.beatTimer = setTimeout(() => {
-      this.beat()
-      // Jitter spreads a fleet's beats instead of bursting them together.
-      this.scheduleBeat(this.beatInterval() * 1000 * (0.8 + Math.random() * 0.2))
+      if (startingUp) this.announce('announce', false)
+      else this.beat()
+      this.scheduleNext()
     }, delayMs)
     this.beatTimer.unref()
   }
@@ -207,41 +238,65 @@ export class Membership {
   private async fetchWanted (): Promise<void> {
     const batches = [...this.wanted]
     this.wanted.clear()
+    const stillWanted = (beats: Map<string, Beat>): string[] => [...beats.values()].filter(beat => this.directory.judgeBeat(beat) !== 'current').map(beat => beat.peer)
     for (const [source, beats] of batches) {
       await this.fetchFrom(source, [...beats.keys()])
-      // What the neighbour did not have, the node itself has.
-      for (const beat of beats.values()) if (this.directory.judgeBeat(beat) !== 'current') await this.fetchFrom(beat.peer, [beat.peer])
+      // What the neighbour did not have, the node itself has (if we can reach it), and the peers
+      // we first learned the fleet from (the bootstrap first) know every node that met them.
+      for (const peer of stillWanted(beats)) await this.fetchFrom(peer, [peer], beats.get(peer)?.addrs)
+      for (const synced of this.syncedFrom) {
+        const missing = stillWanted(beats)
+        if (missing.length === 0) break
+        await this.fetchFrom(synced, missing)
+      }
     }
     for (const [peer, at] of this.askedAt) if (at < Date.now() - FETCH_RETRY_MS) this.askedAt.delete(peer)
   }
 
-  private async fetchFrom (source: string, peers: string[]): Promise<void> {
+  private async fetchFrom (source: string, peers: string[], addrs: string[] = []): Promise<void> {
     if (source === this.node.peerId.toString()) return
     try {
-      const merged = await this.querySnapshot(peerIdFromString(source), peers)
+      const peer = peerIdFromString(source)
+      if (addrs.length > 0) await this.node.peerStore.merge(peer, { multiaddrs: addrs.flatMap(addr => { try { return [multiaddr(addr)] } catch { return [] } }) })
+      const merged = await this.querySnapshot(peer, peers)
       this.options.log.debug({ source, asked: peers.length, merged }, 'registrations fetched')
     } catch (err) {
       this.options.log.debug({ source, err: String(err) }, 'registrations not fetched')
     }
   }
 
+  /**
+   * The first peers met give their directory (and get this node's registration). A busy peer is
+   * asked again, backing off, for as long as the connection lasts: until one has the
+   * registration, the rest of the fleet learns of this node only from its beats.
+   */
   private async syncFrom (peer: PeerId): Promise<void> {
     const key = peer.toString()
-    if (this.syncedFrom.has(key) || this.syncedFrom.size >= 3) return
+    if (this.syncedFrom.has(key) || this.syncedFrom.size >= SYNC_PEERS) return
     this.syncedFrom.add(key)
-    try {
-      await this.querySnapshot(peer, undefined)
-      this.resolveFirstSync()
-    } catch (err) {
-      this.syncedFrom.delete(key)
-      this.options.log.debug({ peer: key, err: String(err) }, 'directory sync failed')
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.querySnapshot(peer, undefined, this.selfRegistration('announce'))
+        this.resolveFirstSync()
+        return
+      } catch (err) {
+        this.options.log.debug({ peer: key, attempt, err: String(err) }, 'directory sync failed')
+        if (this.node.status !== 'started' || this.node.getConnections(peer).length === 0) break
+        await new Promise(resolve => setTimeout(resolve, Math.min(SYNC_MAX_BACKOFF_MS, 500 * 2 ** attempt)))
+      }
     }
+    this.syncedFrom.delete(key)
   }
 
-  /** Asks a peer for its directory (all of it, or the given peers' entries) and merges what comes. */
-  private async querySnapshot (peer: PeerId, peers: string[] | undefined): Promise<number> {
+  /**
+   * Asks a peer for its directory (all of it, or the given peers' entries) and merges what comes.
+   * A daemon hands over its own registration with the question: unlike gossip sent while the
+   * connection's streams are still being set up, it cannot be lost, so the first peers a node
+   * meets (the bootstrap first) always know it.
+   */
+  private async querySnapshot (peer: PeerId, peers: string[] | undefined, self?: Registration): Promise<number> {
     const stream = await this.node.dialProtocol(peer, DIRECTORY_PROTOCOL, { signal: AbortSignal.timeout(5000) })
-    await writeFrame(stream, jsonBytes({ peers }))
+    await writeFrame(stream, jsonBytes({ peers, self }))
     const only = peers !== undefined ? new Set(peers) : undefined
     let merged = 0
     await readFrames(stream, MAX_DIRECTORY_FRAME_BYTES, bytes => {
@@ -261,9 +316,14 @@ export class Membership {
     return merged
   }
 
-  /** Answers a snapshot query: one frame of JSON `{peers?}` in, frames of entries out. */
-  private async serveSnapshot (stream: Parameters<typeof readFirstFrame>[0]): Promise<void> {
-    const query = parseJsonBytes(await readFirstFrame(stream, MAX_DIRECTORY_QUERY_BYTES)) as { peers?: unknown }
+  /** Answers a directory query: one frame of JSON `{peers?, self?}` in, frames of entries out. */
+  private async serveSnapshot (stream: Parameters<typeof readFirstFrame>[0], remotePeer: string): Promise<void> {
+    const query = parseJsonBytes(await readFirstFrame(stream, MAX_DIRECTORY_QUERY_BYTES)) as { peers?: unknown, self?: unknown }
+    if (query?.self !== undefined) {
+      const self = parseRegistration(query.self)
+      // Noise authenticated the remote peer: it may only speak for itself.
+      if (self.peer === remotePeer && self.kind === 'announce') this.directory.apply(self)
+    }
     const peers = Array.isArray(query?.peers) ? query.peers.filter((peer): peer is string => typeof peer === 'string').slice(0, MAX_QUERY_PEERS) : undefined
     const entries = this.directory.snapshot(peers)
     const { queue, done } = frameWriter(stream)

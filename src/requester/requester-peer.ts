@@ -32,7 +32,8 @@ export interface Outgoing {
   direct?: boolean
 }
 
-const SUBSCRIPTION_WAIT_MS = 3000
+/** How long a publish waits for the expected nodes' subscriptions before sending to the rest directly. */
+const SUBSCRIPTION_WAIT_MS = 250
 const DIAL_CONCURRENCY = 32
 
 export class RequesterPeer {
@@ -100,13 +101,19 @@ export class RequesterPeer {
     const connected = new Set(node.getPeers().map(peer => peer.toString()))
     const reachable = outgoing.expect.filter(peer => connected.has(peer))
     const deadline = Date.now() + maxWaitMs
-    while (Date.now() < deadline) {
-      const subscribers = new Set(pubsub.getSubscribers(outgoing.topic).map(peer => peer.toString()))
+    let subscribers = new Set<string>()
+    while (true) {
+      subscribers = new Set(pubsub.getSubscribers(outgoing.topic).map(peer => peer.toString()))
       const ready = reachable.length > 0 ? reachable.every(peer => subscribers.has(peer)) : subscribers.size > 0
-      if (ready) break
+      if (ready || Date.now() >= deadline) break
       await new Promise(resolve => setTimeout(resolve, 10))
     }
     await pubsub.publish(outgoing.topic, outgoing.bytes)
+    // An expected node that flood-publish did not reach itself (its subscription not seen yet, or
+    // no connection) would depend on the mesh, which a node that just joined may not be part of
+    // yet: it gets the same signed bytes directly. Its replay cache makes a second copy harmless.
+    const unreached = outgoing.expect.filter(peer => !subscribers.has(peer))
+    if (unreached.length > 0) void this.sendDirect({ ...outgoing, expect: unreached })
   }
 
   /** One stream per expected node; a node we cannot reach simply stays missing. */

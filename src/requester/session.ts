@@ -8,6 +8,7 @@ import type { RequesterKey } from '../security/keys.js'
 import { agentTopic } from '../transport/topics.js'
 import { signRequest } from '../wire/request.js'
 import type { MeshView, RequesterLink } from './link.js'
+import { compareText } from '../text.js'
 
 export interface RequestPlan {
   collective: string
@@ -92,7 +93,7 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
 
   const missing = targets.map(node => node.identity).filter(identity => !answered.has(identity)).sort()
   const ok = replies.filter(reply => reply.status === 0).length
-  replies.sort((a, b) => a.identity.localeCompare(b.identity))
+  replies.sort((a, b) => compareText(a.identity, b.identity))
   return {
     request: { id: firstId, agent: plan.agent, action: plan.action, filter: plan.filter },
     replies,

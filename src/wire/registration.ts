@@ -22,13 +22,14 @@ const common = {
   /** seq of the full registration that last changed what the node says of itself */
   rev: z.number().int().nonnegative(),
   /** seconds until the next beat; the directory expires an entry after three missed ones */
-  interval: z.number().positive().max(86_400)
+  interval: z.number().positive().max(86_400),
+  /** where the node listens: a peer that lacks its registration fetches it from there */
+  addrs: z.array(z.string().max(512)).max(32)
 }
 
 const registrationSchema = z.object({
   ...common,
   kind: z.enum(['announce', 'leave']),
-  addrs: z.array(z.string().max(512)).max(32),
   agents: z.array(z.string().max(256)).max(256),
   classes: z.array(z.string().max(512)).max(4096),
   facts: z.record(z.unknown()),

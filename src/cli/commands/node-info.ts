@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { addRequesterOptions, type RequesterFlags } from '../requester-options.js'
 import { executeRequest } from '../run-request.js'
 import type { RequestResult } from '../../requester/session.js'
+import { compareText } from '../../text.js'
 
 function flatten (value: unknown, prefix = ''): Array<[string, string]> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -59,7 +60,7 @@ export function registerNodeInfo (program: Command, run: (action: () => Promise<
           const values = factDistribution(result)
           const width = Math.max(0, ...Object.keys(values).map(value => value.length))
           process.stdout.write(`Report for fact: ${fact}\n\n`)
-          for (const [value, nodes] of Object.entries(values).sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))) {
+          for (const [value, nodes] of Object.entries(values).sort((a, b) => b[1].length - a[1].length || compareText(a[0], b[0]))) {
             process.stdout.write(`        ${value.padEnd(width)}  found ${nodes.length} time${nodes.length === 1 ? '' : 's'}\n`)
             if (flags.verbose === true) process.stdout.write(nodes.map(node => `            ${node}\n`).join(''))
           }

@@ -1,7 +1,6 @@
 // The long-running roles: bootstrap, daemon, and the requester agent the CLI starts by itself.
 import type { Command } from 'commander'
 import { loadConfig, parseConfig } from '../../config/load.js'
-import { createLogger } from '../../log.js'
 import { EXIT_OK } from '../errors.js'
 
 async function waitForSignal (): Promise<void> {
@@ -18,7 +17,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .action(async (flags: { config?: string }) => {
       await run(async () => {
         const config = flags.config !== undefined ? loadConfig(flags.config) : parseConfig('{}', '')
-        const log = createLogger({ name: 'bootstrap', level: config.log_level, file: config.log_file })
+        const log = (await import('../../log.js')).createLogger({ name: 'bootstrap', level: config.log_level, file: config.log_file })
         const { BootstrapService } = await import('../../../bootstrap/service.js')
         const service = await BootstrapService.start(config, log)
         for (const addr of service.multiaddrs()) process.stdout.write(`${addr}\n`)
@@ -35,7 +34,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .action(async (flags: { config: string }) => {
       await run(async () => {
         const config = loadConfig(flags.config)
-        const log = createLogger({ name: 'daemon', level: config.log_level, file: config.log_file })
+        const log = (await import('../../log.js')).createLogger({ name: 'daemon', level: config.log_level, file: config.log_file })
         const { Daemon } = await import('../../daemon/daemon.js')
         const daemon = await Daemon.start(config, log)
         process.stdout.write(`${daemon.identity} ready: ${daemon.multiaddrs().join(' ')}\n`)
@@ -52,7 +51,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .action(async (flags: { config: string }) => {
       await run(async () => {
         const config = loadConfig(flags.config)
-        const log = createLogger({ name: 'requester-agent', level: config.log_level })
+        const log = (await import('../../log.js')).createLogger({ name: 'requester-agent', level: config.log_level })
         const { runRequesterAgent } = await import('../../requester/agent-server.js')
         await runRequesterAgent(config, log)
         await new Promise(() => {})
