@@ -23,6 +23,7 @@ const list = (text: string): number[] => text.split(',').map(Number).filter(n =>
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'troupe,mcollective,serf,scale').split(','))
 const SIZES = list(process.env.BENCH_NODES ?? '10,50')
 const SCALE = list(process.env.BENCH_SCALE ?? '100,250,500,1000')
+const SCALE_ANNOUNCE_INTERVAL = Number(process.env.BENCH_SCALE_ANNOUNCE ?? 600)
 const options = { runs: Number(process.env.BENCH_RUNS ?? 7), idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? 20) }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -50,7 +51,7 @@ const scale: ScaleResult[] = []
 if (PARTS.has('scale')) {
   for (const nodes of SCALE) {
     log(`bench: scale, ${nodes} daemons ...`)
-    scale.push(await benchScale(nodes, { pings: options.runs, idleSeconds: options.idleSeconds, log }))
+    scale.push(await benchScale(nodes, { pings: options.runs, idleSeconds: options.idleSeconds, announceInterval: SCALE_ANNOUNCE_INTERVAL, log }))
   }
 }
 

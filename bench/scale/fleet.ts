@@ -15,7 +15,8 @@ import { median, round, waitUntil, processCpuMs } from '../measure.js'
 import type { WorkerCommand, WorkerReport } from './worker.js'
 
 const DAEMONS_PER_WORKER = 250
-const SETTLE_MS = 15_000
+/** After the directory is complete: the daemons' start-up burst of beats (to 31 s) is over. */
+const SETTLE_MS = 40_000
 
 export interface ScaleResult {
   nodes: number
@@ -78,19 +79,29 @@ function cpuMs (stats: Stats[], others: number[]): number {
   return stats.reduce((sum, s) => sum + s.cpuMicros / 1000, 0) + processCpuMs(others)
 }
 
-export async function benchScale (nodes: number, options: { pings: number, idleSeconds: number, log: (line: string) => void }): Promise<ScaleResult> {
+export interface ScaleOptions {
+  pings: number
+  idleSeconds: number
+  /** the daemons' announce_interval: long, so that one machine can hold a thousand daemons' beats */
+  announceInterval: number
+  log: (line: string) => void
+}
+
+export async function benchScale (nodes: number, options: ScaleOptions): Promise<ScaleResult> {
   const cluster = await LocalCluster.start({ nodes: [], clientConfig: { requester_idle: 0 } })
   const workers: Worker[] = []
   let link: RequesterLink | undefined
   try {
     const identities = Array.from({ length: nodes }, (_, i) => `s${String(i + 1).padStart(5, '0')}`)
     const started = Date.now()
+    const starts: Array<Promise<WorkerReport>> = []
     for (let from = 0; from < nodes; from += DAEMONS_PER_WORKER) {
       const worker = startWorker()
       workers.push(worker)
-      await ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER) })
-      options.log(`  ${Math.min(from + DAEMONS_PER_WORKER, nodes)} daemons started (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+      starts.push(ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER), announceInterval: options.announceInterval }))
     }
+    await Promise.all(starts)
+    options.log(`  ${nodes} daemons started in ${workers.length} processes (${((Date.now() - started) / 1000).toFixed(0)} s)`)
     const config = loadConfig(cluster.clientConfigPath)
     link = await openLink(config)
     const requester = link
@@ -106,9 +117,9 @@ export async function benchScale (nodes: number, options: { pings: number, idleS
     const bootstrapPid = cluster.bootstrapProcess?.pid ?? 0
     const idleBefore = await allStats(workers)
     const idleCpuBefore = cpuMs(idleBefore, [bootstrapPid])
-    // Beats come in waves at first (nodes started together); a whole interval and a half evens them out.
+    // Beats come in waves at first (nodes started together); a longer window evens them out.
     const beatInterval = median(idleBefore.flatMap(s => s.nodes.map(node => node.beat_interval ?? 0)))
-    const idleSeconds = Math.max(options.idleSeconds, beatInterval * 1.5)
+    const idleSeconds = Math.max(options.idleSeconds, Math.min(beatInterval * 1.5, 60))
     await new Promise(resolve => setTimeout(resolve, idleSeconds * 1000))
     const idleAfter = await allStats(workers)
     const idleCpu = cpuMs(idleAfter, [bootstrapPid]) - idleCpuBefore

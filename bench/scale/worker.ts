@@ -14,6 +14,8 @@ export interface WorkerStart {
   bootstrap: string
   authorizedKeys: string
   identities: string[]
+  /** the daemons' announce_interval (seconds) */
+  announceInterval: number
 }
 
 export type WorkerCommand = WorkerStart | { op: 'stats' } | { op: 'stop' }
@@ -39,7 +41,8 @@ async function startDaemons (command: WorkerStart): Promise<void> {
       key: join(dir, 'peer.key'),
       authorized_keys: command.authorizedKeys,
       facts: join(dir, 'facts.yaml'),
-      classes: join(dir, 'classes.txt')
+      classes: join(dir, 'classes.txt'),
+      announce_interval: command.announceInterval
     }), join(dir, 'daemon.yaml'))
     daemons.push(await Daemon.start(config, silentLogger()))
   }

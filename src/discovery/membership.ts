@@ -21,11 +21,12 @@ import type { Directory } from './directory.js'
 import type { Logger } from '../log.js'
 
 /**
- * A node's first messages are full registrations at 0.2, 1 and 2 s, then beats at 4, 8, 16 s ...
- * until the interval: early gossip is often lost while the first connections are still setting
- * up their streams, and a fleet that starts together must still converge in seconds.
+ * A node's first messages are full registrations at 0.2, 1 and 2 s, then beats at 4, 8 and 16 s,
+ * then one every interval: early gossip is often lost while the first connections are still
+ * setting up their streams, and a fleet that starts together must still converge in seconds.
  */
 const STARTUP_REGISTRATIONS = 3
+const STARTUP_MESSAGES = 6
 /** Beats the whole fleet sends per second at most; each node's interval stretches to keep it so. */
 export const FLEET_BEATS_PER_SECOND = 2
 /** Peers a newcomer takes the directory from (and gives its registration to), and how hard it tries. */
@@ -188,7 +189,7 @@ export class Membership {
   private scheduleNext (): void {
     // Jitter spreads a fleet's beats instead of bursting them together.
     const steady = this.beatInterval() * 1000 * (0.8 + Math.random() * 0.2)
-    const delayMs = this.sent === 0 ? 200 : Math.min(steady, 1000 * 2 ** (this.sent - 1))
+    const delayMs = this.sent === 0 ? 200 : this.sent < STARTUP_MESSAGES ? Math.min(steady, 1000 * 2 ** (this.sent - 1)) : steady
     const startingUp = this.sent < STARTUP_REGISTRATIONS
     this.sent += 1
     this.beatTimer = setTimeout(() => {

@@ -1,9 +1,23 @@
 import assert from 'node:assert/strict'
-import { parseConfig, ConfigError } from '../../src/config/load.js'
+import { readFileSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseConfig, loadConfig, ConfigError } from '../../src/config/load.js'
 import { parseAuthorizedKeys } from '../../src/security/authorized-keys.js'
 import { generateRequesterKey, formatAuthorizedKey } from '../../src/security/keys.js'
 
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+
 describe('config', () => {
+  it('the example configs in the docs are valid', () => {
+    const daemon = loadConfig(join(repo, 'docs', 'examples', 'daemon.example.yaml'))
+    assert.equal(daemon.authorized_keys, '/etc/troupe/authorized_keys')
+    assert.equal(daemon.facter, true)
+    const bootstrap = loadConfig(join(repo, 'bootstrap', 'bootstrap.example.yaml'))
+    assert.deepEqual(bootstrap.listen, ['/ip4/0.0.0.0/tcp/61613'])
+    assert.match(readFileSync(join(repo, 'docs', 'examples', 'troupe-daemon.service'), 'utf8'), /^ExecStart=.*troupe daemon --config \/etc\/troupe\/daemon\.yaml$/m)
+  })
+
   it('applies defaults and resolves paths against the file', () => {
     const config = parseConfig('identity: web01\nfacts: facts.yaml\n', '/etc/troupe/daemon.yaml')
     assert.equal(config.collective, 'main')
