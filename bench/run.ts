@@ -34,6 +34,11 @@ for (let i = 0; i < 7; i++) bare.push((await timeCommand(process.execPath, ['-e'
 
 const systems: SystemResult[] = []
 const skipped: string[] = []
+const scale: ScaleResult[] = []
+const resultsDir = join(root, 'bench', 'results')
+mkdirSync(resultsDir, { recursive: true })
+/** Written after every part, so a run cut short keeps what it measured. */
+const saveProgress = (): void => { writeFileSync(join(resultsDir, 'partial.json'), JSON.stringify({ systems, scale, skipped }, null, 2) + '\n') }
 for (const nodes of SIZES) {
   const parts = [
     { name: 'troupe', run: async () => await benchTroupe(nodes, options) },
@@ -45,13 +50,17 @@ for (const nodes of SIZES) {
     const result = await part.run()
     if ('skipped' in result) skipped.push(`${part.name}: ${result.skipped}`)
     else systems.push(result)
+    log(`  ${JSON.stringify(result)}`)
+    saveProgress()
   }
 }
-const scale: ScaleResult[] = []
 if (PARTS.has('scale')) {
   for (const nodes of SCALE) {
     log(`bench: scale, ${nodes} daemons ...`)
-    scale.push(await benchScale(nodes, { pings: options.runs, idleSeconds: options.idleSeconds, announceInterval: SCALE_ANNOUNCE_INTERVAL, log }))
+    const result = await benchScale(nodes, { pings: options.runs, idleSeconds: options.idleSeconds, announceInterval: SCALE_ANNOUNCE_INTERVAL, log })
+    scale.push(result)
+    log(`  ${JSON.stringify(result)}`)
+    saveProgress()
   }
 }
 
@@ -70,8 +79,7 @@ const report: BenchReport = {
   scale,
   skipped
 }
-mkdirSync(join(root, 'bench', 'results'), { recursive: true })
-writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify(report, null, 2) + '\n')
+writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n')
 await writeReport(report, join(root, 'docs'))
 for (const system of systems) {
   for (const command of system.commands) log(`${system.system.padEnd(28)} ${String(system.nodes).padStart(4)}  ${command.command.padEnd(44)} ${String(command.wall_ms).padStart(8)} ms  ${command.replies} replies`)

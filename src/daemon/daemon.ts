@@ -83,7 +83,7 @@ export class Daemon {
         identity: this.identity,
         agents: this.registry.names(),
         classes: this.facts.classes(),
-        facts: this.facts.facts(),
+        facts: this.facts.registrationFacts(),
         version: VERSION,
         started: this.startedAt,
         interval: this.config.announce_interval
@@ -109,7 +109,7 @@ export class Daemon {
     this.replies = new ReplySender(this.member.node, this.log)
     for (const agent of this.registry.names()) this.member.serveAgentTopic(agent)
     await this.member.serveDirectRequests()
-    this.facts.onChange(() => this.member.membership.announce())
+    this.facts.onChange(() => this.member.membership.refresh())
     this.keeper = new MeshKeeper(this.member, this.log)
     this.keeper.start()
   }

@@ -14,7 +14,37 @@ export interface FactStoreOptions {
 }
 
 const FACTER_REFRESH_MS = 5 * 60_000
+
+/**
+ * Facter facts that change all the time. They stay on the node (filters evaluated there and
+ * `rpcutil get_fact` see them) but are left out of the registration the fleet keeps: with them,
+ * every facter refresh would gossip every node's facts again. Filter on them with --dm broadcast.
+ */
+const VOLATILE_FACTS = ['system_uptime', 'uptime', 'uptime_days', 'uptime_hours', 'uptime_seconds', 'memoryfree', 'memoryfree_mb', 'swapfree', 'swapfree_mb', 'load_averages', 'sp_uptime']
+const VOLATILE_USAGE = ['available', 'available_bytes', 'used', 'used_bytes', 'capacity']
+
+/** The facts without the volatile ones (and without the changing usage figures of memory and mount points). */
+export function stableFacts (facts: Record<string, unknown>): Record<string, unknown> {
+  const stable: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(facts)) {
+    if (VOLATILE_FACTS.includes(name)) continue
+    stable[name] = name === 'memory' || name === 'mountpoints' ? withoutUsage(value) : value
+  }
+  return stable
+}
+
+/** memory.system.available, mountpoints./var.used_bytes ...: drops usage keys one level down. */
+function withoutUsage (value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key,
+    typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).filter(([field]) => !VOLATILE_USAGE.includes(field)))
+      : inner]))
+}
 const FACTER_TIME_LIMIT_MS = 30_000
+// facter colours its error lines; a log line should not carry terminal escapes.
+// eslint-disable-next-line no-control-regex
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g
 
 export class FactStore {
   private fileFacts: Record<string, unknown> = {}
@@ -48,6 +78,11 @@ export class FactStore {
   /** facter's facts overlaid by the YAML file's (the operator's file wins). */
   facts (): Record<string, unknown> {
     return { ...this.facterFacts, ...this.fileFacts }
+  }
+
+  /** What the fleet's directory holds of this node's facts: all but the volatile ones. */
+  registrationFacts (): Record<string, unknown> {
+    return stableFacts(this.facts())
   }
 
   classes (): string[] {
@@ -93,16 +128,17 @@ export class FactStore {
 
   private async runFacter (): Promise<void> {
     await new Promise<void>(resolve => {
-      execFile('facter', ['--json'], { timeout: FACTER_TIME_LIMIT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
-        if (err !== null) {
-          this.options.onWarning(`facter --json failed: ${err.message.split('\n')[0] ?? ''}; keeping the last good facter facts`)
+      execFile('facter', ['--json'], { timeout: FACTER_TIME_LIMIT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+        // facter exits non-zero when some fact could not be resolved (a file it may not read,
+        // say) and still prints every other fact: those are kept, and the failure is a warning.
+        let parsed: unknown
+        try { parsed = JSON.parse(stdout) } catch { parsed = undefined }
+        const complaint = stderr.split('\n').find(line => line.trim() !== '')?.replace(ANSI_COLOUR, '').trim()
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+          this.facterFacts = parsed as Record<string, unknown>
+          if (err !== null) this.options.onWarning(`facter --json reported errors (${complaint ?? err.message.split('\n')[0] ?? ''}); using the facts it resolved`)
         } else {
-          try {
-            const parsed: unknown = JSON.parse(stdout)
-            if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) this.facterFacts = parsed as Record<string, unknown>
-          } catch {
-            this.options.onWarning('facter --json printed something that is not JSON; keeping the last good facter facts')
-          }
+          this.options.onWarning(`facter --json gave no facts (${complaint ?? err?.message.split('\n')[0] ?? 'output is not a JSON object'}); keeping the last good facter facts`)
         }
         resolve()
       })

@@ -11,6 +11,7 @@
 import { TopicValidatorResult, type PeerId, type Message } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { createHash } from 'node:crypto'
 import type { MeshNode } from '../transport/mesh-node.js'
 import { registryTopic, DIRECTORY_PROTOCOL } from '../transport/topics.js'
 import { frameWriter, readFrames, writeFrame, readFirstFrame } from '../transport/framing.js'
@@ -31,6 +32,12 @@ const STARTUP_MESSAGES = 6
 export const FLEET_BEATS_PER_SECOND = 2
 /** Peers a newcomer takes the directory from (and gives its registration to), and how hard it tries. */
 const SYNC_PEERS = 3
+/**
+ * A requester asks again this long after its first directory: nodes that were still starting
+ * then (their registrations not yet with the bootstrap) would otherwise wait for their next
+ * beat, which on a large fleet is minutes away.
+ */
+const CATCH_UP_AFTER_MS = [10_000, 60_000]
 const SYNC_MAX_BACKOFF_MS = 30_000
 const SNAPSHOT_ENTRIES_PER_FRAME = 256
 const MAX_SNAPSHOT_ENTRIES = 200_000
@@ -55,6 +62,9 @@ export class Membership {
   private rev = 0
   /** messages this node has scheduled so far (registrations and beats) */
   private sent = 0
+  /** digest of what the last changed registration said, to skip announcing nothing new */
+  private announcedDigest = ''
+  private catchUpScheduled = false
   private beatTimer: NodeJS.Timeout | undefined
   private expiryTimer: NodeJS.Timeout | undefined
   private fetchTimer: NodeJS.Timeout | undefined
@@ -128,17 +138,35 @@ export class Membership {
   announce (kind: Registration['kind'] = 'announce', changed = true): void {
     if (this.options.self === undefined) return
     this.seq += 1
-    if (kind === 'announce' && (changed || this.rev === 0)) this.rev = this.seq
+    if (kind === 'announce' && (changed || this.rev === 0)) {
+      this.rev = this.seq
+      this.announcedDigest = this.selfDigest()
+    }
     const registration = this.selfRegistration(kind)
     if (registration === undefined) return
     this.directory.apply(registration)
     this.publish(registration)
   }
 
+  /** Announces the registration again if what this node says of itself (facts, classes, agents) changed. */
+  refresh (): void {
+    if (this.options.self !== undefined && this.selfDigest() !== this.announcedDigest) this.announce()
+  }
+
+  private selfDigest (): string {
+    const self = this.options.self?.()
+    return self === undefined ? '' : createHash('sha256').update(jsonBytes(self)).digest('base64')
+  }
+
   /** This node's registration as of now (at the current seq and rev); undefined for requesters and the bootstrap. */
   private selfRegistration (kind: Registration['kind']): Registration | undefined {
     if (this.options.self === undefined) return undefined
-    if (this.rev === 0) this.rev = this.seq = 1
+    if (this.rev === 0) {
+      // Handed over (to a directory query) before the first announcement: this is revision one.
+      this.seq += 1
+      this.rev = this.seq
+      this.announcedDigest = this.selfDigest()
+    }
     return {
       ...this.options.self(),
       interval: this.beatInterval(),
@@ -279,6 +307,7 @@ export class Membership {
       try {
         await this.querySnapshot(peer, undefined, this.selfRegistration('announce'))
         this.resolveFirstSync()
+        if (this.options.self === undefined) this.scheduleCatchUp(peer)
         return
       } catch (err) {
         this.options.log.debug({ peer: key, attempt, err: String(err) }, 'directory sync failed')
@@ -287,6 +316,17 @@ export class Membership {
       }
     }
     this.syncedFrom.delete(key)
+  }
+
+  private scheduleCatchUp (peer: PeerId): void {
+    if (this.catchUpScheduled) return
+    this.catchUpScheduled = true
+    for (const delay of CATCH_UP_AFTER_MS) {
+      setTimeout(() => {
+        if (this.node.status !== 'started') return
+        this.querySnapshot(peer, undefined).catch(err => this.options.log.debug({ err: String(err) }, 'directory catch-up failed'))
+      }, delay).unref()
+    }
   }
 
   /**

@@ -34,6 +34,8 @@ export interface Outgoing {
 
 /** How long a publish waits for the expected nodes' subscriptions before sending to the rest directly. */
 const SUBSCRIPTION_WAIT_MS = 250
+/** Without expected nodes (broadcast) there is no one to send to directly: wait longer for a first subscriber. */
+const BROADCAST_SUBSCRIPTION_WAIT_MS = 3000
 const DIAL_CONCURRENCY = 32
 
 export class RequesterPeer {
@@ -83,7 +85,7 @@ export class RequesterPeer {
     signal?.addEventListener('abort', finish)
     try {
       if (outgoing.direct === true) await this.sendDirect(outgoing)
-      else await this.publish(outgoing, Math.min(SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
+      else await this.publish(outgoing, Math.min(outgoing.expect.length > 0 ? SUBSCRIPTION_WAIT_MS : BROADCAST_SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
       await finished
     } finally {
       clearTimeout(timer)

@@ -35,6 +35,16 @@ export function parseJson<T> (result: CliResult): T {
   }
 }
 
+/** Waits until `troupe find` lists this many nodes (registrations spread within seconds). */
+export async function waitForDirectory (config: string[], count: number): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', ...config]))
+    if (found.nodes.length >= count) return
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+  throw new Error(`the directory never listed ${count} nodes`)
+}
+
 export interface PingJson {
   request: { id: string, agent: string, action: string }
   replies: Array<{ identity: string, status: number, statusmsg: string, data: Record<string, unknown>, ms: number }>

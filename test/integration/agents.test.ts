@@ -44,6 +44,18 @@ describe('agents on a real cluster', function () {
     assert.equal(absent.replies[0]?.data.ensure, 'absent')
   })
 
+  it('resource find shows a package as Puppet\'s resource layer sees it on each node; search lists a type', async function () {
+    if (!hasPuppet) this.skip()
+    const version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'bash'], { encoding: 'utf8' })
+    const found = parseJson<PingJson>(await troupe(['rpc', 'resource', 'find', 'type=package', 'title=bash', '-I', 'node01', '-I', 'node02', '--json', ...config]))
+    assert.deepEqual(found.replies.map(reply => [reply.identity, reply.data.ensure]), [['node01', version], ['node02', version]])
+    const absent = parseJson<PingJson>(await troupe(['rpc', 'resource', 'find', 'type=package', 'title=no-such-package-here', '-I', 'node01', '--json', ...config]))
+    assert.match(String(absent.replies[0]?.data.ensure), /^(absent|purged)$/)
+    const search = parseJson<PingJson>(await troupe(['rpc', 'resource', 'search', 'type=package', '-I', 'node01', '--json', ...config]))
+    assert.ok((search.replies[0]?.data.titles as string[]).includes('bash'))
+    assert.ok(Number(search.replies[0]?.data.count) > 10)
+  })
+
   it('shell metacharacters in a package name are refused before anything is sent', async () => {
     const cli = await troupe(['rpc', 'package', 'install', 'package=bash;touch /tmp/pwned', '-I', 'node01', ...config])
     assert.equal(cli.code, 2)

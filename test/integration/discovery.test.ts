@@ -2,10 +2,11 @@
 // expected set, through find (directory), ping and rpc (the nodes decide); limit and batch;
 // inventory and facts.
 import assert from 'node:assert/strict'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalCluster, type ClusterNodeSpec } from '../../src/demo/local-cluster.js'
-import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
+import { troupe, parseJson, waitForDirectory, type PingJson } from '../helpers/cli.js'
 
 const fleet: ClusterNodeSpec[] = [
   { identity: 'web01', facts: { role: 'web', env: 'prod', cores: 4, os: { family: 'Debian', release: 12 } }, classes: ['profile::base', 'role::web', 'nginx'] },
@@ -24,13 +25,7 @@ describe('discovery: filters on a real cluster', function () {
   before(async () => {
     cluster = await LocalCluster.start({ nodes: fleet })
     config = ['--config', cluster.clientConfigPath]
-    // Wait until the directory knows the whole fleet (registrations spread within seconds).
-    for (let i = 0; i < 60; i++) {
-      const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', ...config]))
-      if (found.nodes.length === fleet.length) return
-      await new Promise(resolve => setTimeout(resolve, 250))
-    }
-    throw new Error('the directory never listed the whole fleet')
+    await waitForDirectory(config, fleet.length)
   })
 
   after(async () => { await cluster?.stop() })
@@ -141,5 +136,37 @@ describe('discovery: filters on a real cluster', function () {
     await new Promise(resolve => setTimeout(resolve, 500))
     const doc = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'get_fact', 'fact=new_fact', '-I', 'cache01', '--json', ...config]))
     assert.equal(doc.replies[0]?.data.value, 'hello')
+  })
+})
+
+describe('discovery: facts from facter', function () {
+  this.timeout(120_000)
+  let cluster: LocalCluster
+  let config: string[]
+  const hasFacter = existsSync('/usr/bin/facter')
+
+  before(async function () {
+    if (!hasFacter) this.skip()
+    cluster = await LocalCluster.start({ nodes: [{ identity: 'host01', facts: { role: 'web', timezone: 'Mars/Olympus' }, classes: [], config: { facter: true } }] })
+    config = ['--config', cluster.clientConfigPath]
+    await waitForDirectory(config, 1)
+  })
+
+  after(async () => { await cluster?.stop() })
+
+  it('facter\'s facts are in the directory and on the node, the YAML file\'s win', async () => {
+    const kernel = execFileSync('facter', ['kernel'], { encoding: 'utf8' }).trim()
+    assert.deepEqual(parseJson<{ nodes: string[] }>(await troupe(['find', '-F', `kernel=${kernel}`, '-F', 'role=web', '--json', ...config])).nodes, ['host01'])
+    const family = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'get_fact', 'fact=os.family', '-I', 'host01', '--json', ...config]))
+    assert.equal(family.replies[0]?.data.value, execFileSync('facter', ['os.family'], { encoding: 'utf8' }).trim())
+    // facter has a timezone too; the operator's file says otherwise, and wins.
+    assert.deepEqual(parseJson<{ nodes: string[] }>(await troupe(['find', '-F', 'timezone=Mars/Olympus', '--json', ...config])).nodes, ['host01'])
+  })
+
+  it('volatile facts (load, free memory) stay out of the directory; the node still filters on them', async function () {
+    if (execFileSync('facter', ['load_averages.1m'], { encoding: 'utf8' }).trim() === '') this.skip()
+    assert.deepEqual(parseJson<{ nodes: string[] }>(await troupe(['find', '-F', 'load_averages.1m>=0', '--json', ...config])).nodes, [])
+    const broadcast = parseJson<PingJson>(await troupe(['ping', '-F', 'load_averages.1m>=0', '--dm', 'broadcast', '--timeout', '2', '--json', ...config]))
+    assert.deepEqual(broadcast.replies.map(reply => reply.identity), ['host01'])
   })
 })
