@@ -37,8 +37,9 @@ const SYNC_PEERS = 3
  * then (their registrations not yet with the bootstrap) would otherwise wait for their next
  * beat, which on a large fleet is minutes away.
  */
-const CATCH_UP_AFTER_MS = [10_000, 60_000]
+const CATCH_UP_AFTER_MS = [10_000, 30_000, 90_000, 300_000]
 const SYNC_MAX_BACKOFF_MS = 30_000
+const UNSYNCED_RETRY_MS = 5_000
 const SNAPSHOT_ENTRIES_PER_FRAME = 256
 const MAX_SNAPSHOT_ENTRIES = 200_000
 const MAX_QUERY_PEERS = 4096
@@ -65,9 +66,12 @@ export class Membership {
   /** digest of what the last changed registration said, to skip announcing nothing new */
   private announcedDigest = ''
   private catchUpScheduled = false
+  private announcedAfterSync = false
   private beatTimer: NodeJS.Timeout | undefined
   private expiryTimer: NodeJS.Timeout | undefined
   private fetchTimer: NodeJS.Timeout | undefined
+  private unsyncedTimer: NodeJS.Timeout | undefined
+  private hasSynced = false
   private readonly syncedFrom = new Set<string>()
   private readonly firstSync: Promise<void>
   private resolveFirstSync!: () => void
@@ -77,7 +81,7 @@ export class Membership {
 
   constructor (private readonly node: MeshNode, private readonly directory: Directory, private readonly options: MembershipOptions) {
     this.topic = registryTopic(options.collective)
-    this.firstSync = new Promise(resolve => { this.resolveFirstSync = resolve })
+    this.firstSync = new Promise(resolve => { this.resolveFirstSync = () => { this.hasSynced = true; resolve() } })
   }
 
   async start (): Promise<void> {
@@ -116,6 +120,13 @@ export class Membership {
     })
 
     if (this.options.self !== undefined) this.scheduleNext()
+    // Sync starts on identify; on a loaded host identify can time out and leave a node connected
+    // yet alone, its registration unknown to everyone. Until a sync succeeds, keep asking.
+    this.unsyncedTimer = setInterval(() => {
+      if (this.hasSynced) { clearInterval(this.unsyncedTimer); return }
+      for (const peer of this.node.getPeers()) void this.syncFrom(peer)
+    }, UNSYNCED_RETRY_MS)
+    this.unsyncedTimer.unref()
     this.expiryTimer = setInterval(() => {
       for (const identity of this.directory.expire()) this.options.log.info({ identity }, 'node expired from the directory')
     }, 1000)
@@ -188,6 +199,7 @@ export class Membership {
     clearTimeout(this.beatTimer)
     clearInterval(this.expiryTimer)
     clearTimeout(this.fetchTimer)
+    clearInterval(this.unsyncedTimer)
     if (this.options.self !== undefined && this.node.status === 'started') {
       this.announce('leave')
       // Give the leave a moment on the wire before the connections close.
@@ -308,6 +320,12 @@ export class Membership {
         await this.querySnapshot(peer, undefined, this.selfRegistration('announce'))
         this.resolveFirstSync()
         if (this.options.self === undefined) this.scheduleCatchUp(peer)
+        // The connection now carries streams both ways: gossip published now is not lost, as the
+        // first announcements of a node that starts in a crowd can be.
+        else if (!this.announcedAfterSync) {
+          this.announcedAfterSync = true
+          this.announce('announce', false)
+        }
         return
       } catch (err) {
         this.options.log.debug({ peer: key, attempt, err: String(err) }, 'directory sync failed')

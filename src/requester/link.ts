@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import type { LoadedConfig } from '../config/load.js'
 import { ConfigError } from '../config/load.js'
 import type { NodeRef } from '../discovery/directory.js'
+import type { Outgoing } from './requester-peer.js'
 import type { Filter } from '../discovery/filter/types.js'
 import { randomUUID } from 'node:crypto'
 import type { Reply } from '../wire/reply.js'
@@ -24,14 +25,8 @@ export interface MeshView {
   synced: boolean
 }
 
-export interface SendSpec {
-  id: string
-  topic: string
-  bytes: Uint8Array
-  expect: string[]
-  timeoutMs: number
-  direct?: boolean
-}
+/** A signed request and whom it is for (the requester peer's own description of a send). */
+export type SendSpec = Outgoing
 
 export interface RequesterLink {
   hello (): Promise<MeshView>
