@@ -14,7 +14,7 @@ import { emptyFilter } from '../../src/discovery/filter/index.js'
 import { median, round, waitUntil, processCpuMs } from '../measure.js'
 import type { WorkerCommand, WorkerReport } from './worker.js'
 
-const DAEMONS_PER_WORKER = 250
+const DAEMONS_PER_WORKER = 125
 /** After the directory is complete: the daemons' start-up burst of beats (to 31 s) is over. */
 const SETTLE_MS = 40_000
 
