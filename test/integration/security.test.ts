@@ -3,6 +3,7 @@
 // reached the node's audit log.
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -23,6 +24,9 @@ import { stopRequesterAgent } from '../../src/requester/link.js'
 import { loadConfig } from '../../src/config/load.js'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'agents')
+
+/** A small Debian package this machine does not have (and the test must not install). */
+const NOT_INSTALLED = 'sl'
 
 interface AuditLine { request_id: string, caller: string, agent: string, action: string, decision: string, reason?: string, args?: Record<string, unknown> }
 
@@ -147,11 +151,12 @@ describe('security promises on a real cluster', function () {
     await refusedInAudit('future', /in the future/)
   })
 
-  it('a policy that allows rpcutil ping and greet hello but denies greet mark to the caller', async () => {
+  it('a policy that allows rpcutil ping and greet hello but denies greet mark and package install to the caller', async () => {
     for (const node of cluster.nodes.values()) {
       const policies = join(dirname(node.configPath), 'policies')
       writeFileSync(join(policies, 'rpcutil.policy'), 'policy default deny\nallow\tdemo-operator\tping\t*\t*\n')
       writeFileSync(join(policies, 'greet.policy'), 'policy default deny\nallow\tdemo-operator\thello\t*\t*\ndeny\tdemo-operator\tmark\t*\t*\n')
+      writeFileSync(join(policies, 'package.policy'), 'policy default allow\ndeny\tdemo-operator\tinstall uninstall purge update\t*\t*\n')
     }
     try {
       await eventually(async () => parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('policy')}`, '-I', 'node01', '--json', ...config])).replies[0]?.status === 1, 'the policy to load')
@@ -162,10 +167,15 @@ describe('security promises on a real cluster', function () {
       const stats = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '-I', 'node01', '--json', ...config]))
       assert.equal(stats.replies[0]?.status, 1, 'rpcutil actions other than ping are denied by default')
       await refusedInAudit('policy', /may not run greet mark .*greet\.policy:3/)
+      // A package that is not installed here, so that an install that slipped through would show.
+      const install = parseJson<PingJson>(await troupe(['rpc', 'package', 'install', `package=${NOT_INSTALLED}`, '-I', 'node01', '--json', ...config]))
+      assert.equal(install.replies[0]?.status, 1)
+      assert.match(install.replies[0]?.statusmsg ?? '', /not authorized/)
+      await eventually(() => audit('node01').some(line => line.agent === 'package' && line.action === 'install' && line.decision === 'refused' && /package\.policy:2/.test(line.reason ?? '')), 'the refused install in the audit log')
+      assert.notEqual(spawnSync('dpkg-query', ['-W', '-f', '${Status}', NOT_INSTALLED], { encoding: 'utf8' }).stdout, 'install ok installed')
     } finally {
       for (const node of cluster.nodes.values()) {
-        rmSync(join(dirname(node.configPath), 'policies', 'rpcutil.policy'), { force: true })
-        rmSync(join(dirname(node.configPath), 'policies', 'greet.policy'), { force: true })
+        for (const agent of ['rpcutil', 'greet', 'package']) rmSync(join(dirname(node.configPath), 'policies', `${agent}.policy`), { force: true })
       }
     }
   })
