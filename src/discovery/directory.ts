@@ -10,6 +10,8 @@ import { compareText } from '../text.js'
 export interface NodeRef {
   identity: string
   peer: string
+  /** set by the requester: it holds a connection to this node now, so it can deliver a request itself */
+  connected?: boolean
 }
 
 export interface DirectoryEntry {

@@ -93,6 +93,12 @@ export class MeshMember {
     pubsub.topicValidators.set(topic, async (from, message) => {
       const verdict = this.gate.check(message.data)
       if (verdict.verdict === 'accept') {
+        // Not to be relayed: served from here, and Ignore keeps gossipsub from forwarding it
+        // (without penalizing the sender; later copies are still dropped as duplicates).
+        if (verdict.body.relay === false) {
+          this.options.onRequest?.(verdict, message.type === 'signed' ? message.from.toString() : '')
+          return TopicValidatorResult.Ignore
+        }
         accepted.set(message, verdict)
         return TopicValidatorResult.Accept
       }

@@ -68,7 +68,8 @@ export class RequesterPeer {
   }
 
   select (filter: Filter, agent?: string): NodeRef[] {
-    return this.member.directory.select(filter, agent)
+    const connected = new Set(this.member.node.getPeers().map(peer => peer.toString()))
+    return this.member.directory.select(filter, agent).map(node => ({ ...node, connected: connected.has(node.peer) }))
   }
 
   /** Publishes a request and calls onReply for each reply until every expected node answered or the timeout passed. */

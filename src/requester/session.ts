@@ -135,7 +135,11 @@ export async function sendAndCollect (
     args: plan.args,
     filter,
     requester: { peer: view.peer, addrs: view.addrs },
-    ttl: plan.ttlSeconds
+    ttl: plan.ttlSeconds,
+    // Connected to every expected node, the requester delivers to each itself: a node forwarding
+    // it too would only send its mesh peers copies they already have (4 of every 5 a node got).
+    // Otherwise (broadcast, or a node reachable only through the mesh) the mesh relays it.
+    relay: expected === undefined || expected.some(node => node.connected !== true)
   }, key)
   const expectedPeers = new Set((expected ?? []).map(node => node.peer))
   const sentAt = Date.now()

@@ -34,7 +34,9 @@ const requestBodySchema = z.object({
   }).strict(),
   caller: z.string().length(44),
   issued: z.number().int().nonnegative(),
-  ttl: z.number().int().positive().max(MAX_TTL_SECONDS)
+  ttl: z.number().int().positive().max(MAX_TTL_SECONDS),
+  /** false: the requester itself sends this to every node it expects, so nodes do not forward it (absent: true) */
+  relay: z.boolean().optional()
 }).strict()
 
 export type RequestBody = z.infer<typeof requestBodySchema>
@@ -52,6 +54,7 @@ export interface NewRequest {
   filter: Filter
   requester: { peer: string, addrs: string[] }
   ttl: number
+  relay?: boolean
 }
 
 export function newRequestId (): string {

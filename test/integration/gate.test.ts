@@ -69,7 +69,7 @@ describe('first-hop gate: forged requests injected into the mesh', function () {
     await cluster?.stop()
   })
 
-  function request (): Uint8Array {
+  function request (relay?: boolean): Uint8Array {
     return signRequest({
       collective: 'main',
       agent: 'rpcutil',
@@ -77,7 +77,8 @@ describe('first-hop gate: forged requests injected into the mesh', function () {
       args: {},
       filter: emptyFilter(),
       requester: { peer: collector.peerId.toString(), addrs: collector.getMultiaddrs().map(addr => addr.toString()) },
-      ttl: 60
+      ttl: 60,
+      relay
     }, readRequesterKey(cluster.callerKeyPath)).bytes
   }
 
@@ -107,6 +108,20 @@ describe('first-hop gate: forged requests injected into the mesh', function () {
     const refusals = logOf('bootstrap').split('\n').filter(line => line.includes('request refused at the gate'))
     assert.equal(refusals.length, 2, logOf('bootstrap'))
     assert.ok(refusals.some(line => line.includes('signature does not verify')))
+    for (const node of ['node01', 'node02', 'node03']) assert.doesNotMatch(logOf(node), /request refused at the gate/)
+  })
+
+  it('a request marked relay: false is served by the peer it reaches and not forwarded', async () => {
+    // The injector reaches only the bootstrap, which serves no agents: a request it may not
+    // relay reaches no daemon. A relayed one published after it reaches all three.
+    const topic = agentTopic('main', 'rpcutil')
+    const unrelayed = request(false)
+    const relayed = request()
+    await injector.services.pubsub.publish(topic, unrelayed)
+    await injector.services.pubsub.publish(topic, relayed)
+    await waitFor(() => (repliesById.get(genuineId(relayed)) ?? []).length === 3, 'replies to the relayed request')
+    await new Promise(resolve => setTimeout(resolve, 500))
+    assert.equal(repliesById.get(genuineId(unrelayed)), undefined, 'no daemon may have received the unrelayed request')
     for (const node of ['node01', 'node02', 'node03']) assert.doesNotMatch(logOf(node), /request refused at the gate/)
   })
 })
