@@ -128,6 +128,10 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
 
     const key = readRequesterKey(cluster.callerKeyPath)
     const view = await requester.hello()
+    // Selected again now that the requester is connected to the fleet, as a warm requester agent
+    // is when an operator's command asks it: the requests then go to every node directly.
+    expected = await requester.select(emptyFilter(), 'rpcutil')
+    options.log(`  requester connected to ${expected.filter(node => node.connected === true).length} of ${expected.length} nodes`)
     const plan = { collective: config.collective, agent: 'rpcutil', action: 'ping', args: {}, ttlSeconds: 60, timeoutMs: 30_000 }
     const reach: number[] = []
     const first: number[] = []
