@@ -14,6 +14,8 @@ export interface BenchReport {
   systems: SystemResult[]
   scale: ScaleResult[]
   skipped: string[]
+  /** added by hand when a report combines runs or a run needs a caveat; printed under the header */
+  notes?: string[]
 }
 
 export async function writeReport (report: BenchReport, docsDir: string): Promise<void> {
@@ -65,7 +67,7 @@ count in the same run. For scale: a bare \`node -e 0\` starts in ${ms(report.bar
 
 All nodes of a fleet share this machine's cores, so these are the figures of a crowded fleet:
 on real hosts each node has its own CPU, and per-node costs matter more than the sums.
-${report.skipped.length > 0 ? `\nNot measured in this run: ${report.skipped.join('; ')}.\n` : ''}
+${report.skipped.length > 0 ? `\nNot measured in this run: ${report.skipped.join('; ')}.\n` : ''}${(report.notes ?? []).map(note => `\n**Note:** ${note}\n`).join('')}
 ![Whole-command times and the scale curve](performance.png)
 
 ## Whole commands, side by side

@@ -145,6 +145,9 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       const pongs: number[] = []
       const arrivals: number[] = []
       const sentAt = Date.now()
+      // Selected for each request, as each CLI command does: a node the requester was not yet
+      // connected to at the last selection is connected to now (the publish dials it).
+      expected = await requester.select(emptyFilter(), 'rpcutil')
       await sendAndCollect(requester, key, view, plan, emptyFilter(), expected, reply => {
         arrivals.push(Date.now())
         pongs.push(Number(reply.data.pong))

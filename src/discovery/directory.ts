@@ -10,7 +10,7 @@ import { compareText } from '../text.js'
 export interface NodeRef {
   identity: string
   peer: string
-  /** set by the requester: it holds a connection to this node now, so it can deliver a request itself */
+  /** set by the requester: it is connected to this node and has its subscription, so it can deliver a request itself */
   connected?: boolean
 }
 

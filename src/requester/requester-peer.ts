@@ -9,7 +9,7 @@ import type { LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { MeshMember } from '../mesh/member.js'
 import { acceptReplies } from '../transport/reply-channel.js'
-import { DIRECT_REQUEST_PROTOCOL } from '../transport/topics.js'
+import { DIRECT_REQUEST_PROTOCOL, agentTopic } from '../transport/topics.js'
 import { writeFrame } from '../transport/framing.js'
 import { decodeReply, type Reply } from '../wire/reply.js'
 import type { NodeRef } from '../discovery/directory.js'
@@ -42,11 +42,11 @@ export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
   private readonly dialing = new Map<string, Promise<void>>()
 
-  private constructor (private readonly member: MeshMember, private readonly log: Logger) {}
+  private constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly collective: string) {}
 
   static async start (config: LoadedConfig, log: Logger): Promise<RequesterPeer> {
     const member = await MeshMember.start({ role: 'requester', config, log, listen: config.listen ?? ['/ip4/0.0.0.0/tcp/0'] })
-    const peer = new RequesterPeer(member, log)
+    const peer = new RequesterPeer(member, log, config.collective)
     await acceptReplies(member.node, (frame, from) => peer.route(frame, from), log)
     member.directory.onChange(() => { void peer.connectToFleet() })
     return peer
@@ -68,8 +68,12 @@ export class RequesterPeer {
   }
 
   select (filter: Filter, agent?: string): NodeRef[] {
-    const connected = new Set(this.member.node.getPeers().map(peer => peer.toString()))
-    return this.member.directory.select(filter, agent).map(node => ({ ...node, connected: connected.has(node.peer) }))
+    const node = this.member.node
+    const connected = new Set(node.getPeers().map(peer => peer.toString()))
+    // A connection just opened may not carry gossip yet: only a node whose subscription to the
+    // agent's topic has arrived counts as one the requester reaches itself.
+    const listening = new Set(agent === undefined ? [] : node.services.pubsub.getSubscribers(agentTopic(this.collective, agent)).map(peer => peer.toString()))
+    return this.member.directory.select(filter, agent).map(ref => ({ ...ref, connected: connected.has(ref.peer) && listening.has(ref.peer) }))
   }
 
   /** Publishes a request and calls onReply for each reply until every expected node answered or the timeout passed. */
