@@ -186,6 +186,7 @@ async function chart (report: BenchReport): Promise<Buffer> {
     config: { font: 'sans-serif', view: { stroke: null }, axisY: { labelLimit: 320 } },
     // Each chart has its own colours: the bars need none in a legend, the curve does.
     resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+    // A part the run left out (BENCH_PARTS) has no panel: an empty one cannot be drawn.
     hconcat: [
       {
         title: 'Whole command, wall time (s)',
@@ -210,7 +211,7 @@ async function chart (report: BenchReport): Promise<Buffer> {
           color: { field: 'what', type: 'nominal', title: null, legend: { orient: 'bottom' } }
         }
       }
-    ]
+    ].filter(panel => panel.data.values.length > 0)
   } as never).spec
   const svg = await new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG()
   return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng()
