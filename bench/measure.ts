@@ -1,6 +1,7 @@
 // Small measuring tools for the benchmarks: wall time of whole commands, process RSS and CPU.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import type { SystemResult } from './anchors/types.js'
 
 export interface Timed {
   ms: number
@@ -77,4 +78,13 @@ export async function sample<T> (runs: number, pids: number[], idlePercents: num
   const elapsedMs = performance.now() - started
   const idleMs = idlePercents.reduce((sum, percent) => sum + percent, 0) / 100 * elapsedMs
   return { samples, cpuMsPerRun: Math.max(0, processCpuMs(pids) - before - idleMs) / runs / Math.max(1, pids.length) }
+}
+
+/** The per-daemon figures every system reports: median RSS, median idle CPU, CPU per request. */
+export function daemonFigures (pids: number[], idlePercents: number[], cpuMsPerRequest: number): Pick<SystemResult, 'daemon_rss_mib' | 'daemon_idle_cpu_percent' | 'daemon_cpu_ms_per_request'> {
+  return {
+    daemon_rss_mib: round(median(pids.map(rssMiB))),
+    daemon_idle_cpu_percent: round(median(idlePercents), 2),
+    daemon_cpu_ms_per_request: round(cpuMsPerRequest, 2)
+  }
 }

@@ -4,7 +4,7 @@ import { LocalCluster, TROUPE_BIN } from '../src/demo/local-cluster.js'
 import { loadConfig } from '../src/config/load.js'
 import { stopRequesterAgent } from '../src/requester/link.js'
 import type { SystemResult, MeasureOptions, CommandResult } from './anchors/types.js'
-import { timeCommand, median, rssMiB, round, waitUntil, idleCpuPercent, sample } from './measure.js'
+import { timeCommand, median, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures } from './measure.js'
 
 export interface TroupeResult extends SystemResult {
   /** the first command on a settled fleet: it starts the requester agent, which learns the fleet */
@@ -53,9 +53,7 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
       system: 'troupe',
       nodes,
       commands,
-      daemon_rss_mib: round(median(daemonPids.map(rssMiB))),
-      daemon_idle_cpu_percent: round(median(idle), 2),
-      daemon_cpu_ms_per_request: round(cpuPerRequest, 2),
+      ...daemonFigures(daemonPids, idle, cpuPerRequest),
       infrastructure_rss_mib: round(rssMiB(cluster.bootstrapProcess?.pid ?? 0)),
       first_call_ms: round(first.ms),
       publish_to_last_reply_ms: commands[0]?.last_reply_ms ?? 0

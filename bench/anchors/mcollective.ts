@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SystemResult, MeasureOptions } from './types.js'
 import { ensureDebianPackages } from './packages.js'
-import { timeCommand, median, rssMiB, round, waitUntil, idleCpuPercent, sample } from '../measure.js'
+import { timeCommand, median, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures } from '../measure.js'
 
 const STOMP_PORT = 61613
 const USER = 'mcollective'
@@ -66,9 +66,7 @@ export async function benchMcollective (nodes: number, options: MeasureOptions):
       system: 'MCollective 2.12 + ActiveMQ',
       nodes,
       commands: results,
-      daemon_rss_mib: round(median(daemonPids.map(rssMiB))),
-      daemon_idle_cpu_percent: round(median(idle), 2),
-      daemon_cpu_ms_per_request: round(cpuPerRequest, 2),
+      ...daemonFigures(daemonPids, idle, cpuPerRequest),
       infrastructure_rss_mib: round(rssMiB(brokerPid))
     }
   } finally {

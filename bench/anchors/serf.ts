@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SystemResult, MeasureOptions, CommandResult } from './types.js'
 import { ensureDebianPackages } from './packages.js'
-import { median, rssMiB, round, waitUntil, timeCommand, idleCpuPercent, sample } from '../measure.js'
+import { median, round, waitUntil, timeCommand, idleCpuPercent, sample, daemonFigures } from '../measure.js'
 
 const BIND_BASE = 29000
 const RPC_BASE = 29500
@@ -57,9 +57,7 @@ export async function benchSerf (nodes: number, options: MeasureOptions): Promis
       system: 'Serf 0.9',
       nodes,
       commands,
-      daemon_rss_mib: round(median(pids.map(rssMiB))),
-      daemon_idle_cpu_percent: round(median(idle), 2),
-      daemon_cpu_ms_per_request: round(cpuPerRequest, 2)
+      ...daemonFigures(pids, idle, cpuPerRequest)
     }
   } finally {
     for (const agent of agents) agent.kill('SIGKILL')

@@ -128,10 +128,6 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
 
     const key = readRequesterKey(cluster.callerKeyPath)
     const view = await requester.hello()
-    // Selected again now that the requester is connected to the fleet, as a warm requester agent
-    // is when an operator's command asks it: the requests then go to every node directly.
-    expected = await requester.select(emptyFilter(), 'rpcutil')
-    options.log(`  requester connected to ${expected.filter(node => node.connected === true).length} of ${expected.length} nodes`)
     const plan = { collective: config.collective, agent: 'rpcutil', action: 'ping', args: {}, ttlSeconds: 60, timeoutMs: 30_000 }
     const reach: number[] = []
     const first: number[] = []
@@ -144,10 +140,10 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     for (let i = 0; i < options.pings; i++) {
       const pongs: number[] = []
       const arrivals: number[] = []
-      const sentAt = Date.now()
       // Selected for each request, as each CLI command does: a node the requester was not yet
       // connected to at the last selection is connected to now (the publish dials it).
       expected = await requester.select(emptyFilter(), 'rpcutil')
+      const sentAt = Date.now()
       await sendAndCollect(requester, key, view, plan, emptyFilter(), expected, reply => {
         arrivals.push(Date.now())
         pongs.push(Number(reply.data.pong))

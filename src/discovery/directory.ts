@@ -10,8 +10,8 @@ import { compareText } from '../text.js'
 export interface NodeRef {
   identity: string
   peer: string
-  /** set by the requester: it is connected to this node and has its subscription, so it can deliver a request itself */
-  connected?: boolean
+  /** set by the requester: it has this node's subscription to the agent's topic, so it delivers the request itself */
+  subscribed?: boolean
 }
 
 export interface DirectoryEntry {

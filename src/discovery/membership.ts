@@ -22,9 +22,9 @@ import type { Directory } from './directory.js'
 import type { Logger } from '../log.js'
 
 /**
- * A node's first messages are full registrations at 0.2, 1 and 2 s, then beats at 4, 8 and 16 s,
- * then one every interval: early gossip is often lost while the first connections are still
- * setting up their streams, and a fleet that starts together must still converge in seconds.
+ * A node's first messages are full registrations after 0.2, 1 and 2 s, then beats 4, 8 and 16 s
+ * apart, then one every interval: early gossip is often lost while the first connections are
+ * still setting up their streams, and a fleet that starts together must still converge in seconds.
  */
 const STARTUP_REGISTRATIONS = 3
 const STARTUP_MESSAGES = 6
@@ -227,15 +227,7 @@ export class Membership {
   }
 
   private scheduleNext (): void {
-    // Jitter spreads a fleet's beats instead of bursting them together.
-    const interval = this.beatInterval() * 1000
-    const steady = interval * (0.8 + Math.random() * 0.2)
-    // After start-up, a random phase: a fleet restarted at once (a config run, a reboot) would
-    // otherwise beat in step for hours, every node busy at the same moments (measured: 50
-    // daemons on one host kept both cores busy for 5 s of every 30).
-    const delayMs = this.sent === 0
-      ? 200
-      : this.sent < STARTUP_MESSAGES ? Math.min(steady, 1000 * 2 ** (this.sent - 1)) : this.sent === STARTUP_MESSAGES ? Math.random() * interval : steady
+    const delayMs = this.nextDelayMs()
     const startingUp = this.sent < STARTUP_REGISTRATIONS
     this.sent += 1
     this.beatTimer = setTimeout(() => {
@@ -280,6 +272,20 @@ export class Membership {
       this.fetchTimer = setTimeout(() => { this.fetchTimer = undefined; void this.fetchWanted() }, FETCH_GATHER_MS)
       this.fetchTimer.unref()
     }
+  }
+
+  /** How long until the next message, from how many this node has sent (see STARTUP_MESSAGES). */
+  private nextDelayMs (): number {
+    const interval = this.beatInterval() * 1000
+    // Jitter spreads a fleet's beats instead of bursting them together.
+    const steady = interval * (0.8 + Math.random() * 0.2)
+    if (this.sent === 0) return 200
+    if (this.sent < STARTUP_MESSAGES) return Math.min(steady, 1000 * 2 ** (this.sent - 1))
+    // After start-up, a random phase: a fleet restarted at once (a config run, a reboot) would
+    // otherwise beat in step for hours, every node busy at the same moments (measured: 50
+    // daemons on one host kept both cores busy for 5 s of every 30).
+    if (this.sent === STARTUP_MESSAGES) return Math.random() * interval
+    return steady
   }
 
   private async fetchWanted (): Promise<void> {

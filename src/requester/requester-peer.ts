@@ -68,12 +68,11 @@ export class RequesterPeer {
   }
 
   select (filter: Filter, agent?: string): NodeRef[] {
-    const node = this.member.node
-    const connected = new Set(node.getPeers().map(peer => peer.toString()))
     // A connection just opened may not carry gossip yet: only a node whose subscription to the
-    // agent's topic has arrived counts as one the requester reaches itself.
-    const listening = new Set(agent === undefined ? [] : node.services.pubsub.getSubscribers(agentTopic(this.collective, agent)).map(peer => peer.toString()))
-    return this.member.directory.select(filter, agent).map(ref => ({ ...ref, connected: connected.has(ref.peer) && listening.has(ref.peer) }))
+    // agent's topic has arrived (gossipsub forgets it when the connection goes) counts as one
+    // the requester reaches itself.
+    const subscribers = new Set(agent === undefined ? [] : this.member.node.services.pubsub.getSubscribers(agentTopic(this.collective, agent)).map(peer => peer.toString()))
+    return this.member.directory.select(filter, agent).map(ref => ({ ...ref, subscribed: subscribers.has(ref.peer) }))
   }
 
   /** Publishes a request and calls onReply for each reply until every expected node answered or the timeout passed. */

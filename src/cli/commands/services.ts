@@ -2,6 +2,12 @@
 import type { Command } from 'commander'
 import { loadConfig, parseConfig } from '../../config/load.js'
 import { EXIT_OK } from '../errors.js'
+import type { Logger } from '../../log.js'
+
+/** The logging library is loaded only by the long-running roles: every other command starts without it. */
+async function serviceLogger (name: string, level: string, file?: string): Promise<Logger> {
+  return (await import('../../log.js')).createLogger({ name, level, file })
+}
 
 async function waitForSignal (): Promise<void> {
   await new Promise<void>(resolve => {
@@ -17,7 +23,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .action(async (flags: { config?: string }) => {
       await run(async () => {
         const config = flags.config !== undefined ? loadConfig(flags.config) : parseConfig('{}', '')
-        const log = (await import('../../log.js')).createLogger({ name: 'bootstrap', level: config.log_level, file: config.log_file })
+        const log = await serviceLogger('bootstrap', config.log_level, config.log_file)
         const { BootstrapService } = await import('../../../bootstrap/service.js')
         const service = await BootstrapService.start(config, log)
         for (const addr of service.multiaddrs()) process.stdout.write(`${addr}\n`)
@@ -34,7 +40,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .action(async (flags: { config: string }) => {
       await run(async () => {
         const config = loadConfig(flags.config)
-        const log = (await import('../../log.js')).createLogger({ name: 'daemon', level: config.log_level, file: config.log_file })
+        const log = await serviceLogger('daemon', config.log_level, config.log_file)
         const { Daemon } = await import('../../daemon/daemon.js')
         const daemon = await Daemon.start(config, log)
         process.stdout.write(`${daemon.identity} ready: ${daemon.multiaddrs().join(' ')}\n`)
@@ -51,7 +57,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .action(async (flags: { config: string }) => {
       await run(async () => {
         const config = loadConfig(flags.config)
-        const log = (await import('../../log.js')).createLogger({ name: 'requester-agent', level: config.log_level })
+        const log = await serviceLogger('requester-agent', config.log_level)
         const { runRequesterAgent } = await import('../../requester/agent-server.js')
         await runRequesterAgent(config, log)
         await new Promise(() => {})
