@@ -4,20 +4,31 @@
 import type { LoadedConfig } from '../src/config/load.js'
 import type { Logger } from '../src/log.js'
 import { MeshMember } from '../src/mesh/member.js'
+import { loadCredentials } from '../src/mesh/credentials.js'
+import { AuthorizedKeyStore } from '../src/security/authorized-keys.js'
 
 export const DEFAULT_BOOTSTRAP_LISTEN = ['/ip4/0.0.0.0/tcp/61613']
 
 export class BootstrapService {
-  private constructor (private readonly member: MeshMember) {}
+  private constructor (private readonly member: MeshMember, private readonly authorizedKeys: AuthorizedKeyStore) {}
 
   static async start (config: LoadedConfig, log: Logger): Promise<BootstrapService> {
+    const credentials = loadCredentials(config, 'bootstrap')
+    if (credentials.verifier === undefined) log.warn('lab mode: no ca configured, so peers are admitted without proof of who they are (see docs/security.md)')
+    else if (config.authorized_keys === undefined) log.warn('no authorized_keys configured: no requester can be admitted (only enrolled nodes)')
+    // Requesters are admitted with a key listed here: it holds every caller key any node authorizes.
+    const authorizedKeys = new AuthorizedKeyStore(config.authorized_keys, msg => log.warn(msg))
+    authorizedKeys.start()
     const member = await MeshMember.start({
       role: 'bootstrap',
       config,
       log,
+      credentials,
+      callerName: key => authorizedKeys.callerName(key),
       listen: config.listen ?? DEFAULT_BOOTSTRAP_LISTEN
     })
-    const service = new BootstrapService(member)
+    authorizedKeys.onReload(() => member.admission.revokeCallers(key => authorizedKeys.callerName(key) !== undefined))
+    const service = new BootstrapService(member, authorizedKeys)
     const followAgents = (): void => {
       for (const node of member.directory.nodes()) for (const agent of node.agents) member.serveAgentTopic(agent)
     }
@@ -35,6 +46,7 @@ export class BootstrapService {
   }
 
   async stop (): Promise<void> {
+    this.authorizedKeys.stop()
     await this.member.stop()
   }
 }

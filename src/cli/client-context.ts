@@ -1,9 +1,7 @@
 // What every requester command needs before it can send: the config, the caller's key, a link
 // to the mesh. Problems here are exit-2 errors with one line saying what to do.
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import { loadConfig, type LoadedConfig } from '../config/load.js'
-import { locateClientConfig } from '../config/locate.js'
+import { locateClientConfig, defaultCallerKeyPath } from '../config/locate.js'
 import { readRequesterKey, type RequesterKey } from '../security/keys.js'
 import type { RequesterLink, MeshView } from '../requester/link.js'
 import { openLink } from '../requester/link.js'
@@ -16,19 +14,20 @@ export interface ClientContext {
   view: MeshView
 }
 
-export function defaultCallerKeyPath (): string {
-  return join(homedir(), '.troupe', 'caller.key')
-}
+export { defaultCallerKeyPath }
 
 export async function openClient (configFlag: string | undefined, needsKey = true): Promise<ClientContext> {
   const config = loadConfig(locateClientConfig(configFlag))
   const key = needsKey ? readRequesterKey(config.caller_key ?? defaultCallerKeyPath()) : (undefined as unknown as RequesterKey)
   const link = await openLink(config)
   const view = await link.hello()
+  const refusal = view.warnings.find(warning => warning.includes('refused this requester'))
   if (!view.synced && view.size === 0) {
     await link.close()
+    if (refusal !== undefined) throw new UsageError(`the mesh refused this requester: ${refusal}`)
     const where = config.bootstrap.length > 0 ? config.bootstrap.join(', ') : 'no bootstrap configured'
     throw new UsageError(`cannot reach the mesh: no peer answered (bootstrap: ${where}); check that the bootstrap runs and the address is right`)
   }
+  for (const warning of view.warnings) process.stderr.write(`troupe: warning: ${warning}\n`)
   return { config, key, link, view }
 }

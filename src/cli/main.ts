@@ -13,6 +13,7 @@ import { registerDemo } from './commands/demo.js'
 import { registerPlugin } from './commands/plugin.js'
 import { registerNodeInfo } from './commands/node-info.js'
 import { registerPuppet } from './commands/puppet.js'
+import { registerCa } from './commands/ca.js'
 
 /** Runs a command body; known problems become one line on stderr and exit 2, never a stack trace. */
 async function run (action: () => Promise<number>): Promise<void> {
@@ -48,6 +49,7 @@ registerNodeInfo(program, run)
 registerPuppet(program, run)
 registerPlugin(program, run)
 registerKeygen(program, run)
+registerCa(program, run)
 registerDemo(program, run)
 registerServices(program, async action => {
   keepsRunning = true

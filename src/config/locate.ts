@@ -15,3 +15,8 @@ export function locateClientConfig (explicit: string | undefined): string {
   }
   return found
 }
+
+/** The caller key a requester signs with when `caller_key` is not set. */
+export function defaultCallerKeyPath (): string {
+  return join(homedir(), '.troupe', 'caller.key')
+}

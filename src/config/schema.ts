@@ -19,6 +19,11 @@ export const configSchema = z.object({
   classes: z.string().min(1).optional(),
   agents_dir: z.string().min(1).optional(),
   audit_log: z.string().min(1).optional(),
+  ca: z.string().min(1).optional(),
+  cert: z.string().min(1).optional(),
+  cert_key: z.string().min(1).optional(),
+  // Not in SPEC.md's table; see docs/configuration.md.
+  state_dir: z.string().min(1).optional(),
   // Not in SPEC.md's table; see docs/configuration.md.
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   log_file: z.string().min(1).optional(),

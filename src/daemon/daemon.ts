@@ -6,7 +6,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
-import { MeshMember } from '../mesh/member.js'
+import { MeshMember, stateDir } from '../mesh/member.js'
+import { join } from 'node:path'
 import { AgentRegistry } from '../agents/registry.js'
 import { type ReplyBody, Status, type NodeInfo } from '../agents/types.js'
 import { FactStore } from '../discovery/facts.js'
@@ -23,7 +24,9 @@ import type { RequestBody } from '../wire/request.js'
 import { VERSION } from '../version.js'
 import { NodeStats } from './node-stats.js'
 import { MeshKeeper } from './mesh-keeper.js'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import { LogThrottle } from '../log-throttle.js'
+import { loadCredentials, type MeshCredentials } from '../mesh/credentials.js'
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 const DEFAULT_CLASSES_FILES = ['/opt/puppetlabs/puppet/cache/state/classes.txt', '/var/cache/puppet/state/classes.txt']
@@ -40,10 +43,12 @@ export class Daemon {
   private readonly policies: PolicyStore
   private readonly audit: AuditLog
   private readonly rateLimiter: RateLimiter
+  private readonly strangerRefusals = new LogThrottle()
   private registry!: AgentRegistry
 
-  private constructor (private readonly config: LoadedConfig, private readonly log: Logger) {
-    this.identity = config.identity ?? hostname()
+  private constructor (private readonly config: LoadedConfig, private readonly log: Logger, private readonly credentials: MeshCredentials) {
+    // With a CA, a node is who its certificate says (loadCredentials checked identity against it).
+    this.identity = credentials.certificate?.identity ?? config.identity ?? hostname()
     this.authorizedKeys = new AuthorizedKeyStore(config.authorized_keys, msg => log.warn(msg))
     this.policies = new PolicyStore(config.policy_dir, msg => log.warn(msg))
     this.audit = new AuditLog(config.audit_log, msg => log.warn(msg))
@@ -57,7 +62,9 @@ export class Daemon {
   }
 
   static async start (config: LoadedConfig, log: Logger): Promise<Daemon> {
-    const daemon = new Daemon(config, log)
+    const credentials = loadCredentials(config, 'daemon')
+    if (credentials.verifier === undefined) log.warn('lab mode: no ca configured, so node identities are not checked (see docs/security.md)')
+    const daemon = new Daemon(config, log, credentials)
     await daemon.startParts()
     return daemon
   }
@@ -67,6 +74,11 @@ export class Daemon {
     this.authorizedKeys.start()
     this.policies.start()
     await this.facts.start()
+    try {
+      mkdirSync(stateDir(this.config, 'daemon'), { recursive: true, mode: 0o700 })
+    } catch (err) {
+      this.log.error(`cannot create state_dir ${stateDir(this.config, 'daemon')}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    }
     this.registry = await AgentRegistry.load({
       agentsDir: this.config.agents_dir,
       maxConcurrent: this.config.max_concurrent_actions,
@@ -77,6 +89,9 @@ export class Daemon {
       role: 'daemon',
       config: this.config,
       log: this.log,
+      credentials: this.credentials,
+      replayJournal: join(stateDir(this.config, 'daemon'), 'replay.journal'),
+      callerName: key => this.authorizedKeys.callerName(key),
       listen: this.config.listen ?? DEFAULT_LISTEN,
       self: () => ({
         v: 1,
@@ -88,8 +103,11 @@ export class Daemon {
         started: this.startedAt,
         interval: this.config.announce_interval
       }),
-      onRequest: ({ body }) => { void this.handle(body) },
-      onRefused: (verdict, from) => {
+      onRequest: verdict => {
+        if (verdict.verdict === 'stranger') this.refuseStranger(verdict.body)
+        else void this.handle(verdict.body)
+      },
+      onRefused: (verdict, from, suppressed) => {
         this.stats.unvalidated += 1
         const body = verdict.verdict === 'ignore' ? verdict.body : undefined
         this.audit.record({
@@ -100,16 +118,25 @@ export class Daemon {
           action: body?.action ?? '',
           decision: 'refused',
           reason: verdict.reason,
-          peer: from
+          peer: from,
+          ...(suppressed > 0 ? { suppressed } : {})
         })
         if (verdict.kind === 'expired') this.stats.ttlexpired += 1
         if (verdict.kind === 'replay') this.stats.replayed += 1
       }
     })
+    this.authorizedKeys.onReload(() => this.member.admission.revokeCallers(key => this.authorizedKeys.callerName(key) !== undefined))
     this.replies = new ReplySender(this.member.node, this.log)
     for (const agent of this.registry.names()) this.member.serveAgentTopic(agent)
     await this.member.serveDirectRequests()
     this.facts.onChange(() => this.member.membership.refresh())
+    // Another peer claiming this node's name is a copied certificate or an impostor: say so loudly.
+    const claimsLog = new LogThrottle(1)
+    this.member.directory.onChange(() => {
+      const conflict = this.member.directory.conflicts().find(claim => claim.identity === this.identity)
+      const others = conflict?.peers.filter(claim => claim.peer !== this.member.node.peerId.toString()) ?? []
+      if (others.length > 0 && claimsLog.allow(this.identity)) this.log.error({ identity: this.identity, peers: others.map(claim => claim.peer) }, 'another peer claims this node\'s identity (a copied certificate, or this node restarted with a new peer key)')
+    })
     this.keeper = new MeshKeeper(this.member, this.log)
     this.keeper.start()
   }
@@ -184,6 +211,34 @@ export class Daemon {
   private secretInputs (agent: string, action: string): string[] {
     const inputs = this.registry.get(agent)?.ddl.actions[action]?.inputs ?? {}
     return Object.entries(inputs).filter(([, input]) => input.secret === true).map(([name]) => name)
+  }
+
+  /**
+   * A well-signed request from a caller this node does not authorize: refused before anything else
+   * is looked at (its filter included). Its audit line and its refusal reply are limited to a few
+   * a minute per caller key, and the reply only rides a connection the requester already has to
+   * this node: a stranger cannot make the fleet write at wire speed or dial where it chooses.
+   */
+  private refuseStranger (body: RequestBody): void {
+    this.stats.total += 1
+    this.stats.refused += 1
+    const suppressed = this.strangerRefusals.take(body.caller)
+    if (suppressed === undefined) return
+    const statusmsg = `not authorized: caller key ${keyFingerprint(body.caller)} is not in authorized_keys on ${this.identity}`
+    this.audit.record({
+      request_id: body.id,
+      caller: '',
+      caller_key: keyFingerprint(body.caller),
+      agent: body.agent,
+      action: body.action,
+      decision: 'refused',
+      reason: statusmsg,
+      status: Status.ABORTED,
+      peer: body.requester.peer,
+      ...(suppressed > 0 ? { suppressed } : {})
+    })
+    const requester = this.member.node.getConnections().find(connection => connection.remotePeer.toString() === body.requester.peer)
+    if (requester !== undefined) void this.reply(body, { status: Status.ABORTED, statusmsg, data: {} })
   }
 
   private async reply (body: RequestBody, reply: ReplyBody): Promise<void> {

@@ -2,7 +2,7 @@
 // each with its own config, key, facts and classes in a temporary directory. `troupe demo`
 // runs its tour on one, and the integration tests start the real thing the same way.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +29,8 @@ export interface ClusterOptions {
   clientConfig?: Record<string, unknown>
   /** extra config keys for the bootstrap */
   bootstrapConfig?: Record<string, unknown>
+  /** no CA: node identities unchecked (docs/security.md, "Lab mode"); by default the fleet is enrolled */
+  labMode?: boolean
   /** host on which everything listens (loopback by default) */
   host?: string
   /**
@@ -72,11 +74,26 @@ export class LocalCluster {
   readonly clientConfigPath: string
   readonly callerKeyPath: string
   readonly authorizedKeysPath: string
+  /** the fleet's CA (its certificate is `ca` in every config), unless in lab mode */
+  readonly caDir: string
 
   private constructor (readonly dir: string, private readonly options: ClusterOptions) {
     this.clientConfigPath = join(dir, 'client.yaml')
     this.callerKeyPath = join(dir, 'caller.key')
     this.authorizedKeysPath = join(dir, 'authorized_keys')
+    this.caDir = join(dir, 'ca')
+  }
+
+  get caCertPath (): string {
+    return join(this.caDir, 'ca.crt')
+  }
+
+  /** Issues a certificate from the fleet's CA (tests use it for impostors too); config keys to use it. */
+  async enroll (identity: string, outDir = join(this.dir, 'certs')): Promise<Record<string, string>> {
+    if (this.options.labMode === true) return {}
+    const { issueCertificate } = await import('../security/ca.js')
+    const files = existsSync(join(outDir, `${identity}.crt`)) ? { cert: join(outDir, `${identity}.crt`), key: join(outDir, `${identity}.key`) } : await issueCertificate(this.caDir, identity, outDir)
+    return { ca: this.caCertPath, cert: files.cert, cert_key: files.key }
   }
 
   static async start (options: ClusterOptions): Promise<LocalCluster> {
@@ -103,9 +120,20 @@ export class LocalCluster {
     mkdirSync(this.dir, { recursive: true })
     writeRequesterKey(this.callerKeyPath, generateRequesterKey(), 'demo-operator')
     writeFileSync(this.authorizedKeysPath, readFileSync(`${this.callerKeyPath}.pub`))
+    if (this.options.labMode !== true) {
+      const { initCa } = await import('../security/ca.js')
+      await initCa(this.caDir, 'troupe demo CA')
+    }
 
     const bootstrapConfig = join(this.dir, 'bootstrap.yaml')
-    writeFileSync(bootstrapConfig, toYaml({ listen: [`/ip4/${this.address('bootstrap')}/tcp/${this.options.placement?.bootstrapPort ?? 0}`], key: join(this.dir, 'bootstrap.key'), log_file: join(this.dir, 'bootstrap.log'), ...this.options.bootstrapConfig }))
+    writeFileSync(bootstrapConfig, toYaml({
+      listen: [`/ip4/${this.address('bootstrap')}/tcp/${this.options.placement?.bootstrapPort ?? 0}`],
+      key: join(this.dir, 'bootstrap.key'),
+      log_file: join(this.dir, 'bootstrap.log'),
+      authorized_keys: this.authorizedKeysPath,
+      ...await this.enroll('bootstrap'),
+      ...this.options.bootstrapConfig
+    }))
     this.bootstrapConfigPath = bootstrapConfig
     await this.startBootstrap()
 
@@ -116,6 +144,7 @@ export class LocalCluster {
       caller_key: this.callerKeyPath,
       requester_socket: join(this.dir, 'requester.sock'),
       requester_idle: 300,
+      ...(this.options.labMode === true ? {} : { ca: this.caCertPath }),
       ...this.options.clientConfig
     }))
 
@@ -140,6 +169,7 @@ export class LocalCluster {
       classes: join(nodeDir, 'classes.txt'),
       log_file: join(nodeDir, 'daemon.log'),
       audit_log: join(nodeDir, 'audit.log'),
+      ...await this.enroll(spec.identity),
       ...this.options.daemonConfig,
       ...spec.config
     }))

@@ -15,7 +15,9 @@ import { createHash } from 'node:crypto'
 import type { MeshNode } from '../transport/mesh-node.js'
 import { registryTopic, DIRECTORY_PROTOCOL } from '../transport/topics.js'
 import { frameWriter, readFrames, writeFrame, readFirstFrame } from '../transport/framing.js'
-import { decodeRegistryMessage, encodeRegistryMessage, parseRegistration, type Beat, type Registration, type RegistryMessage } from '../wire/registration.js'
+import { decodeRegistryMessage, encodeRegistryMessage, parseRegistration, signRegistration, type Beat, type Registration, type RegistryMessage } from '../wire/registration.js'
+import type { PeerSigner } from '../security/peer-signature.js'
+import type { EnrollmentProof } from '../security/enrollment.js'
 import { jsonBytes, parseJsonBytes } from '../wire/canonical.js'
 import { MAX_DIRECTORY_FRAME_BYTES, MAX_DIRECTORY_QUERY_BYTES } from '../wire/limits.js'
 import type { Directory } from './directory.js'
@@ -48,12 +50,16 @@ const FETCH_GATHER_MS = 200
 /** A registration asked for is not asked for again sooner than this. */
 const FETCH_RETRY_MS = 5000
 
-export type SelfRegistration = Omit<Registration, 'kind' | 'seq' | 'rev' | 'peer' | 'addrs'>
+export type SelfRegistration = Omit<Registration, 'kind' | 'seq' | 'rev' | 'peer' | 'addrs' | 'collective' | 'proof' | 'sig'>
 
 export interface MembershipOptions {
   collective: string
   /** for daemons: this node's registration, built fresh each time; `interval` is the shortest beat interval */
   self?: () => SelfRegistration
+  /** signs this node's registrations with its peer key */
+  sign: PeerSigner
+  /** this node's enrollment proof (absent in lab mode, without a CA) */
+  proof?: EnrollmentProof
   log: Logger
 }
 
@@ -178,15 +184,17 @@ export class Membership {
       this.rev = this.seq
       this.announcedDigest = this.selfDigest()
     }
-    return {
+    return signRegistration({
       ...this.options.self(),
       interval: this.beatInterval(),
       peer: this.node.peerId.toString(),
       addrs: this.addrs(),
+      collective: this.options.collective,
+      ...(this.options.proof !== undefined ? { proof: this.options.proof } : {}),
       kind,
       seq: this.seq,
       rev: this.rev
-    }
+    }, this.options.sign)
   }
 
   /** Seconds between beats: the configured interval, stretched so the fleet sends at most FLEET_BEATS_PER_SECOND. */

@@ -1,7 +1,7 @@
 // What every role (bootstrap, daemon, requester) does to be a mesh member: load its peer key
 // (and the swarm key), start libp2p, keep the node directory, and apply the first-hop request
 // checks on every agent topic it subscribes to, so bad requests stop at the first peer.
-import { TopicValidatorResult, type Message, type PeerId } from '@libp2p/interface'
+import { TopicValidatorResult, type Message, type PeerId, type PrivateKey } from '@libp2p/interface'
 import type { LoadedConfig } from '../config/load.js'
 import { ConfigError } from '../config/load.js'
 import { createMeshNode, type MeshNode, type MeshRole } from '../transport/mesh-node.js'
@@ -13,45 +13,142 @@ import { BootstrapDialer } from '../transport/bootstrap-dialer.js'
 import { Directory } from '../discovery/directory.js'
 import { Membership, type MembershipOptions } from '../discovery/membership.js'
 import { RequestGate, type GateVerdict } from '../security/request-gate.js'
+import { ReplayCache } from '../security/replay.js'
 import { PeerPenalties } from '../security/peer-penalties.js'
 import { loadSwarmKey } from '../security/swarm-key.js'
 import { GossipCounters } from '../transport/gossip-counters.js'
 import type { Logger } from '../log.js'
 import { dirname, join } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { MeshCredentials } from './credentials.js'
+import { AdmissionGate } from '../transport/admission-gate.js'
+import { AdmissionPolicy, helloFor } from '../security/admission-policy.js'
+import { registrationCheck } from '../security/registration-check.js'
+import { peerSigner } from '../security/peer-signature.js'
+import { LogThrottle } from '../log-throttle.js'
 
 export interface MemberOptions {
   role: MeshRole
   config: LoadedConfig
   log: Logger
   listen: string[]
+  /** the CA, this node's certificate, the requester's caller key (see loadCredentials) */
+  credentials: MeshCredentials
+  /** the caller name of an authorized key; peers that hold one are admitted as requesters */
+  callerName?: (key: string) => string | undefined
   self?: MembershipOptions['self']
-  /** called for every request that passed the gate on a subscribed agent topic */
-  onRequest?: (verdict: GateVerdict & { verdict: 'accept' }, from: string) => void
-  /** called for every request refused at the gate (for audit) */
-  onRefused?: (verdict: Exclude<GateVerdict, { verdict: 'accept' }>, from: string) => void
+  /**
+   * called for every request that passed the gate on a subscribed agent topic, and for every
+   * well-signed request from a caller this peer does not authorize ('stranger': to be refused)
+   */
+  onRequest?: (verdict: Extract<GateVerdict, { verdict: 'accept' | 'stranger' }>, from: string) => void
+  /**
+   * called for requests refused at the gate (for audit); a few a minute per sending peer, with
+   * the number held back since the last (a peer cannot make a node write at wire speed)
+   */
+  onRefused?: (verdict: Exclude<GateVerdict, { verdict: 'accept' | 'stranger' }>, from: string, suppressed: number) => void
+  /** where accepted request ids are kept across restarts (daemons) */
+  replayJournal?: string
+}
+
+/** Where a role's libp2p key lives: `key`, else beside the config file. */
+export function peerKeyPath (config: LoadedConfig, role: MemberOptions['role']): string {
+  return config.key ?? join(config.file === '' ? process.cwd() : dirname(config.file), `${role}.peer.key`)
+}
+
+/** Where a role keeps what must survive a restart: `state_dir`, else beside its peer key. */
+export function stateDir (config: LoadedConfig, role: MemberOptions['role']): string {
+  return config.state_dir ?? dirname(peerKeyPath(config, role))
+}
+
+/** The admission gate of a peer with these credentials (every mesh member has one; so do test peers). */
+export function admissionFor (options: {
+  role: MemberOptions['role']
+  collective: string
+  credentials: MeshCredentials
+  privateKey: PrivateKey
+  callerName?: (key: string) => string | undefined
+  log: Logger
+  onRefused?: (peer: PeerId, reason: string) => void
+}): AdmissionGate {
+  const { credentials, collective } = options
+  const peer = peerIdFromPrivateKey(options.privateKey).toString()
+  const certificate = credentials.certificate
+  return new AdmissionGate({
+    policy: new AdmissionPolicy({ collective, enrollment: credentials.verifier, callerName: options.callerName }),
+    hello: helloFor({
+      role: options.role,
+      collective,
+      peer,
+      enrollment: certificate !== undefined ? { identity: certificate.identity, proof: certificate.proof({ collective, peer }) } : undefined,
+      callerKey: credentials.callerKey
+    }),
+    log: options.log,
+    onRefused: options.onRefused
+  })
 }
 
 export class MeshMember {
-  readonly directory = new Directory()
-  readonly gate = new RequestGate()
+  readonly directory: Directory
+  readonly gate: RequestGate
+  private readonly refusalLog = new LogThrottle()
   readonly membership: Membership
   readonly gossipCounters: GossipCounters
   private readonly agentTopics = new Set<string>()
   private bootstrapDialer: BootstrapDialer | undefined
 
-  private constructor (readonly node: MeshNode, private readonly options: MemberOptions, readonly penalties: PeerPenalties, gossipCounters: GossipCounters) {
+  private constructor (readonly node: MeshNode, private readonly options: MemberOptions, readonly penalties: PeerPenalties, gossipCounters: GossipCounters, readonly admission: AdmissionGate, sign: ReturnType<typeof peerSigner>) {
     this.gossipCounters = gossipCounters
-    this.membership = new Membership(node, this.directory, { collective: options.config.collective, self: options.self, log: options.log })
+    const { config, credentials, log } = options
+    const callerName = options.callerName
+    this.gate = new RequestGate({
+      collective: config.collective,
+      // A lab-mode bootstrap without authorized_keys cannot tell callers apart: it passes every well-signed request on.
+      isAuthorized: callerName !== undefined && (options.role !== 'bootstrap' || config.authorized_keys !== undefined) ? key => callerName(key) !== undefined : undefined,
+      replay: new ReplayCache({ journal: options.replayJournal, onJournalError: message => log.error(message) })
+    })
+    const refusals = new LogThrottle()
+    this.directory = new Directory({
+      check: registrationCheck({ collective: config.collective, enrollment: credentials.verifier }),
+      onRefused: (registration, reason) => {
+        if (refusals.allow(registration.peer)) log.warn({ peer: registration.peer, identity: registration.identity, reason }, 'registration refused')
+      }
+    })
+    const proof = credentials.certificate?.proof({ collective: config.collective, peer: node.peerId.toString() })
+    this.membership = new Membership(node, this.directory, { collective: config.collective, self: options.self, sign, proof, log })
+  }
+
+  /** The identity this node's certificate gives it, when it has one. */
+  get certifiedIdentity (): string | undefined {
+    return this.options.credentials.certificate?.identity
+  }
+
+  /** True without a CA: node identities are not checked (docs/security.md, "Lab mode"). */
+  get labMode (): boolean {
+    return this.options.credentials.verifier === undefined
   }
 
   static async start (options: MemberOptions): Promise<MeshMember> {
     const { config } = options
-    const keyPath = config.key ?? join(config.file === '' ? process.cwd() : dirname(config.file), `${options.role}.peer.key`)
+    const keyPath = peerKeyPath(config, options.role)
     const privateKey = await loadOrCreatePeerKey(keyPath)
     const swarmKey = config.swarm_key !== undefined ? loadSwarmKey(config.swarm_key) : undefined
     const penalties = new PeerPenalties()
     const allowedPeers = config.allowed_peers !== undefined ? new Set(config.allowed_peers) : undefined
     const gossipCounters = new GossipCounters()
+    const admission = admissionFor({
+      role: options.role,
+      collective: config.collective,
+      credentials: options.credentials,
+      privateKey,
+      callerName: options.callerName,
+      log: options.log,
+      // A refused peer may come back (its key may be authorized meanwhile) and is told why each
+      // time; one that keeps trying is cut off like a peer that keeps sending bad requests.
+      onRefused: refused => {
+        if (penalties.reject(refused.toString())) options.log.warn({ peer: refused.toString() }, 'peer keeps failing admission: banned for a while')
+      }
+    })
     let node: MeshNode
     try {
       node = await createMeshNode({
@@ -62,12 +159,13 @@ export class MeshMember {
         allowedPeers,
         isBanned: peer => penalties.isBanned(peer.toString()),
         appScore: peer => penalties.score(peer),
-        counters: gossipCounters
+        counters: gossipCounters,
+        admission
       })
     } catch (err) {
       throw new ConfigError(`cannot set up the mesh peer: ${(err as Error).message}`)
     }
-    const member = new MeshMember(node, options, penalties, gossipCounters)
+    const member = new MeshMember(node, options, penalties, gossipCounters, admission, peerSigner(privateKey))
     try {
       await node.start()
     } catch (err) {
@@ -91,7 +189,12 @@ export class MeshMember {
     // The validator's verdict, handed to the message event for the same message object.
     const accepted = new WeakMap<Message, GateVerdict & { verdict: 'accept' }>()
     pubsub.topicValidators.set(topic, async (from, message) => {
-      const verdict = this.gate.check(message.data)
+      const verdict = this.checkOnTopic(message.data, agent)
+      if (verdict.verdict === 'stranger') {
+        // Not forwarded, not remembered: this node may answer it with a refusal, nothing more.
+        this.options.onRequest?.(verdict, from.toString())
+        return TopicValidatorResult.Ignore
+      }
       if (verdict.verdict === 'accept') {
         // Not to be relayed: served from here, and Ignore keeps gossipsub from forwarding it
         // (without penalizing the sender; later copies are still dropped as duplicates).
@@ -128,7 +231,7 @@ export class MeshMember {
     await this.node.handle(DIRECT_REQUEST_PROTOCOL, ({ stream, connection }) => {
       readFrames(stream, MAX_REQUEST_BYTES, bytes => {
         const verdict = this.gate.check(bytes)
-        if (verdict.verdict === 'accept') onRequest(verdict, connection.remotePeer.toString())
+        if (verdict.verdict === 'accept' || verdict.verdict === 'stranger') onRequest(verdict, connection.remotePeer.toString())
         else this.refused(verdict, connection.remotePeer)
       }).catch(err => {
         this.refused({ verdict: 'reject', kind: 'size', reason: `unreadable direct request: ${(err as Error).message}` }, connection.remotePeer)
@@ -136,14 +239,34 @@ export class MeshMember {
     }, { maxInboundStreams: 64 })
   }
 
-  private refused (verdict: Exclude<GateVerdict, { verdict: 'accept' }>, from: PeerId): void {
+  /** The gate, and the request must be for the agent whose topic it came on. */
+  private checkOnTopic (bytes: Uint8Array, agent: string): GateVerdict {
+    const verdict = this.gate.check(bytes)
+    if ((verdict.verdict === 'accept' || verdict.verdict === 'stranger') && verdict.body.agent !== agent) {
+      return { verdict: 'reject', kind: 'format', reason: `request for agent '${verdict.body.agent}' published on the topic of '${agent}'` }
+    }
+    return verdict
+  }
+
+  private refused (verdict: Exclude<GateVerdict, { verdict: 'accept' | 'stranger' }>, from: PeerId): void {
     const sender = from.toString()
-    this.options.onRefused?.(verdict, sender)
-    this.options.log.warn({ from: sender, reason: verdict.reason }, 'request refused at the gate')
+    const suppressed = this.refusalLog.take(sender)
+    if (suppressed !== undefined) {
+      this.options.onRefused?.(verdict, sender, suppressed)
+      this.options.log.warn({ from: sender, reason: verdict.reason, ...(suppressed > 0 ? { suppressed } : {}) }, 'request refused at the gate')
+    }
     if (verdict.verdict === 'reject' && this.penalties.reject(sender)) {
       this.options.log.warn({ peer: sender }, 'peer keeps sending bad requests: disconnected and banned')
       void this.node.hangUp(from).catch(() => {})
     }
+  }
+
+  /** Bootstrap peers that refused this peer's admission, and why. */
+  bootstrapRefusals (): Array<[peer: string, reason: string]> {
+    return (this.bootstrapDialer?.peers() ?? []).flatMap(peer => {
+      const reason = this.admission.refusedBy(peer)
+      return reason === undefined ? [] : [[peer, reason] as [string, string]]
+    })
   }
 
   multiaddrs (): string[] {

@@ -23,6 +23,8 @@ export interface MeshView {
   size: number
   /** false when no peer could be reached to learn the directory from */
   synced: boolean
+  /** what the operator should know about the mesh as this requester sees it (lab mode, refusals, identity conflicts) */
+  warnings: string[]
 }
 
 /** A signed request and whom it is for (the requester peer's own description of a send). */
@@ -96,7 +98,7 @@ class SocketLink implements RequesterLink {
     })
     if (reply.op === 'restart') return 'restart'
     if (reply.op !== 'hello') throw new ConfigError('unexpected answer from the requester agent')
-    this.view = { peer: reply.peer, addrs: reply.addrs, size: reply.size, synced: reply.synced }
+    this.view = { peer: reply.peer, addrs: reply.addrs, size: reply.size, synced: reply.synced, warnings: reply.warnings ?? [] }
     return this.view
   }
 

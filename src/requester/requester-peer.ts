@@ -14,6 +14,9 @@ import { writeFrame } from '../transport/framing.js'
 import { decodeReply, type Reply } from '../wire/reply.js'
 import type { NodeRef } from '../discovery/directory.js'
 import type { Filter } from '../discovery/filter/types.js'
+import { loadCredentials } from '../mesh/credentials.js'
+import { defaultCallerKeyPath } from '../config/locate.js'
+import { LogThrottle } from '../log-throttle.js'
 
 export interface ReplyEvent {
   reply: Reply
@@ -41,11 +44,14 @@ const DIAL_CONCURRENCY = 32
 export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
   private readonly dialing = new Map<string, Promise<void>>()
+  private readonly replyRefusals = new LogThrottle()
 
   private constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly collective: string) {}
 
   static async start (config: LoadedConfig, log: Logger): Promise<RequesterPeer> {
-    const member = await MeshMember.start({ role: 'requester', config, log, listen: config.listen ?? ['/ip4/0.0.0.0/tcp/0'] })
+    // The caller key admits this peer to the mesh (the bootstrap and nodes list it in authorized_keys).
+    const credentials = loadCredentials(config, 'requester', config.caller_key ?? defaultCallerKeyPath())
+    const member = await MeshMember.start({ role: 'requester', config, log, credentials, listen: config.listen ?? ['/ip4/0.0.0.0/tcp/0'] })
     const peer = new RequesterPeer(member, log, config.collective)
     await acceptReplies(member.node, (frame, from) => peer.route(frame, from), log)
     member.directory.onChange(() => { void peer.connectToFleet() })
@@ -59,8 +65,26 @@ export class RequesterPeer {
     return synced
   }
 
-  whoami (): { peer: string, addrs: string[] } {
-    return { peer: this.member.node.peerId.toString(), addrs: this.member.multiaddrs() }
+  whoami (): { peer: string, addrs: string[], warnings: string[] } {
+    return { peer: this.member.node.peerId.toString(), addrs: this.member.multiaddrs(), warnings: this.warnings() }
+  }
+
+  /** Lab mode, peers that refused this requester, identities claimed twice: said on every command. */
+  private warnings (): string[] {
+    const warnings: string[] = []
+    if (this.member.labMode) warnings.push('lab mode: this config has no ca, so node identities are not checked (docs/security.md, "Lab mode")')
+    const refusals = new Map<string, string[]>()
+    for (const connection of this.member.node.getConnections()) {
+      const peer = connection.remotePeer.toString()
+      const reason = this.member.admission.refusedBy(peer)
+      if (reason !== undefined) refusals.set(reason, [...(refusals.get(reason) ?? []), this.member.directory.byPeerId(peer)?.identity ?? peer])
+    }
+    for (const [peer, reason] of this.member.bootstrapRefusals()) refusals.set(reason, [...(refusals.get(reason) ?? []), `bootstrap ${peer}`])
+    for (const [reason, peers] of refusals) warnings.push(`${[...new Set(peers)].join(', ')} refused this requester: ${reason}`)
+    for (const conflict of this.member.directory.conflicts()) {
+      warnings.push(`identity ${conflict.identity} is claimed by ${conflict.peers.length} peers (${conflict.peers.map(claim => claim.peer).join(', ')}): a certificate used on two hosts, or a node restarted with a new peer key (the older claim expires)`)
+    }
+    return warnings
   }
 
   directorySize (): number {
@@ -88,6 +112,7 @@ export class RequesterPeer {
     const timer = setTimeout(finish, outgoing.timeoutMs)
     signal?.addEventListener('abort', finish)
     try {
+      await this.reportRefusals(outgoing)
       if (outgoing.direct === true) await this.sendDirect(outgoing)
       else await this.publish(outgoing, Math.min(outgoing.expect.length > 0 ? SUBSCRIPTION_WAIT_MS : BROADCAST_SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
       await finished
@@ -135,6 +160,21 @@ export class RequesterPeer {
     }))
   }
 
+  /**
+   * An expected node that refused this requester's connection (its authorized_keys lacks the
+   * caller key) will not act and cannot answer: it is reported as refused, with its reason, not
+   * left to look like a node that is down.
+   */
+  private async reportRefusals (outgoing: Outgoing): Promise<void> {
+    await this.dialAll(outgoing.expect)
+    await Promise.all(outgoing.expect.map(async peer => {
+      const reason = await this.member.admission.refusalFrom(peer)
+      const identity = this.member.directory.byPeerId(peer)?.identity
+      if (reason === undefined || identity === undefined) return
+      this.listeners.get(outgoing.id)?.({ peer, reply: { v: 1, id: outgoing.id, identity, status: 1, statusmsg: `not authorized: ${identity} refused this requester's connection (${reason})`, data: {} } })
+    }))
+  }
+
   private route (frame: Uint8Array, from: PeerId): void {
     let reply: Reply
     try {
@@ -144,12 +184,24 @@ export class RequesterPeer {
       return
     }
     const peer = from.toString()
-    const registered = this.member.directory.byPeerId(peer)
-    if (registered !== undefined && registered.identity !== reply.identity) {
-      this.log.warn({ peer, claimed: reply.identity, registered: registered.identity }, 'reply refused: sender is not the node it claims to be')
+    const vouched = this.vouchedIdentity(peer)
+    if (vouched !== reply.identity) {
+      if (this.replyRefusals.allow(peer)) this.log.warn({ peer, claimed: reply.identity, vouched }, 'reply refused: sender is not the node it claims to be')
       return
     }
     this.listeners.get(reply.id)?.({ reply, peer })
+  }
+
+  /**
+   * Who a peer is, as far as this requester can vouch for it: with a CA, the identity its
+   * certificate proved on this very connection (admission); in lab mode, the identity its own
+   * signed registration claims. A peer in neither answers in nobody's name, whatever the
+   * discovery method.
+   */
+  private vouchedIdentity (peer: string): string | undefined {
+    if (this.member.labMode) return this.member.directory.byPeerId(peer)?.identity
+    const admitted = this.member.admission.whoIs(peer)
+    return admitted?.kind === 'node' ? admitted.identity : undefined
   }
 
   /** Opens connections to every node in the directory (or the given peers) that we are not connected to. */

@@ -13,7 +13,7 @@ export type ClientMessage =
   | { op: 'shutdown' }
 
 export type AgentMessage =
-  | { op: 'hello', peer: string, addrs: string[], size: number, synced: boolean }
+  | { op: 'hello', peer: string, addrs: string[], size: number, synced: boolean, warnings?: string[] }
   | { op: 'selected', id: string, nodes: NodeRef[] }
   /** the agent runs with an older config than the CLI's: it exits, and the CLI starts a fresh one */
   | { op: 'restart' }

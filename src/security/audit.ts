@@ -15,6 +15,8 @@ export interface AuditEntry {
   status?: number
   statusmsg?: string
   peer?: string
+  /** how many like refusals from the same source were not written since the last one (they come at wire speed) */
+  suppressed?: number
 }
 
 const MAX_LINE_BYTES = 16 * 1024

@@ -36,6 +36,7 @@ export class AuthorizedKeyStore {
   private current: AuthorizedKeys = { byKey: new Map(), problems: [] }
   private watcher: FSWatcher | undefined
   private reloadTimer: NodeJS.Timeout | undefined
+  private readonly reloadListeners: Array<() => void> = []
 
   constructor (private readonly path: string | undefined, private readonly warn: (msg: string) => void) {}
 
@@ -66,6 +67,12 @@ export class AuthorizedKeyStore {
       this.current = { byKey: new Map(), problems: [] }
       this.warn(`cannot read authorized_keys ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; no caller is authorized until it is fixed`)
     }
+    for (const listener of this.reloadListeners) listener()
+  }
+
+  /** Called after every reload (keys added or revoked): admitted requesters are checked again. */
+  onReload (listener: () => void): void {
+    this.reloadListeners.push(listener)
   }
 
   /** The caller's name, or undefined when the key is not authorized. */

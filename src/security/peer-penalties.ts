@@ -29,6 +29,12 @@ export class PeerPenalties {
     return false
   }
 
+  /** Refuses a peer's connections for a while (it failed admission, say). */
+  ban (peer: string, forMs: number, now = Date.now()): void {
+    if (this.bannedUntil.size > 10_000) this.bannedUntil.delete(this.bannedUntil.keys().next().value as string)
+    this.bannedUntil.set(peer, now + forMs)
+  }
+
   /** Gossipsub application-specific score: negative while the peer has recent rejects. */
   score (peer: string, now = Date.now()): number {
     const record = this.records.get(peer)

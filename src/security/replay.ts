@@ -1,37 +1,111 @@
 // At most once per node: request ids are remembered for as long as the request could still be
-// accepted (its expiry plus the clock-skew allowance), in bounded memory.
+// accepted (its expiry plus the clock-skew allowance), in bounded memory, with a share per
+// caller key so that one key cannot crowd out the others. With a journal file, the ids survive a
+// restart: a request captured before the daemon restarted is still a replay after it.
+import { appendFileSync, readFileSync, writeFileSync, renameSync } from 'node:fs'
+
+export interface ReplayCacheOptions {
+  maxEntries?: number
+  /** at most this many live ids per owner (caller key) */
+  maxPerOwner?: number
+  /** where ids are kept across restarts (one line per id: "<expiry ms> <id>") */
+  journal?: string
+  onJournalError?: (message: string) => void
+}
 
 export class ReplayCache {
-  private readonly expiryById = new Map<string, number>()
+  private readonly expiryById = new Map<string, { expiry: number, owner: string }>()
+  private readonly perOwner = new Map<string, number>()
   private nextSweep = 0
+  private readonly maxEntries: number
+  private readonly maxPerOwner: number
+  private journalBroken = false
 
-  constructor (private readonly maxEntries = 200_000) {}
+  constructor (private readonly options: ReplayCacheOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 200_000
+    this.maxPerOwner = options.maxPerOwner ?? Math.ceil(this.maxEntries / 4)
+    if (options.journal !== undefined) this.load(options.journal)
+  }
 
   /**
    * Records the id. Returns 'fresh' the first time, 'replay' if seen before, and 'full' when
-   * the cache cannot take another live id (the caller must refuse: evicting a live id would
-   * reopen the replay window).
+   * the cache (or this owner's share of it) cannot take another live id: the caller must refuse,
+   * since evicting a live id would reopen the replay window.
    */
-  remember (id: string, validUntil: number, now = Date.now()): 'fresh' | 'replay' | 'full' {
+  remember (id: string, validUntil: number, now = Date.now(), owner = ''): 'fresh' | 'replay' | 'full' {
     if (now >= this.nextSweep || this.expiryById.size >= this.maxEntries) this.sweep(now)
     const known = this.expiryById.get(id)
-    if (known !== undefined && known > now) return 'replay'
-    if (this.expiryById.size >= this.maxEntries) return 'full'
-    this.expiryById.set(id, validUntil)
+    if (known !== undefined && known.expiry > now) return 'replay'
+    if (this.expiryById.size >= this.maxEntries || (this.perOwner.get(owner) ?? 0) >= this.maxPerOwner) return 'full'
+    this.add(id, validUntil, owner)
+    this.record(id, validUntil)
     return 'fresh'
   }
 
   has (id: string, now = Date.now()): boolean {
     const known = this.expiryById.get(id)
-    return known !== undefined && known > now
+    return known !== undefined && known.expiry > now
   }
 
   get size (): number {
     return this.expiryById.size
   }
 
+  private add (id: string, expiry: number, owner: string): void {
+    const previous = this.expiryById.get(id)
+    if (previous !== undefined) this.release(previous.owner)
+    this.expiryById.set(id, { expiry, owner })
+    this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1)
+  }
+
+  private release (owner: string): void {
+    const count = (this.perOwner.get(owner) ?? 1) - 1
+    if (count <= 0) this.perOwner.delete(owner)
+    else this.perOwner.set(owner, count)
+  }
+
   private sweep (now: number): void {
-    for (const [id, expiry] of this.expiryById) if (expiry <= now) this.expiryById.delete(id)
+    for (const [id, { expiry, owner }] of this.expiryById) {
+      if (expiry > now) continue
+      this.expiryById.delete(id)
+      this.release(owner)
+    }
     this.nextSweep = now + 5_000
+  }
+
+  /** Appends one id to the journal; an id accepted is on disk before the action runs. */
+  private record (id: string, expiry: number): void {
+    const journal = this.options.journal
+    if (journal === undefined || this.journalBroken) return
+    try {
+      appendFileSync(journal, `${expiry} ${id}\n`, { mode: 0o600 })
+    } catch (err) {
+      this.journalBroken = true
+      this.options.onJournalError?.(`cannot write the replay journal ${journal}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; requests replayed after a restart within their TTL would be accepted again`)
+    }
+  }
+
+  /** Reads the live ids back and rewrites the journal with only those (it never grows past one TTL's worth). */
+  private load (journal: string, now = Date.now()): void {
+    let text = ''
+    try {
+      text = readFileSync(journal, 'utf8')
+    } catch { /* no journal yet */ }
+    const live: string[] = []
+    for (const line of text.split('\n')) {
+      const [expiryText, id] = line.split(' ')
+      const expiry = Number(expiryText)
+      if (id === undefined || !/^[0-9a-f]{32}$/.test(id) || !Number.isFinite(expiry) || expiry <= now) continue
+      if (this.expiryById.size >= this.maxEntries) break
+      this.add(id, expiry, 'journal')
+      live.push(`${expiry} ${id}\n`)
+    }
+    try {
+      writeFileSync(`${journal}.new`, live.join(''), { mode: 0o600 })
+      renameSync(`${journal}.new`, journal)
+    } catch (err) {
+      this.journalBroken = true
+      this.options.onJournalError?.(`cannot write the replay journal ${journal}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; requests replayed after a restart within their TTL would be accepted again`)
+    }
   }
 }

@@ -38,6 +38,11 @@ export class BootstrapDialer {
     clearTimeout(this.timer)
   }
 
+  /** The peer ids of the bootstrap peers, as far as they are known (given in the address, or met). */
+  peers (): string[] {
+    return this.targets.map(target => target.peer).filter((peer): peer is string => peer !== undefined)
+  }
+
   /** Resolves after the first round of dials (successful or not). */
   async firstRound (): Promise<void> {
     await Promise.all(this.targets.map(async target => { await this.dial(target) }))

@@ -11,10 +11,12 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub, type GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
-import type { PubSub, PrivateKey, PeerId, Message } from '@libp2p/interface'
+import type { PubSub, PrivateKey, PeerId, Message, Startable } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import { createHash } from 'node:crypto'
 import type { GossipCounters } from './gossip-counters.js'
+import type { AdmissionGate } from './admission-gate.js'
+import { InboundHandshakeLimit } from './handshake-limit.js'
 
 export type MeshRole = 'bootstrap' | 'daemon' | 'requester'
 
@@ -31,12 +33,15 @@ export interface MeshNodeOptions {
   appScore?: (peer: string) => number
   /** where gossipsub counts what it sends and receives */
   counters?: GossipCounters
+  /** decides which peers take part: every service and protocol handler waits for it */
+  admission: AdmissionGate
 }
 
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
 export type MeshServices = {
   pubsub: PubSub<GossipsubEvents>
   identify: Identify
+  admission: Startable
 }
 
 export type MeshNode = Libp2p<MeshServices>
@@ -45,8 +50,10 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
   const denied = (peer: PeerId): boolean =>
     (options.isBanned?.(peer) ?? false) ||
     (options.allowedPeers !== undefined && !options.allowedPeers.has(peer.toString()))
+  const handshakes = new InboundHandshakeLimit()
+  const admission = options.admission
 
-  return await createLibp2p({
+  const node = await createLibp2p({
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
     transports: [tcp()],
@@ -56,7 +63,9 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
     connectionGater: {
       // Loopback and private addresses are where fleets live.
       denyDialMultiaddr: () => false,
-      denyInboundEncryptedConnection: denied,
+      // Sockets that never finish their handshake must not lock newcomers out (a few per address).
+      denyInboundConnection: maConn => handshakes.deny(maConn),
+      denyInboundEncryptedConnection: (peer, maConn) => { handshakes.done(maConn); return denied(peer) },
       denyOutboundEncryptedConnection: denied
     },
     connectionManager: {
@@ -68,8 +77,9 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
     },
     connectionMonitor: { enabled: false },
     services: {
+      admission: admission.service(),
       identify: identify(),
-      pubsub: gossipsub({
+      pubsub: admission.withAdmission(gossipsub({
         allowPublishToZeroTopicPeers: true,
         metricsRegister: options.counters?.register() ?? null,
         metricsTopicStrToLabel: new Map(),
@@ -112,10 +122,15 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
           acceptPXThreshold: 0,
           opportunisticGraftThreshold: 5
         }
-      })
+      }))
     },
     start: false
   })
+  // Every protocol troupe itself handles (directory, requests, replies, and any added later)
+  // runs only for admitted peers: the guard is applied here, once, rather than at each handler.
+  const handle = node.handle.bind(node)
+  node.handle = async (protocols, handler, handlerOptions) => { await handle(protocols, admission.guard(handler), handlerOptions) }
+  return node
 }
 
 function messageDigest (topic: string, data: Uint8Array): Uint8Array {

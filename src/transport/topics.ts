@@ -16,3 +16,4 @@ export function isAgentTopic (collective: string, topic: string): boolean {
 export const REPLY_PROTOCOL = '/troupe/reply/1.0.0'
 export const DIRECTORY_PROTOCOL = '/troupe/directory/2.0.0'
 export const DIRECT_REQUEST_PROTOCOL = '/troupe/request/1.0.0'
+export const ADMIT_PROTOCOL = '/troupe/admit/1.0.0'

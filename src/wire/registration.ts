@@ -1,6 +1,8 @@
 // What a node says of itself on the collective's registry topic, and what every peer keeps in its
 // directory. Gossipsub signs each message with the sender's peer key (StrictSign); receivers
-// check that the claimed peer id is the signer.
+// check that the claimed peer id is the signer. A full registration is also signed by the node's
+// peer key itself (`sig`), because it is passed on again in directory snapshots, and carries the
+// node's enrollment proof (its certificate from the fleet's CA, bound to this peer id).
 //
 // Two messages: the full registration (who it is, what it serves, its facts), sent when the node
 // starts and whenever that changes; and the beat, a few hundred bytes that say "still here, at
@@ -10,6 +12,7 @@ import { z } from 'zod'
 import { jsonBytes, parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
 import { MAX_REGISTRATION_BYTES } from './limits.js'
+import { verifyPeerSignature, type PeerSigner } from '../security/peer-signature.js'
 
 const common = {
   v: z.literal(1),
@@ -27,9 +30,19 @@ const common = {
   addrs: z.array(z.string().max(512)).max(32)
 }
 
+const proofSchema = z.object({
+  chain: z.array(z.string().max(11_000)).min(1).max(4),
+  sig: z.string().max(1400)
+}).strict()
+
 const registrationSchema = z.object({
   ...common,
   kind: z.enum(['announce', 'leave']),
+  collective: z.string().min(1).max(128),
+  /** the node's certificate chain and its signature binding identity, collective and peer id */
+  proof: proofSchema.optional(),
+  /** base64 Ed25519 signature by the peer key over the registration without this field */
+  sig: z.string().max(100),
   agents: z.array(z.string().max(256)).max(256),
   classes: z.array(z.string().max(512)).max(4096),
   facts: z.record(z.unknown()),
@@ -40,14 +53,37 @@ const registrationSchema = z.object({
 const beatSchema = z.object({ ...common, kind: z.literal('beat') }).strict()
 
 export type Registration = z.infer<typeof registrationSchema>
+export type UnsignedRegistration = Omit<Registration, 'sig'>
 export type Beat = z.infer<typeof beatSchema>
 export type RegistryMessage = Registration | Beat
 
-/** Encodes, dropping facts (and saying so) when a registration would exceed the size limit. */
+const SIGNATURE_DOMAIN = new TextEncoder().encode('troupe-registration-v1\0')
+
+function signedBytes (registration: UnsignedRegistration): Uint8Array {
+  const body = jsonBytes(registration)
+  const out = new Uint8Array(SIGNATURE_DOMAIN.length + body.length)
+  out.set(SIGNATURE_DOMAIN)
+  out.set(body, SIGNATURE_DOMAIN.length)
+  return out
+}
+
+/**
+ * Signs a registration with the node's peer key, dropping facts (and saying so) when it would
+ * exceed the size limit: what is signed is what is sent.
+ */
+export function signRegistration (unsigned: UnsignedRegistration, sign: PeerSigner): Registration {
+  const sized = jsonBytes(unsigned).length + 200 > MAX_REGISTRATION_BYTES ? { ...unsigned, facts: {}, facts_truncated: true } : unsigned
+  return { ...sized, sig: Buffer.from(sign(signedBytes(sized))).toString('base64') }
+}
+
+/** True when the registration was signed by the peer it describes, as it now reads. */
+export function registrationSignatureValid (registration: Registration): boolean {
+  const { sig, ...unsigned } = registration
+  return verifyPeerSignature(registration.peer, signedBytes(unsigned), Buffer.from(sig, 'base64'))
+}
+
 export function encodeRegistryMessage (message: RegistryMessage): Uint8Array {
-  const bytes = jsonBytes(message)
-  if (bytes.length <= MAX_REGISTRATION_BYTES || message.kind === 'beat') return bytes
-  return jsonBytes({ ...message, facts: {}, facts_truncated: true })
+  return jsonBytes(message)
 }
 
 export function decodeRegistryMessage (bytes: Uint8Array): RegistryMessage {

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LocalCluster } from '../../src/demo/local-cluster.js'
-import { createMeshNode, type MeshNode } from '../../src/transport/mesh-node.js'
+import type { MeshNode } from '../../src/transport/mesh-node.js'
+import { testPeer } from '../helpers/peers.js'
 import { acceptReplies } from '../../src/transport/reply-channel.js'
 import { agentTopic } from '../../src/transport/topics.js'
 import { readRequesterKey } from '../../src/security/keys.js'
@@ -35,15 +35,9 @@ describe('first-hop gate: forged requests injected into the mesh', function () {
 
   before(async () => {
     cluster = await LocalCluster.start({ nodes: 3 })
-    injector = await createMeshNode({
-      role: 'requester',
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: ['/ip4/127.0.0.1/tcp/0']
-    })
-    await injector.start()
+    injector = await testPeer(cluster, { caller: true })
     await injector.dial(multiaddr(cluster.bootstrapAddr))
-    collector = await createMeshNode({ role: 'requester', privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-    await collector.start()
+    collector = await testPeer(cluster, { caller: true })
     await acceptReplies(collector, frame => {
       const reply = decodeReply(frame)
       repliesById.set(reply.id, [...(repliesById.get(reply.id) ?? []), reply.identity])

@@ -6,11 +6,11 @@ import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSyn
 import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
-import { createMeshNode, type MeshNode } from '../../src/transport/mesh-node.js'
+import type { MeshNode } from '../../src/transport/mesh-node.js'
+import { testPeer } from '../helpers/peers.js'
 import { DIRECT_REQUEST_PROTOCOL, agentTopic } from '../../src/transport/topics.js'
 import { writeFrame } from '../../src/transport/framing.js'
 import { acceptReplies } from '../../src/transport/reply-channel.js'
@@ -49,13 +49,16 @@ describe('security promises on a real cluster', function () {
 
   before(async () => {
     const dir = join(process.env.TMPDIR ?? '/tmp', `troupe-security-${process.pid}`)
-    const specs = demoNodeSpecs(3).map(spec => ({ ...spec, config: { policy_dir: join(dir, spec.identity, 'policies') } }))
+    // node01 has its own authorized_keys (the others share the cluster's): per-node authorization.
+    const specs = demoNodeSpecs(3).map(spec => ({ ...spec, config: { policy_dir: join(dir, spec.identity, 'policies'), ...(spec.identity === 'node01' ? { authorized_keys: join(dir, 'node01', 'authorized_keys') } : {}) } }))
     for (const spec of specs) mkdirSync(join(dir, spec.identity, 'policies'), { recursive: true })
     cluster = await LocalCluster.start({ nodes: specs, dir, daemonConfig: { agents_dir: FIXTURES } })
     config = ['--config', cluster.clientConfigPath]
     operator = readRequesterKey(cluster.callerKeyPath)
-    attacker = await createMeshNode({ role: 'requester', privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-    await attacker.start()
+    copyFileSync(cluster.authorizedKeysPath, join(dir, 'node01', 'authorized_keys'))
+    await eventually(async () => parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config])).replies[0]?.status === 0, 'node01 to read its authorized_keys', 30_000)
+    // A compromised host of the fleet: enrolled, so it is admitted, but it holds no authorized key.
+    attacker = await testPeer(cluster, { enrollAs: 'intruder', role: 'daemon' })
     await acceptReplies(attacker, () => {}, silentLogger())
     await troupe(['ping', ...config])
   })
@@ -97,34 +100,59 @@ describe('security promises on a real cluster', function () {
     assert.equal(existsSync(marker(name)), false, 'the action must not have run')
   }
 
-  it('a key that is not in authorized_keys: refused with status 1, nothing runs, audited', async () => {
-    const strangerKey = join(cluster.dir, 'stranger.key')
-    writeRequesterKey(strangerKey, generateRequesterKey(), 'stranger')
-    const strangerConfig = join(cluster.dir, 'stranger.yaml')
-    const client = readFileSync(cluster.clientConfigPath, 'utf8')
+  function strangerConfig (name: string): string {
+    const strangerKey = join(cluster.dir, `${name}.key`)
+    if (!existsSync(strangerKey)) writeRequesterKey(strangerKey, generateRequesterKey(), name)
+    const path = join(cluster.dir, `${name}.yaml`)
+    writeFileSync(path, readFileSync(cluster.clientConfigPath, 'utf8')
       .replace(/caller_key: .*/, `caller_key: ${strangerKey}`)
-      .replace(/requester_socket: .*/, `requester_socket: ${join(cluster.dir, 'stranger.sock')}`)
-      .replace(/key: .*requester\.key/, `key: ${join(cluster.dir, 'stranger.peer.key')}`)
-    writeFileSync(strangerConfig, client)
-    const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('unauth')}`, '-I', 'node01', '--json', '--config', strangerConfig]))
-    assert.equal(doc.replies[0]?.status, 1)
-    assert.match(doc.replies[0]?.statusmsg ?? '', /not authorized: caller key \w+ is not in authorized_keys/)
-    await refusedInAudit('unauth', /not in authorized_keys/)
-    await stopRequesterAgent(loadConfig(strangerConfig))
+      .replace(/requester_socket: .*/, `requester_socket: ${join(cluster.dir, `${name}.sock`)}`)
+      .replace(/key: .*requester\.key/, `key: ${join(cluster.dir, `${name}.peer.key`)}`))
+    return path
+  }
+
+  it('a key in nobody\'s authorized_keys: the requester is not admitted to the mesh, nothing runs', async () => {
+    const config = strangerConfig('stranger')
+    const result = await troupe(['rpc', 'greet', 'mark', `tag=${tag('unauth')}`, '-I', 'node01', '--json', '--config', config])
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /refused this requester: caller key is not in authorized_keys here/)
+    assert.equal(existsSync(marker('unauth')), false)
+    assert.match(readFileSync(join(cluster.dir, 'bootstrap.log'), 'utf8'), /peer refused admission/)
+    await stopRequesterAgent(loadConfig(config))
+  })
+
+  it('a key the bootstrap admits but node01 does not authorize: node01 refuses it (status 1), nothing runs, audited', async () => {
+    const config = strangerConfig('partial')
+    const shared = readFileSync(cluster.authorizedKeysPath, 'utf8')
+    writeFileSync(cluster.authorizedKeysPath, shared + readFileSync(join(cluster.dir, 'partial.key.pub'), 'utf8'))
+    try {
+      const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('partial')}`, '-I', 'node01', '--json', '--config', config]))
+      assert.equal(doc.replies[0]?.identity, 'node01')
+      assert.equal(doc.replies[0]?.status, 1)
+      assert.match(doc.replies[0]?.statusmsg ?? '', /not authorized: node01 refused this requester/)
+      assert.equal(existsSync(marker('partial')), false)
+      assert.match(readFileSync(join(cluster.dir, 'node01', 'daemon.log'), 'utf8'), /caller key is not in authorized_keys here/)
+    } finally {
+      writeFileSync(cluster.authorizedKeysPath, shared)
+      await stopRequesterAgent(loadConfig(config))
+    }
   })
 
   it('a key removed from authorized_keys while the daemons run is refused from then on', async () => {
-    const saved = readFileSync(cluster.authorizedKeysPath, 'utf8')
+    const node01Keys = join(cluster.dir, 'node01', 'authorized_keys')
+    const saved = readFileSync(node01Keys, 'utf8')
     try {
-      writeFileSync(cluster.authorizedKeysPath, '# nobody\n')
+      writeFileSync(node01Keys, '# nobody\n')
       await eventually(async () => parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config])).replies[0]?.status === 1, 'the revocation to take effect')
       const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('revoked')}`, '-I', 'node01', '--json', ...config]))
       assert.equal(doc.replies[0]?.status, 1)
-      await refusedInAudit('revoked', /not in authorized_keys/)
+      assert.match(doc.replies[0]?.statusmsg ?? '', /not authorized/)
+      assert.equal(existsSync(marker('revoked')), false)
+      assert.match(readFileSync(join(cluster.dir, 'node01', 'daemon.log'), 'utf8'), /no longer in authorized_keys/)
     } finally {
-      writeFileSync(cluster.authorizedKeysPath, saved)
+      writeFileSync(node01Keys, saved)
     }
-    await eventually(async () => parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config])).replies[0]?.status === 0, 'the key to be authorized again')
+    await eventually(async () => parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config])).replies[0]?.status === 0, 'the key to be authorized again', 30_000)
   })
 
   it('a request with one byte changed is refused and audited', async () => {
@@ -235,8 +263,7 @@ describe('private network: swarm key', function () {
   it('members with the key work together; a peer without it cannot connect', async () => {
     const ping = parseJson<PingJson>(await troupe(['ping', '--json', '--config', cluster.clientConfigPath]))
     assert.deepEqual(ping.replies.map(reply => reply.identity), ['node01', 'node02'])
-    const outsider = await createMeshNode({ role: 'requester', privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-    await outsider.start()
+    const outsider = await testPeer(cluster, { caller: true })
     try {
       await assert.rejects(outsider.dial(multiaddr(cluster.bootstrapAddr), { signal: AbortSignal.timeout(5000) }))
       assert.equal(outsider.getPeers().length, 0)

@@ -4,7 +4,7 @@ import type { Beat, Registration } from '../../src/wire/registration.js'
 
 function registration (identity: string, peer: string, over: Partial<Registration> = {}): Registration {
   const seq = over.seq ?? 1
-  return { v: 1, kind: 'announce', identity, peer, addrs: [], agents: ['rpcutil'], classes: [], facts: {}, version: '0', started: 1000, interval: 10, seq, rev: seq, ...over }
+  return { v: 1, kind: 'announce', identity, peer, collective: 'main', sig: '', addrs: [], agents: ['rpcutil'], classes: [], facts: {}, version: '0', started: 1000, interval: 10, seq, rev: seq, ...over }
 }
 
 function beat (identity: string, peer: string, over: Partial<Beat> = {}): Beat {
@@ -62,7 +62,7 @@ describe('node directory', () => {
     // The fetched registration (revision 4) replaces the content and keeps the newest seq.
     directory.apply(registration('a', 'p1', { seq: 4, rev: 4, facts: { role: 'db' } }), 3000)
     assert.deepEqual(directory.byPeerId('p1')?.facts, { role: 'db' })
-    assert.equal(directory.byPeerId('p1')?.seq, 5)
+    assert.equal(directory.latestSeq('p1'), 5)
     assert.equal(directory.judgeBeat(beat('a', 'p1', { seq: 6, rev: 4 })), 'current')
   })
 

@@ -77,7 +77,7 @@ describe('wire: signed requests', () => {
   })
 
   it('the gate accepts a request once, then ignores its replay', () => {
-    const gate = new RequestGate()
+    const gate = new RequestGate({ collective: 'main' })
     const signed = signRequest(base, key)
     assert.equal(gate.check(signed.bytes).verdict, 'accept')
     const again = gate.check(signed.bytes)

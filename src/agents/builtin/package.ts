@@ -2,6 +2,7 @@
 import type { Agent, AgentDDL, ActionContext } from '../types.js'
 import { ActionError, Status } from '../types.js'
 import { runCommand, lastLine } from '../exec.js'
+import { operand } from '../argv.js'
 
 const packageInput = {
   package: { description: 'Package name', type: 'string' as const, shellsafe: true, maxLength: 90, pattern: '^[a-z0-9][a-z0-9+.-]*(:[a-z0-9]+)?$', prompt: 'Package Name' }
@@ -44,7 +45,7 @@ const APT_ARGS: Record<string, string[]> = {
 export const packageAgent: Agent = {
   ddl,
   async run (action, input, ctx) {
-    const name = String(input.package)
+    const name = operand(input.package, 'package')
     if (action === 'status') return await packageStatus(name, ctx)
     const args = APT_ARGS[action]
     if (args === undefined) throw new ActionError(Status.UNKNOWN_ACTION, `unknown action package.${action}`)

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { ActionError, Status } from '../types.js'
 import { runCommand, lastLine } from '../exec.js'
+import { optionValue } from '../argv.js'
 
 export interface PuppetOptions {
   /** the command a run executes (default: puppet agent --onetime --no-daemonize) */
@@ -69,7 +70,7 @@ export class PuppetBackend {
   }
 
   async setEnabled (enabled: boolean, message: string, signal: AbortSignal): Promise<void> {
-    const args = enabled ? ['agent', '--enable'] : ['agent', '--disable', message]
+    const args = enabled ? ['agent', '--enable'] : ['agent', optionValue('--disable', message)]
     const result = await runCommand('puppet', [...args, ...this.extraArgs()], { signal })
     if (result.code !== 0) throw new ActionError(Status.UNKNOWN_ERROR, `puppet ${args.slice(0, 2).join(' ')} failed: ${lastLine(result.stderr)}`)
   }
@@ -83,8 +84,8 @@ export class PuppetBackend {
     const [command = 'puppet', ...base] = this.options.runCommand ?? ['puppet', 'agent', '--onetime', '--no-daemonize']
     const args = [...base]
     if (options.noop === true) args.push('--noop')
-    if (options.tags !== undefined && options.tags.length > 0) args.push('--tags', options.tags.join(','))
-    if (options.environment !== undefined) args.push('--environment', options.environment)
+    if (options.tags !== undefined && options.tags.length > 0) args.push(optionValue('--tags', options.tags.join(',')))
+    if (options.environment !== undefined) args.push(optionValue('--environment', options.environment))
     const started = Date.now()
     const result = await runCommand(command, [...args, ...this.extraArgs()], { signal, maxOutputBytes: 8 * 1024 * 1024 })
     const ended = Date.now()

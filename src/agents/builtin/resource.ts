@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml'
 import type { Agent, AgentDDL } from '../types.js'
 import { ActionError, Status } from '../types.js'
 import { runCommand, lastLine } from '../exec.js'
+import { operand } from '../argv.js'
 import type { PuppetOptions } from './puppet-backend.js'
 
 const typeInput = { description: 'Resource type (package, user, service, file...)', type: 'string' as const, pattern: '^[a-z][a-z0-9_:]*$', maxLength: 64 }
@@ -32,8 +33,8 @@ export function resourceAgent (options: PuppetOptions = {}): Agent {
   return {
     ddl,
     async run (action, input, ctx) {
-      const type = String(input.type)
-      const args = action === 'find' ? ['resource', type, String(input.title), '--to_yaml'] : ['resource', type, '--to_yaml']
+      const type = operand(input.type, 'type')
+      const args = action === 'find' ? ['resource', type, operand(input.title, 'title'), '--to_yaml'] : ['resource', type, '--to_yaml']
       if (action !== 'find' && action !== 'search') throw new ActionError(Status.UNKNOWN_ACTION, `unknown action resource.${action}`)
       const result = await runCommand('puppet', [...args, ...(options.extraArgs ?? [])], { signal: ctx.signal, maxOutputBytes: 16 * 1024 * 1024 })
       if (result.code !== 0) throw new ActionError(Status.UNKNOWN_ERROR, `puppet resource failed: ${lastLine(result.stderr)}`)

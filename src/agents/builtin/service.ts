@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import type { Agent, AgentDDL, ActionContext } from '../types.js'
 import { ActionError, Status } from '../types.js'
 import { runCommand, lastLine } from '../exec.js'
+import { operand } from '../argv.js'
 
 const serviceInput = {
   service: { description: 'Service name', type: 'string' as const, shellsafe: true, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9@._-]*$', prompt: 'Service Name' }
@@ -36,7 +37,7 @@ async function serviceStatus (name: string, ctx: ActionContext): Promise<'runnin
 export const serviceAgent: Agent = {
   ddl,
   async run (actionName, input, ctx) {
-    const name = String(input.service)
+    const name = operand(input.service, 'service')
     if (actionName === 'status') return { status: await serviceStatus(name, ctx) }
     if (!['start', 'stop', 'restart'].includes(actionName)) throw new ActionError(Status.UNKNOWN_ACTION, `unknown action service.${actionName}`)
     const result = systemdRuns()

@@ -1,0 +1,280 @@
+// Admission on the wire: on every new connection each side sends its hello (who it is and the
+// proof) on ADMIT_PROTOCOL and reads the other's verdict. Until a peer is admitted, none of the
+// mesh's protocols run for it: libp2p services are given a registrar whose stream handlers and
+// topology callbacks first wait for the peer's admission (see withAdmission), and troupe's own
+// handlers are guarded the same way. A peer that is refused, or says nothing within
+// ADMIT_TIMEOUT_MS, is disconnected; what it sent cost one bounded frame and one proof check.
+import type { Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions, Topology, Startable, TypedEventTarget, Libp2pEvents } from '@libp2p/interface'
+import { AdmissionPolicy, type Admitted } from '../security/admission-policy.js'
+import { decodeHello, decodeVerdict, encodeVerdict, MAX_HELLO_BYTES, MAX_VERDICT_BYTES, type Hello } from '../wire/admission.js'
+import { encodeHello } from '../wire/admission.js'
+import { readFirstFrame, writeFrame } from './framing.js'
+import { ADMIT_PROTOCOL } from './topics.js'
+import type { Logger } from '../log.js'
+import { LogThrottle } from '../log-throttle.js'
+
+export const ADMIT_TIMEOUT_MS = 10_000
+/** A refused peer's connections are closed this long after the verdict, so it can read why. */
+const CLOSE_AFTER_REFUSAL_MS = 200
+/** Unadmitted connections one IP address may hold at once (a NAT may hide many honest peers). */
+export const MAX_UNADMITTED_PER_IP = 32
+
+/** The registrar methods services use; a narrow view of libp2p's internal Registrar. */
+export interface RegistrarLike {
+  handle: (protocol: string, handler: StreamHandler, options?: StreamHandlerOptions) => Promise<void>
+  register: (protocol: string, topology: Topology) => Promise<string>
+}
+
+export interface AdmissionComponents {
+  registrar: RegistrarLike
+  events: TypedEventTarget<Libp2pEvents>
+  connectionManager: { getConnections: (peer?: PeerId) => Connection[] }
+}
+
+interface Waiter {
+  promise: Promise<boolean>
+  settle: (admitted: boolean) => void
+}
+
+export interface AdmissionGateOptions {
+  policy: AdmissionPolicy
+  hello: Hello
+  log: Logger
+  /** a peer this side refused: cut it off for a while (the connection gater consults it) */
+  onRefused?: (peer: PeerId, reason: string) => void
+}
+
+export class AdmissionGate {
+  private readonly admittedPeers = new Map<string, Admitted>()
+  private readonly waiters = new Map<string, Waiter>()
+  /** peers this side refused, until they disconnect */
+  private readonly refusedPeers = new Set<string>()
+  /** why other peers refused this one */
+  private readonly refusedUs = new Map<string, string>()
+  /** the outcome of this peer's latest hello to each peer: undefined when it got no verdict */
+  private readonly introductions = new Map<string, Promise<string | undefined>>()
+  private readonly helloBytes: Uint8Array
+  /** refusals and time-outs are logged a few times a minute per peer, not once per attempt */
+  private readonly logThrottle = new LogThrottle()
+  private components: AdmissionComponents | undefined
+
+  constructor (private readonly options: AdmissionGateOptions) {
+    this.helloBytes = encodeHello(options.hello)
+  }
+
+  get labMode (): boolean {
+    return this.options.policy.labMode
+  }
+
+  /** The libp2p service that runs the exchange; add it to the node's services. */
+  service (): (components: AdmissionComponents) => Startable {
+    return components => {
+      this.components = components
+      return {
+        start: async () => {
+          await components.registrar.handle(ADMIT_PROTOCOL, data => { void this.judge(data.stream, data.connection) }, { maxInboundStreams: 4, runOnLimitedConnection: true })
+          components.events.addEventListener('connection:open', this.onConnection)
+          components.events.addEventListener('peer:disconnect', this.onDisconnect)
+        },
+        stop: () => {
+          components.events.removeEventListener('connection:open', this.onConnection)
+          components.events.removeEventListener('peer:disconnect', this.onDisconnect)
+          for (const waiter of this.waiters.values()) waiter.settle(false)
+          this.waiters.clear()
+        }
+      }
+    }
+  }
+
+  /** Wraps a service factory so that the service only ever sees admitted peers. */
+  withAdmission<C extends { registrar: RegistrarLike }, S> (factory: (components: C) => S): (components: C) => S {
+    return components => {
+      const registrar = this.gatedRegistrar(components.registrar)
+      return factory(new Proxy(components, {
+        get: (target, property, receiver) => property === 'registrar' ? registrar : Reflect.get(target, property, receiver)
+      }))
+    }
+  }
+
+  /** A stream handler that runs only for admitted peers (other streams are aborted). */
+  guard (handler: StreamHandler): StreamHandler {
+    return data => {
+      void this.admitted(data.connection.remotePeer).then(admitted => {
+        if (admitted) handler(data)
+        else data.stream.abort(new Error('peer not admitted'))
+      })
+    }
+  }
+
+  /** Resolves true once the peer is admitted, false if it is refused, leaves, or says nothing in time. */
+  async admitted (peer: PeerId): Promise<boolean> {
+    const key = peer.toString()
+    if (this.admittedPeers.has(key)) return true
+    if (this.refusedPeers.has(key)) return false
+    if ((this.components?.connectionManager.getConnections(peer).length ?? 0) === 0) return false
+    return await this.waiter(key).promise
+  }
+
+  /** What an admitted peer proved itself to be. */
+  whoIs (peer: string): Admitted | undefined {
+    return this.admittedPeers.get(peer)
+  }
+
+  /** Peers admitted as callers whose key is no longer authorized: cut them off (authorized_keys changed). */
+  revokeCallers (stillAuthorized: (key: string) => boolean): void {
+    for (const [peer, admitted] of this.admittedPeers) {
+      if (admitted.kind === 'caller' && !stillAuthorized(admitted.key)) this.refuse(peer, `caller key of '${admitted.name}' is no longer in authorized_keys`)
+    }
+  }
+
+  private readonly onConnection = (event: CustomEvent<Connection>): void => {
+    const connection = event.detail
+    const peer = connection.remotePeer.toString()
+    if (connection.direction === 'inbound' && !this.admittedPeers.has(peer) && this.unadmittedFrom(connection) > MAX_UNADMITTED_PER_IP) {
+      if (this.logThrottle.allow(hostOf(connection) ?? peer)) this.options.log.warn({ peer, addr: connection.remoteAddr.toString() }, 'connection refused: too many unadmitted connections from one address')
+      void connection.close().catch(() => {})
+      return
+    }
+    const introduction = this.introduce(connection)
+    this.introductions.set(peer, introduction)
+    void introduction.finally(() => { if (connection.status !== 'open' && this.introductions.get(peer) === introduction) this.introductions.delete(peer) })
+    setTimeout(() => {
+      if (this.admittedPeers.has(peer) || connection.status !== 'open') return
+      if (this.logThrottle.allow(peer)) this.options.log.warn({ peer, addr: connection.remoteAddr.toString() }, `peer not admitted within ${ADMIT_TIMEOUT_MS / 1000} s: disconnected`)
+      this.waiters.get(peer)?.settle(false)
+      void connection.close().catch(() => {})
+    }, ADMIT_TIMEOUT_MS).unref()
+  }
+
+  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
+    const peer = event.detail.toString()
+    this.admittedPeers.delete(peer)
+    this.refusedPeers.delete(peer)
+    this.waiters.get(peer)?.settle(false)
+    this.waiters.delete(peer)
+  }
+
+  /**
+   * Sends this peer's hello on a new connection and reads the other side's verdict. Resolves to
+   * the reason when the other side refused this peer, else undefined.
+   */
+  private async introduce (connection: Connection): Promise<string | undefined> {
+    let stream: Stream | undefined
+    const peer = connection.remotePeer.toString()
+    try {
+      stream = await connection.newStream(ADMIT_PROTOCOL, { runOnLimitedConnection: true, signal: AbortSignal.timeout(ADMIT_TIMEOUT_MS) })
+      // Writing closes only this side of the stream: the verdict still comes back on it.
+      await writeFrame(stream, this.helloBytes)
+      const verdict = decodeVerdict(await readFirstFrame(stream, MAX_VERDICT_BYTES))
+      await stream.close()
+      if (verdict.ok) {
+        this.refusedUs.delete(peer)
+        return undefined
+      }
+      if (this.refusedUs.size >= 10_000) this.refusedUs.delete(this.refusedUs.keys().next().value as string)
+      this.refusedUs.set(peer, verdict.reason)
+      if (this.logThrottle.allow(`by:${peer}`)) this.options.log.warn({ peer, reason: verdict.reason }, 'this peer was refused admission by the remote peer')
+      return verdict.reason
+    } catch (err) {
+      this.options.log.debug({ peer, err: String(err) }, 'hello not delivered')
+      stream?.abort(err as Error)
+      return undefined
+    }
+  }
+
+  /** Why a peer refused this one, as it said (for operators: `troupe doctor`, connection errors). */
+  refusedBy (peer: string): string | undefined {
+    return this.refusedUs.get(peer)
+  }
+
+  /** Waits for the verdict on this peer's hello to a peer it is connecting to; the refusal reason, if refused. */
+  async refusalFrom (peer: string): Promise<string | undefined> {
+    return await (this.introductions.get(peer) ?? Promise.resolve(this.refusedUs.get(peer)))
+  }
+
+  /** Reads a peer's hello and decides. */
+  private async judge (stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    let reason: string
+    try {
+      const hello = decodeHello(await readFirstFrame(stream, MAX_HELLO_BYTES))
+      const decision = this.options.policy.decide(hello, peer)
+      if (decision.ok) {
+        await writeFrame(stream, encodeVerdict({ ok: true }))
+        this.admittedPeers.set(peer, decision.as)
+        this.waiters.get(peer)?.settle(true)
+        this.waiters.delete(peer)
+        return
+      }
+      reason = decision.reason
+    } catch (err) {
+      reason = `unreadable hello: ${(err as Error).message}`
+    }
+    await writeFrame(stream, encodeVerdict({ ok: false, reason })).catch(() => {})
+    this.refuse(peer, reason, connection.remotePeer)
+  }
+
+  private refuse (peer: string, reason: string, peerId?: PeerId): void {
+    this.admittedPeers.delete(peer)
+    this.refusedPeers.add(peer)
+    this.waiters.get(peer)?.settle(false)
+    this.waiters.delete(peer)
+    const connections = this.components?.connectionManager.getConnections().filter(connection => connection.remotePeer.toString() === peer) ?? []
+    const id = peerId ?? connections[0]?.remotePeer
+    const held = this.logThrottle.take(peer)
+    if (held !== undefined) this.options.log.warn({ peer, reason, ...(held > 0 ? { suppressed: held } : {}) }, 'peer refused admission: disconnected')
+    if (id !== undefined) this.options.onRefused?.(id, reason)
+    setTimeout(() => { for (const connection of connections) void connection.close().catch(() => {}) }, CLOSE_AFTER_REFUSAL_MS).unref()
+  }
+
+  private waiter (peer: string): Waiter {
+    let waiter = this.waiters.get(peer)
+    if (waiter === undefined) {
+      let settle!: (admitted: boolean) => void
+      const promise = new Promise<boolean>(resolve => { settle = resolve })
+      const timer = setTimeout(() => settle(false), ADMIT_TIMEOUT_MS)
+      timer.unref()
+      waiter = { promise, settle: admitted => { clearTimeout(timer); settle(admitted) } }
+      this.waiters.set(peer, waiter)
+      void promise.then(() => { if (this.waiters.get(peer) === waiter) this.waiters.delete(peer) })
+    }
+    return waiter
+  }
+
+  private unadmittedFrom (connection: Connection): number {
+    const host = hostOf(connection)
+    if (host === undefined) return 0
+    return (this.components?.connectionManager.getConnections() ?? [])
+      .filter(other => other.direction === 'inbound' && !this.admittedPeers.has(other.remotePeer.toString()) && hostOf(other) === host).length
+  }
+
+  private gatedRegistrar (registrar: RegistrarLike): RegistrarLike {
+    return new Proxy(registrar, {
+      get: (target, property, receiver) => {
+        if (property === 'handle') {
+          return async (protocol: string, handler: StreamHandler, options?: StreamHandlerOptions) => await target.handle(protocol, this.guard(handler), options)
+        }
+        if (property === 'register') {
+          return async (protocol: string, topology: Topology) => await target.register(protocol, {
+            ...topology,
+            onConnect: (peer: PeerId, connection: Connection) => {
+              void this.admitted(peer).then(admitted => { if (admitted) topology.onConnect?.(peer, connection) })
+            }
+          })
+        }
+        const value: unknown = Reflect.get(target, property, receiver)
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      }
+    })
+  }
+}
+
+/** The remote IP address of a direct connection; undefined for relayed ones (their address is the relay's). */
+function hostOf (connection: Connection): string | undefined {
+  if (connection.limits !== undefined || connection.remoteAddr.toString().includes('/p2p-circuit')) return undefined
+  try {
+    return connection.remoteAddr.nodeAddress().address
+  } catch {
+    return undefined
+  }
+}
