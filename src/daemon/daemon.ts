@@ -109,7 +109,7 @@ export class Daemon {
       },
       onRefused: (verdict, from, suppressed) => {
         this.stats.unvalidated += 1
-        const body = verdict.verdict === 'ignore' ? verdict.body : undefined
+        const body = verdict.body
         this.audit.record({
           request_id: body?.id ?? '',
           caller: body !== undefined ? (this.authorizedKeys.callerName(body.caller) ?? '') : '',
@@ -264,6 +264,7 @@ export class Daemon {
       ...this.stats.toRecord(),
       ...this.member.gossipCounters.snapshot(),
       directory_size: this.member.directory.size,
+      replay_entries: this.member.gate.remembered,
       beat_interval: this.member.membership.beatInterval(),
       rss_bytes: process.memoryUsage.rss()
     }

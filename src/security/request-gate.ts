@@ -15,7 +15,7 @@ export type GateVerdict =
    */
   | { verdict: 'stranger', body: RequestBody, reason: string }
   /** forged, tampered, undecodable or for another collective: the sender is at fault (gossipsub penalises it) */
-  | { verdict: 'reject', reason: string, kind: WireError['reason'] | 'collective' }
+  | { verdict: 'reject', reason: string, kind: WireError['reason'] | 'collective', body?: RequestBody }
   /** expired, from the future or replayed: dropped without blaming the forwarder, who may be innocent */
   | { verdict: 'ignore', reason: string, kind: WireError['reason'] | 'full', body?: RequestBody }
 
@@ -36,6 +36,11 @@ export class RequestGate {
     this.replay = options.replay ?? new ReplayCache()
   }
 
+  /** Request ids held for replay protection (only authorized callers' requests take a place). */
+  get remembered (): number {
+    return this.replay.size
+  }
+
   check (bytes: Uint8Array, now = Date.now()): GateVerdict {
     let body: RequestBody
     try {
@@ -48,7 +53,7 @@ export class RequestGate {
         : { verdict: 'ignore', reason: err.message, kind: err.reason }
     }
     if (body.collective !== this.options.collective) {
-      return { verdict: 'reject', reason: `request is signed for collective '${body.collective}', not '${this.options.collective}'`, kind: 'collective' }
+      return { verdict: 'reject', reason: `request is signed for collective '${body.collective}', not '${this.options.collective}'`, kind: 'collective', body }
     }
     if (this.options.isAuthorized !== undefined && !this.options.isAuthorized(body.caller)) {
       return { verdict: 'stranger', body, reason: 'caller key is not in authorized_keys here' }

@@ -53,8 +53,8 @@ function decoded<T> (schema: z.ZodType<T>, bytes: Uint8Array, maxBytes: number, 
   let raw: unknown
   try {
     raw = parseJsonBytes(bytes, 8)
-  } catch {
-    throw new WireError('format', `${what} is not UTF-8 JSON`)
+  } catch (err) {
+    throw new WireError('format', `${what}: ${(err as Error).message}`)
   }
   const parsed = schema.safeParse(raw)
   if (!parsed.success) throw new WireError('format', `${what} field '${parsed.error.issues[0]?.path.join('.') ?? '?'}' is invalid`)

@@ -15,6 +15,8 @@ function sortKeys (value: unknown): unknown {
   return value
 }
 
+import { WireError } from './errors.js'
+
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -33,8 +35,12 @@ export const MAX_JSON_DEPTH = 64
  */
 export function parseJsonBytes (bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): unknown {
   const depth = jsonDepth(bytes)
-  if (depth > maxDepth) throw new Error(`JSON nested deeper than ${maxDepth} levels`)
-  return JSON.parse(decoder.decode(bytes))
+  if (depth > maxDepth) throw new WireError('format', `JSON nested deeper than ${maxDepth} levels`)
+  try {
+    return JSON.parse(decoder.decode(bytes))
+  } catch {
+    throw new WireError('format', 'not UTF-8 JSON')
+  }
 }
 
 const QUOTE = 0x22

@@ -91,8 +91,8 @@ export function decodeRegistryMessage (bytes: Uint8Array): RegistryMessage {
   let raw: unknown
   try {
     raw = parseJsonBytes(bytes)
-  } catch {
-    throw new WireError('format', 'registry message is not UTF-8 JSON')
+  } catch (err) {
+    throw new WireError('format', `registry message: ${(err as Error).message}`)
   }
   if (typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'beat') return checked(beatSchema, raw, 'beat')
   return parseRegistration(raw)

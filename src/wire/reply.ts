@@ -30,8 +30,8 @@ export function decodeReply (bytes: Uint8Array): Reply {
   let raw: unknown
   try {
     raw = parseJsonBytes(bytes)
-  } catch {
-    throw new WireError('format', 'reply is not UTF-8 JSON')
+  } catch (err) {
+    throw new WireError('format', `reply: ${(err as Error).message}`)
   }
   const parsed = replySchema.safeParse(raw)
   if (!parsed.success) throw new WireError('format', `reply field '${parsed.error.issues[0]?.path.join('.') ?? '?'}' is invalid`)

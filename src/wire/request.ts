@@ -87,8 +87,8 @@ export function openRequest (bytes: Uint8Array, now = Date.now()): RequestBody {
   let raw: unknown
   try {
     raw = parseJsonBytes(bodyBytes)
-  } catch {
-    throw new WireError('format', 'request body is not UTF-8 JSON')
+  } catch (err) {
+    throw new WireError('format', `request body: ${(err as Error).message}`)
   }
   const parsed = requestBodySchema.safeParse(raw)
   if (!parsed.success) {

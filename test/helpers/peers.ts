@@ -2,6 +2,7 @@
 // attacker), built from the project's own transport code and admitted the way real peers are:
 // with the cluster caller's key, with a certificate from the cluster's CA, or with nothing.
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
 import { createMeshNode, type MeshNode } from '../../src/transport/mesh-node.js'
 import { admissionFor } from '../../src/mesh/member.js'
 import type { MeshCredentials } from '../../src/mesh/credentials.js'
@@ -22,6 +23,15 @@ export interface TestPeerOptions {
   verify?: boolean
 }
 
+const keys = new WeakMap<MeshNode, PrivateKey>()
+
+/** The libp2p key a test peer runs with (to sign as it). */
+export function peerKeyOf (node: MeshNode): PrivateKey {
+  const key = keys.get(node)
+  if (key === undefined) throw new Error('not a test peer')
+  return key
+}
+
 export async function testPeer (cluster: LocalCluster, options: TestPeerOptions = {}): Promise<MeshNode> {
   const credentials: MeshCredentials = {}
   const enrolled = (await cluster.enroll('bootstrap')).ca !== undefined
@@ -38,6 +48,7 @@ export async function testPeer (cluster: LocalCluster, options: TestPeerOptions 
     listen: ['/ip4/127.0.0.1/tcp/0'],
     admission: admissionFor({ role: options.role ?? 'requester', collective: options.collective ?? 'main', credentials, privateKey, log: silentLogger() })
   })
+  keys.set(node, privateKey)
   await node.start()
   return node
 }

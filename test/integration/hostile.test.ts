@@ -1,0 +1,370 @@
+// Issue 11's attacks, each performed against a real enrolled cluster by a peer built from the
+// project's own transport code: "intruder", a host of the fleet that was compromised (it holds
+// a certificate from the fleet's CA, so it is admitted, but no authorized caller key), and
+// peers holding nothing at all. Every test checks what the nodes did (audit logs by request id,
+// daemon_stats, marker files), not only what a command printed.
+import assert from 'node:assert/strict'
+import { createServer, connect, type Socket } from 'node:net'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
+import type { MeshNode } from '../../src/transport/mesh-node.js'
+import { DIRECT_REQUEST_PROTOCOL, DIRECTORY_PROTOCOL, REPLY_PROTOCOL, agentTopic, registryTopic } from '../../src/transport/topics.js'
+import { frameWriter, readFirstFrame, readFrames, writeFrame } from '../../src/transport/framing.js'
+import { generateRequesterKey, keyFingerprint, readRequesterKey, type RequesterKey } from '../../src/security/keys.js'
+import { openRequest, signRequest, type NewRequest } from '../../src/wire/request.js'
+import { jsonBytes, parseJsonBytes } from '../../src/wire/canonical.js'
+import { signRegistration, type Registration } from '../../src/wire/registration.js'
+import { peerSigner } from '../../src/security/peer-signature.js'
+import { NodeCertificate, EnrollmentVerifier } from '../../src/security/enrollment.js'
+import { emptyFilter } from '../../src/discovery/filter/types.js'
+import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
+import { testPeer, peerKeyOf } from '../helpers/peers.js'
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'agents')
+
+interface AuditLine { request_id: string, caller_key: string, agent: string, action: string, decision: string, reason?: string, peer?: string, suppressed?: number }
+
+async function eventually (condition: () => boolean | Promise<boolean>, what: string, maxMs = 20_000): Promise<void> {
+  const deadline = Date.now() + maxMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
+describe('hostile peers against an enrolled cluster', function () {
+  this.timeout(300_000)
+  let cluster: LocalCluster
+  let config: string[]
+  let operator: RequesterKey
+  /** the intruder's own caller key: authorized nowhere */
+  const intruderKey = generateRequesterKey()
+  let intruder: MeshNode
+  const tag = (name: string): string => `hostile-${name}-${process.pid}`
+  const marker = (name: string): string => `/tmp/troupe-mark-${tag(name)}`
+
+  before(async () => {
+    const dir = join(process.env.TMPDIR ?? '/tmp', `troupe-hostile-${process.pid}`)
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir, { recursive: true })
+    const specs = demoNodeSpecs(3).map(spec => {
+      const puppet = join(dir, spec.identity, 'puppet')
+      return { ...spec, config: { puppet_args: ['--confdir', join(puppet, 'conf'), '--vardir', join(puppet, 'var'), '--codedir', join(puppet, 'code'), '--logdir', join(puppet, 'log'), '--rundir', join(puppet, 'run')] } }
+    })
+    cluster = await LocalCluster.start({ nodes: specs, dir, daemonConfig: { agents_dir: FIXTURES } })
+    config = ['--config', cluster.clientConfigPath]
+    operator = readRequesterKey(cluster.callerKeyPath)
+    intruder = await testPeer(cluster, { enrollAs: 'intruder', role: 'daemon' })
+    await intruder.dial(multiaddr(cluster.bootstrapAddr))
+    for (const node of cluster.nodes.values()) await intruder.dial(multiaddr(node.addrs[0] ?? ''))
+    await eventually(async () => parseJson<PingJson>(await troupe(['ping', '--json', ...config])).replies.length === 3, 'the cluster to answer')
+  })
+
+  after(async () => {
+    await intruder?.stop()
+    await cluster?.stop()
+    if (cluster !== undefined && process.env.TROUPE_KEEP_TEST_DIR === undefined) rmSync(cluster.dir, { recursive: true, force: true })
+    for (const name of ['replay', 'collective', 'regex', 'flood']) rmSync(marker(name), { force: true })
+  })
+
+  /** True when a JSON line of the log (bootstrap.log, or NODE/daemon.log) satisfies the test. */
+  function logged (file: string, test: (line: Record<string, unknown>) => boolean): boolean {
+    const path = join(cluster.dir, file)
+    if (!existsSync(path)) return false
+    return readFileSync(path, 'utf8').split('\n').some(text => {
+      try { return test(JSON.parse(text) as Record<string, unknown>) } catch { return false }
+    })
+  }
+
+  function audit (identity: string): AuditLine[] {
+    const path = join(cluster.dir, identity, 'audit.log')
+    if (!existsSync(path)) return []
+    return readFileSync(path, 'utf8').trim().split('\n').filter(line => line !== '').map(line => JSON.parse(line) as AuditLine)
+  }
+
+  function request (key: RequesterKey, over: Partial<NewRequest> = {}, issued = Date.now()): { id: string, bytes: Uint8Array } {
+    const signed = signRequest({
+      collective: 'main',
+      agent: 'greet',
+      action: 'mark',
+      args: { tag: tag('flood') },
+      filter: emptyFilter(),
+      requester: { peer: intruder.peerId.toString(), addrs: intruder.getMultiaddrs().map(String) },
+      ttl: 60,
+      ...over
+    }, key, issued)
+    return { id: signed.body.id, bytes: signed.bytes }
+  }
+
+  async function sendDirect (from: MeshNode, identity: string, frames: Uint8Array[]): Promise<void> {
+    const addr = cluster.nodes.get(identity)?.addrs[0]
+    assert.ok(addr !== undefined, `no address for ${identity}`)
+    const stream = await from.dialProtocol(multiaddr(addr), DIRECT_REQUEST_PROTOCOL)
+    const { queue, done } = frameWriter(stream)
+    for (const frame of frames) queue.push(frame)
+    queue.end()
+    await done
+  }
+
+  async function stats (identity: string): Promise<Record<string, number>> {
+    const doc = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '-I', identity, '--json', ...config]))
+    assert.equal(doc.replies[0]?.status, 0, JSON.stringify(doc))
+    return doc.replies[0]?.data as Record<string, number>
+  }
+
+  it('a registration claiming another node\'s identity is refused; requests for that name reach the real node', async () => {
+    // The intruder's certificate is for 'intruder': it signs a registration saying it is node01,
+    // started later than the real one (which used to win).
+    const certificate = NodeCertificate.load({ ...certFiles(cluster, 'intruder'), anchors: EnrollmentVerifier.fromFile(cluster.caCertPath).anchors })
+    const sign = peerSigner(peerKeyOf(intruder))
+    const forged = signRegistration({
+      v: 1, kind: 'announce', identity: 'node01', peer: intruder.peerId.toString(), addrs: intruder.getMultiaddrs().map(String), collective: 'main',
+      proof: certificate.proof({ collective: 'main', peer: intruder.peerId.toString() }),
+      agents: ['rpcutil', 'greet'], classes: [], facts: {}, version: '9', started: Date.now() + 60_000, interval: 30, seq: 1, rev: 1
+    }, sign)
+    await intruder.services.pubsub.publish(registryTopic('main'), jsonBytes(forged))
+    // And straight into the bootstrap's directory, as a newcomer's own registration.
+    const stream = await intruder.dialProtocol(multiaddr(cluster.bootstrapAddr), DIRECTORY_PROTOCOL)
+    await writeFrame(stream, jsonBytes({ self: forged }))
+    await readFrames(stream, 80 * 1024 * 1024, () => {})
+    await eventually(() => logged('bootstrap.log', line => line.msg === 'registration refused' && line.identity === 'node01' && /not proven/.test(String(line.reason))), 'the bootstrap to refuse the claim')
+    const found = parseJson<{ nodes: string[] }>(await troupe(['find', '-I', 'node01', '--json', ...config]))
+    assert.deepEqual(found.nodes, ['node01'])
+    const ping = parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config]))
+    assert.deepEqual(ping.replies.map(reply => reply.identity), ['node01'])
+    assert.ok(audit('node01').some(line => line.request_id === ping.request.id && line.decision === 'accepted'), 'the real node01 served it')
+  })
+
+  it('replies in another node\'s name are refused, in directory and in broadcast discovery', async () => {
+    // The intruder sees every greet request and answers at once, as node02 and as a node nobody knows.
+    const topic = agentTopic('main', 'greet')
+    intruder.services.pubsub.subscribe(topic)
+    const forge = (event: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
+      if (event.detail.topic !== topic) return
+      let body
+      try { body = openRequest(event.detail.data) } catch { return }
+      void (async () => {
+        const stream = await intruder.dialProtocol(multiaddr(`${body.requester.addrs[0] ?? ''}/p2p/${body.requester.peer}`), REPLY_PROTOCOL)
+        const { queue, done } = frameWriter(stream)
+        for (const identity of ['node02', 'ghost']) queue.push(jsonBytes({ v: 1, id: body.id, identity, status: 0, statusmsg: 'OK', data: { greeting: 'forged' } }))
+        queue.end()
+        await done
+      })().catch(() => {})
+    }
+    intruder.services.pubsub.addEventListener('message', forge as (event: Event) => void)
+    try {
+      await eventually(async () => (await troupe(['rpc', 'greet', 'hello', 'name=Ada', '--json', ...config])).code === 0, 'the intruder to see the greet topic')
+      for (const extra of [[], ['--dm', 'broadcast', '-t', '3']]) {
+        const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'hello', 'name=Ada', '--json', ...extra, ...config]))
+        assert.deepEqual(doc.replies.map(reply => reply.identity), ['node01', 'node02', 'node03'], extra.join(' '))
+        assert.equal(doc.replies.some(reply => reply.data.greeting === 'forged'), false, `a forged reply was accepted (${extra.join(' ')})`)
+      }
+    } finally {
+      intruder.services.pubsub.removeEventListener('message', forge as (event: Event) => void)
+      intruder.services.pubsub.unsubscribe(topic)
+    }
+  })
+
+  it('a registration nested 30,000 deep is dropped unread; directories and the requester agent keep working', async () => {
+    const deep = '['.repeat(30_000) + ']'.repeat(30_000)
+    const bytes = new TextEncoder().encode(`{"v":1,"kind":"announce","identity":"intruder","peer":"${intruder.peerId.toString()}","collective":"main","sig":"","addrs":[],"agents":[],"classes":[],"facts":{"x":${deep}},"version":"1","started":1,"interval":30,"seq":1,"rev":1}`)
+    await intruder.services.pubsub.publish(registryTopic('main'), bytes)
+    await eventually(() => logged('bootstrap.log', line => line.msg === 'registry message refused' && /nested deeper/.test(String(line.reason))), 'the bootstrap to drop it')
+    for (let i = 0; i < 2; i++) {
+      const found = await troupe(['find', '--json', ...config])
+      assert.equal(found.code, 0, found.stderr)
+      assert.deepEqual(parseJson<{ nodes: string[] }>(found).nodes, ['node01', 'node02', 'node03'])
+    }
+  })
+
+  it('a stranger\'s request full of catastrophic regexes is refused before its filter is looked at', async () => {
+    const filter = { ...emptyFilter(), facts: Array.from({ length: 64 }, (_, i) => ({ fact: i % 2 === 0 ? `role` : `env`, op: '=~' as const, value: '^(a+)+$' })) }
+    const evil = request(intruderKey, { filter, agent: 'rpcutil', action: 'ping', args: {} })
+    const before = await stats('node01')
+    await sendDirect(intruder, 'node01', [evil.bytes])
+    await eventually(() => audit('node01').some(line => line.request_id === evil.id && line.decision === 'refused' && /not in authorized_keys/.test(line.reason ?? '')), 'node01 to refuse the stranger')
+    const after = await stats('node01')
+    // Only the daemon_stats request itself went through the filter.
+    assert.equal((after.passed ?? 0) + (after.filtered ?? 0) - (before.passed ?? 0) - (before.filtered ?? 0), 1, 'the stranger\'s filter was evaluated')
+    const ping = parseJson<PingJson>(await troupe(['ping', '--json', ...config]))
+    assert.equal(ping.replies.length, 3)
+  })
+
+  it('strangers\' requests take no place in the replay cache and cost a few audit lines, not one each', async () => {
+    const flood = Array.from({ length: 3000 }, () => request(intruderKey))
+    const before = await stats('node02')
+    await sendDirect(intruder, 'node02', flood.map(item => item.bytes))
+    await eventually(() => audit('node02').some(line => line.caller_key === keyFingerprint(intruderKey.publicKey)), 'node02 to see the flood')
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    const after = await stats('node02')
+    assert.ok((after.replay_entries ?? 0) - (before.replay_entries ?? 0) < 10, `replay cache grew by ${(after.replay_entries ?? 0) - (before.replay_entries ?? 0)}`)
+    const lines = audit('node02').filter(line => line.caller_key === keyFingerprint(intruderKey.publicKey))
+    assert.ok(lines.length <= 10, `${lines.length} audit lines for 3000 refused requests`)
+    // The genuine caller is still served.
+    const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('flood')}`, '-I', 'node02', '--json', ...config]))
+    assert.equal(doc.replies[0]?.status, 0, JSON.stringify(doc.replies))
+  })
+
+  it('future-dated requests cannot make a node write audit lines at wire speed', async () => {
+    const future = Array.from({ length: 2000 }, () => request(operator, {}, Date.now() + 3600_000))
+    await sendDirect(intruder, 'node03', future.map(item => item.bytes))
+    await eventually(() => audit('node03').some(line => /in the future/.test(line.reason ?? '')), 'node03 to refuse them')
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    const lines = audit('node03').filter(line => /in the future/.test(line.reason ?? ''))
+    assert.ok(lines.length <= 10, `${lines.length} audit lines for 2000 refused requests`)
+  })
+
+  it('peers without a certificate are refused; a registration for a peer without one is not listed', async () => {
+    const strangers = await Promise.all(Array.from({ length: 10 }, async () => await testPeer(cluster, { verify: false })))
+    try {
+      await Promise.all(strangers.map(async peer => { await peer.dial(multiaddr(cluster.bootstrapAddr)).catch(() => {}) }))
+      await eventually(() => strangers.every(peer => peer.getPeers().length === 0), 'the bootstrap to drop them')
+      // A throwaway peer's own (well-signed) registration, passed on by the intruder.
+      const throwaway = await generateKeyPair('Ed25519')
+      const fake = signRegistration({
+        v: 1, kind: 'announce', identity: 'ghost', peer: peerIdFromPrivateKey(throwaway).toString(), addrs: [], collective: 'main',
+        agents: ['rpcutil'], classes: [], facts: {}, version: '1', started: Date.now(), interval: 30, seq: 1, rev: 1
+      }, peerSigner(throwaway))
+      const stream = await intruder.dialProtocol(multiaddr(cluster.bootstrapAddr), DIRECTORY_PROTOCOL)
+      await writeFrame(stream, jsonBytes({ self: fake }))
+      await readFrames(stream, 80 * 1024 * 1024, () => {})
+      await intruder.services.pubsub.publish(registryTopic('main'), jsonBytes(fake)).catch(() => {})
+      const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', ...config]))
+      assert.deepEqual(found.nodes, ['node01', 'node02', 'node03'])
+      assert.equal((await stats('node01')).directory_size, 3)
+      await eventually(() => logged('bootstrap.log', line => line.msg === 'peer refused admission: disconnected' && /no caller key presented/.test(String(line.reason))), 'the bootstrap to log the refusals')
+    } finally {
+      await Promise.all(strangers.map(async peer => { await peer.stop() }))
+    }
+  })
+
+  it('a directory snapshot cannot rewrite or hide another node', async () => {
+    // The intruder answers directory queries with node02's registration altered, and nothing else.
+    let real: Registration | undefined
+    const query = await intruder.dialProtocol(multiaddr(cluster.bootstrapAddr), DIRECTORY_PROTOCOL)
+    await writeFrame(query, jsonBytes({}))
+    await readFrames(query, 80 * 1024 * 1024, frame => {
+      for (const entry of parseJsonBytes(frame) as Array<{ registration: Registration }>) if (entry.registration.identity === 'node02') real = entry.registration
+    })
+    assert.ok(real !== undefined)
+    const altered = { ...real, facts: { ...real.facts, role: 'evil' }, rev: real.rev + 100 }
+    await intruder.handle(DIRECTORY_PROTOCOL, ({ stream }) => {
+      void (async () => {
+        await readFirstFrame(stream, 1024 * 1024)
+        const { queue, done } = frameWriter(stream)
+        queue.push(jsonBytes([{ registration: altered, ageMs: 0 }]))
+        queue.end()
+        await done
+      })().catch(() => {})
+    })
+    // A requester that meets the intruder first.
+    const client = join(cluster.dir, 'snapshot-client.yaml')
+    const intruderAddr = `${intruder.getMultiaddrs()[0]?.toString() ?? ''}`
+    writeFileSync(client, readFileSync(cluster.clientConfigPath, 'utf8')
+      .replace(/bootstrap:\n {2}- (.*)\n/, `bootstrap:\n  - ${intruderAddr}\n  - $1\n`)
+      .replace(/requester_socket: .*/, `requester_socket: ${join(cluster.dir, 'snapshot.sock')}`)
+      .replace(/key: .*requester\.key/, `key: ${join(cluster.dir, 'snapshot.peer.key')}`))
+    const evil = parseJson<{ nodes: string[] }>(await troupe(['find', '-F', 'role=evil', '--json', '--config', client]))
+    assert.deepEqual(evil.nodes, [])
+    const ping = parseJson<PingJson>(await troupe(['ping', '--json', '--config', client]))
+    assert.deepEqual(ping.replies.map(reply => reply.identity), ['node01', 'node02', 'node03'])
+    await intruder.unhandle(DIRECTORY_PROTOCOL)
+    await troupe(['ping', '--config', client, '-t', '1']).catch(() => {})
+  })
+
+  it('a request replayed right after the node restarts is refused', async () => {
+    const genuine = request(operator, { args: { tag: tag('replay') }, filter: { ...emptyFilter(), identities: [{ exact: 'node02' }] } })
+    await sendDirect(intruder, 'node02', [genuine.bytes])
+    await eventually(() => existsSync(marker('replay')), 'the genuine request to run')
+    rmSync(marker('replay'))
+    const node02 = cluster.nodes.get('node02')
+    assert.ok(node02 !== undefined)
+    cluster.kill('node02')
+    await cluster.startNode(node02.spec)
+    await intruder.dial(multiaddr(cluster.nodes.get('node02')?.addrs[0] ?? ''))
+    await sendDirect(intruder, 'node02', [genuine.bytes])
+    await eventually(() => audit('node02').some(line => line.request_id === genuine.id && /replay/.test(line.reason ?? '')), 'node02 to refuse the replay')
+    assert.equal(existsSync(marker('replay')), false, 'the replayed request ran again')
+  })
+
+  it('an unauthorized request cannot make nodes dial an address of its choosing', async () => {
+    let dialed = 0
+    const trap = createServer(socket => { dialed++; socket.destroy() })
+    await new Promise<void>(resolve => trap.listen(0, '127.0.0.1', resolve))
+    const port = (trap.address() as { port: number }).port
+    try {
+      const elsewhere = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+      const reflect = request(intruderKey, { agent: 'rpcutil', action: 'ping', args: {}, requester: { peer: elsewhere, addrs: [`/ip4/127.0.0.1/tcp/${port}`] } })
+      for (const identity of ['node01', 'node02', 'node03']) await sendDirect(intruder, identity, [reflect.bytes])
+      await intruder.services.pubsub.publish(agentTopic('main', 'rpcutil'), reflect.bytes).catch(() => {})
+      await eventually(() => ['node01', 'node02', 'node03'].every(identity => audit(identity).some(line => line.request_id === reflect.id && line.decision === 'refused')), 'every node to refuse it')
+      await new Promise(resolve => setTimeout(resolve, 2000))
+      assert.equal(dialed, 0, 'a node dialled the address the stranger chose')
+    } finally {
+      trap.close()
+    }
+  })
+
+  it('a request signed for another collective is not acted on, and a daemon of that collective is not admitted here', async () => {
+    await cluster.startNode({ identity: 'prod01', facts: { role: 'web' }, classes: [], config: { collective: 'prod' } })
+    await eventually(() => logged('bootstrap.log', line => line.msg === 'peer refused admission: disconnected' && /collective 'prod' is not this peer's/.test(String(line.reason))), 'the bootstrap to refuse the prod daemon')
+    const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', ...config]))
+    assert.equal(found.nodes.includes('prod01'), false)
+    // A request captured in main, delivered to the prod daemon by a peer of prod.
+    const spy = await testPeer(cluster, { enrollAs: 'prodspy', collective: 'prod', role: 'daemon' })
+    try {
+      const captured = request(operator, { args: { tag: tag('collective') } })
+      await sendDirect(spy, 'prod01', [captured.bytes])
+      await eventually(() => audit('prod01').some(line => line.request_id === captured.id && /collective 'main'/.test(line.reason ?? '')), 'prod01 to refuse it')
+      assert.equal(existsSync(marker('collective')), false)
+    } finally {
+      await spy.stop()
+      cluster.kill('prod01')
+    }
+  })
+
+  it('puppet and the resource agent never read a caller\'s value as an option', async () => {
+    const lock = join(cluster.dir, 'hijacked.lock')
+    const disable = parseJson<PingJson>(await troupe(['rpc', 'puppet', 'disable', `message=--agent_disabled_lockfile=${lock}`, '-I', 'node01', '--json', ...config]))
+    assert.equal(disable.replies[0]?.status, 0, JSON.stringify(disable.replies))
+    assert.equal(existsSync(lock), false, 'puppet took the message for an option')
+    const status = parseJson<PingJson>(await troupe(['puppet', 'status', '-I', 'node01', '--json', ...config]))
+    assert.equal(status.replies[0]?.data.disable_message, `--agent_disabled_lockfile=${lock}`)
+    await troupe(['puppet', 'enable', '-I', 'node01', ...config])
+    const find = parseJson<PingJson>(await troupe(['rpc', 'resource', 'find', 'type=package', `title=--modulepath=${cluster.dir}`, '-I', 'node01', '--json', ...config]))
+    assert.equal(find.replies[0]?.status, 4)
+    assert.match(find.replies[0]?.statusmsg ?? '', /may not start with '-'/)
+  })
+
+  it('hundreds of idle sockets on the bootstrap do not lock newcomers out', async () => {
+    const port = Number(cluster.bootstrapAddr.split('/')[4])
+    const idle: Socket[] = []
+    for (let i = 0; i < 500; i++) {
+      const socket = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' })
+      socket.on('error', () => {})
+      idle.push(socket)
+    }
+    try {
+      await new Promise(resolve => setTimeout(resolve, 1000))
+      // A newcomer: a requester agent with a fresh peer key, and a new daemon.
+      const client = join(cluster.dir, 'newcomer.yaml')
+      writeFileSync(client, readFileSync(cluster.clientConfigPath, 'utf8')
+        .replace(/requester_socket: .*/, `requester_socket: ${join(cluster.dir, 'newcomer.sock')}`)
+        .replace(/key: .*requester\.key/, `key: ${join(cluster.dir, 'newcomer.peer.key')}`))
+      await cluster.startNode({ identity: 'late01', facts: { role: 'web' }, classes: [] })
+      await eventually(async () => parseJson<PingJson>(await troupe(['ping', '--json', '--config', client])).replies.length === 4, 'the newcomers to get through', 60_000)
+    } finally {
+      for (const socket of idle) socket.destroy()
+      cluster.kill('late01')
+    }
+  })
+})
+
+function certFiles (cluster: LocalCluster, identity: string): { certPath: string, keyPath: string } {
+  return { certPath: join(cluster.dir, 'certs', `${identity}.crt`), keyPath: join(cluster.dir, 'certs', `${identity}.key`) }
+}
