@@ -13,7 +13,7 @@ export class BootstrapService {
   private constructor (private readonly member: MeshMember, private readonly authorizedKeys: AuthorizedKeyStore) {}
 
   static async start (config: LoadedConfig, log: Logger): Promise<BootstrapService> {
-    const credentials = loadCredentials(config, 'bootstrap')
+    const credentials = loadCredentials(config, 'bootstrap', undefined, message => log.warn(message))
     if (credentials.verifier === undefined) log.warn('lab mode: no ca configured, so peers are admitted without proof of who they are (see docs/security.md)')
     else if (config.authorized_keys === undefined) log.warn('no authorized_keys configured: no requester can be admitted (only enrolled nodes)')
     // Requesters are admitted with a key listed here: it holds every caller key any node authorizes.
@@ -27,7 +27,7 @@ export class BootstrapService {
       callerName: key => authorizedKeys.callerName(key),
       listen: config.listen ?? DEFAULT_BOOTSTRAP_LISTEN
     })
-    authorizedKeys.onReload(() => member.admission.revokeCallers(key => authorizedKeys.callerName(key) !== undefined))
+    authorizedKeys.onReload(() => member.admission.recheck())
     const service = new BootstrapService(member, authorizedKeys)
     const followAgents = (): void => {
       for (const node of member.directory.nodes()) for (const agent of node.agents) member.serveAgentTopic(agent)

@@ -18,7 +18,7 @@ export interface LoadedConfig extends Config {
   file: string
 }
 
-const PATH_KEYS = ['key', 'swarm_key', 'authorized_keys', 'policy_dir', 'facts', 'classes', 'agents_dir', 'audit_log', 'log_file', 'caller_key', 'requester_socket', 'ca', 'cert', 'cert_key', 'state_dir'] as const
+const PATH_KEYS = ['key', 'swarm_key', 'authorized_keys', 'policy_dir', 'facts', 'classes', 'agents_dir', 'audit_log', 'log_file', 'caller_key', 'requester_socket', 'ca', 'cert', 'cert_key', 'crl', 'state_dir'] as const
 
 export function loadConfig (file: string): LoadedConfig {
   const path = resolve(file)

@@ -22,6 +22,8 @@ export const configSchema = z.object({
   ca: z.string().min(1).optional(),
   cert: z.string().min(1).optional(),
   cert_key: z.string().min(1).optional(),
+  // Not in SPEC.md's table: the CA's revocation list (Puppet's ssl/crl.pem); see docs/security.md.
+  crl: z.string().min(1).optional(),
   // Not in SPEC.md's table; see docs/configuration.md.
   state_dir: z.string().min(1).optional(),
   // Not in SPEC.md's table; see docs/configuration.md.

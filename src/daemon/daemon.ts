@@ -62,7 +62,7 @@ export class Daemon {
   }
 
   static async start (config: LoadedConfig, log: Logger): Promise<Daemon> {
-    const credentials = loadCredentials(config, 'daemon')
+    const credentials = loadCredentials(config, 'daemon', undefined, message => log.warn(message))
     if (credentials.verifier === undefined) log.warn('lab mode: no ca configured, so node identities are not checked (see docs/security.md)')
     const daemon = new Daemon(config, log, credentials)
     await daemon.startParts()
@@ -125,7 +125,7 @@ export class Daemon {
         if (verdict.kind === 'replay') this.stats.replayed += 1
       }
     })
-    this.authorizedKeys.onReload(() => this.member.admission.revokeCallers(key => this.authorizedKeys.callerName(key) !== undefined))
+    this.authorizedKeys.onReload(() => this.member.admission.recheck())
     this.replies = new ReplySender(this.member.node, this.log)
     for (const agent of this.registry.names()) this.member.serveAgentTopic(agent)
     await this.member.serveDirectRequests()

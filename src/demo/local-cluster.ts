@@ -93,7 +93,13 @@ export class LocalCluster {
     if (this.options.labMode === true) return {}
     const { issueCertificate } = await import('../security/ca.js')
     const files = existsSync(join(outDir, `${identity}.crt`)) ? { cert: join(outDir, `${identity}.crt`), key: join(outDir, `${identity}.key`) } : await issueCertificate(this.caDir, identity, outDir)
-    return { ca: this.caCertPath, cert: files.cert, cert_key: files.key }
+    return { ca: this.caCertPath, crl: join(this.caDir, 'crl.pem'), cert: files.cert, cert_key: files.key }
+  }
+
+  /** Revokes a node's certificates: every peer reads the new CRL and cuts it off. */
+  async revoke (identity: string): Promise<void> {
+    const { revokeCertificates } = await import('../security/ca.js')
+    await revokeCertificates(this.caDir, identity)
   }
 
   static async start (options: ClusterOptions): Promise<LocalCluster> {
@@ -144,7 +150,7 @@ export class LocalCluster {
       caller_key: this.callerKeyPath,
       requester_socket: join(this.dir, 'requester.sock'),
       requester_idle: 300,
-      ...(this.options.labMode === true ? {} : { ca: this.caCertPath }),
+      ...(this.options.labMode === true ? {} : { ca: this.caCertPath, crl: join(this.caDir, 'crl.pem') }),
       ...this.options.clientConfig
     }))
 

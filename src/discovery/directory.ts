@@ -131,6 +131,19 @@ export class Directory {
     if (this.byPeer.delete(peer)) this.changed()
   }
 
+  /** Checks every entry again (the CRL changed): entries that no longer pass are removed. */
+  recheck (now = Date.now()): void {
+    let changed = false
+    for (const [peer, entry] of this.byPeer) {
+      const reason = this.options.check?.(entry.registration, now)
+      if (reason === undefined) continue
+      this.byPeer.delete(peer)
+      this.options.onRefused?.(entry.registration, reason)
+      changed = true
+    }
+    if (changed) this.changed()
+  }
+
   /**
    * Identities that more than one live entry claims. A node that restarted with a new peer key
    * without leaving shows here until its old entry expires; two hosts enrolled under one name (a

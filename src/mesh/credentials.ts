@@ -3,7 +3,8 @@
 // Problems are ConfigErrors that say what to fix.
 import type { LoadedConfig } from '../config/load.js'
 import { ConfigError } from '../config/load.js'
-import { CertificateError } from '../security/certificates.js'
+import { CertificateError, readPemCertificates } from '../security/certificates.js'
+import { CrlStore } from '../security/crl.js'
 import { EnrollmentVerifier, NodeCertificate } from '../security/enrollment.js'
 import { readRequesterKey, type RequesterKey, KeyError } from '../security/keys.js'
 import type { MeshRole } from '../security/admission-policy.js'
@@ -15,15 +16,25 @@ export interface MeshCredentials {
   certificate?: NodeCertificate
   /** the caller key a requester is admitted with */
   callerKey?: RequesterKey
+  /** the live certificate revocation list (`crl`), when one is configured */
+  crl?: CrlStore
 }
 
-export function loadCredentials (config: LoadedConfig, role: MeshRole, callerKeyPath?: string): MeshCredentials {
+/** warn: where problems of the CRL go (it is re-read while the peer runs) */
+export function loadCredentials (config: LoadedConfig, role: MeshRole, callerKeyPath?: string, warn: (message: string) => void = () => {}): MeshCredentials {
   try {
     const credentials: MeshCredentials = {}
     if (config.ca === undefined) {
-      if (config.cert !== undefined || config.cert_key !== undefined) throw new ConfigError(`${config.file}: cert and cert_key need ca (the CA that issued them) to be set too`)
+      if (config.cert !== undefined || config.cert_key !== undefined || config.crl !== undefined) throw new ConfigError(`${config.file}: cert, cert_key and crl need ca (the CA that issued them) to be set too`)
     } else {
-      credentials.verifier = EnrollmentVerifier.fromFile(config.ca)
+      const anchors = readPemCertificates(config.ca, 'ca')
+      if (config.crl !== undefined) {
+        const crl = new CrlStore(config.crl, anchors, message => { warn(message) })
+        credentials.crl = crl
+        credentials.verifier = new EnrollmentVerifier(anchors, () => crl.revocations)
+      } else {
+        credentials.verifier = new EnrollmentVerifier(anchors)
+      }
       if (role !== 'requester') {
         if (config.cert === undefined || config.cert_key === undefined) {
           throw new ConfigError(`${config.file}: with ca set, a ${role} needs cert and cert_key: its certificate from that CA and the certificate's key (on Puppet: the agent's certname certificate; elsewhere: troupe ca issue)`)

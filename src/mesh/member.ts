@@ -173,6 +173,16 @@ export class MeshMember {
       const hint = /EADDRINUSE|address already in use/i.test(message) ? ' (is another troupe process already listening there? change `listen`)' : ''
       throw new ConfigError(`cannot listen on ${options.listen.join(', ')}: ${message}${hint}`)
     }
+    // A revoked certificate cuts its node off at once: admitted peers and listed nodes are checked again.
+    const crl = options.credentials.crl
+    if (crl !== undefined) {
+      crl.onChange(() => {
+        options.credentials.verifier?.reset()
+        member.admission.recheck()
+        member.directory.recheck()
+      })
+      crl.start()
+    }
     await member.membership.start()
     member.bootstrapDialer = new BootstrapDialer(node, config.bootstrap, msg => options.log.warn(msg))
     await member.bootstrapDialer.firstRound()
@@ -274,6 +284,7 @@ export class MeshMember {
   }
 
   async stop (): Promise<void> {
+    this.options.credentials.crl?.stop()
     this.bootstrapDialer?.stop()
     await this.membership.stop()
     await this.node.stop()

@@ -50,7 +50,7 @@ export class RequesterPeer {
 
   static async start (config: LoadedConfig, log: Logger): Promise<RequesterPeer> {
     // The caller key admits this peer to the mesh (the bootstrap and nodes list it in authorized_keys).
-    const credentials = loadCredentials(config, 'requester', config.caller_key ?? defaultCallerKeyPath())
+    const credentials = loadCredentials(config, 'requester', config.caller_key ?? defaultCallerKeyPath(), message => log.warn(message))
     const member = await MeshMember.start({ role: 'requester', config, log, credentials, listen: config.listen ?? ['/ip4/0.0.0.0/tcp/0'] })
     const peer = new RequesterPeer(member, log, config.collective)
     await acceptReplies(member.node, (frame, from) => peer.route(frame, from), log)

@@ -52,7 +52,10 @@ export type ChainCheck = { ok: true, name: string, notAfter: number, publicKey: 
  * Checks that the first certificate was issued, through the others if needed, by one of the trust
  * anchors, that every link is within its validity period, and returns the name it vouches for.
  */
-export function checkChain (chain: X509Certificate[], anchors: X509Certificate[], now = Date.now()): ChainCheck {
+/** Whether a certificate issued by this issuer has been revoked (see crl.ts). */
+export type RevocationCheck = (cert: X509Certificate, issuer: X509Certificate) => boolean
+
+export function checkChain (chain: X509Certificate[], anchors: X509Certificate[], now = Date.now(), isRevoked: RevocationCheck = () => false): ChainCheck {
   const leaf = chain[0]
   if (leaf === undefined) return { ok: false, reason: 'no certificate' }
   if (chain.length > MAX_CHAIN_CERTS) return { ok: false, reason: `certificate chain of ${chain.length} exceeds ${MAX_CHAIN_CERTS}` }
@@ -67,13 +70,14 @@ export function checkChain (chain: X509Certificate[], anchors: X509Certificate[]
     if (!(now <= validTo)) return { ok: false, reason: `certificate '${commonName(current) ?? '?'}' expired on ${current.validTo}` }
     notAfter = Math.min(notAfter, validTo)
     const anchor = anchors.find(candidate => issuedBy(current, candidate))
+    const issuer = anchor ?? chain.slice(1).find(candidate => candidate !== current && candidate.ca && issuedBy(current, candidate))
+    if (issuer !== undefined && isRevoked(current, issuer)) return { ok: false, reason: `certificate '${commonName(current) ?? '?'}' (serial ${current.serialNumber}) is revoked` }
     if (anchor !== undefined) {
       if (!(Date.parse(anchor.validTo) >= now)) return { ok: false, reason: `the CA certificate expired on ${anchor.validTo}` }
       return { ok: true, name, notAfter: Math.min(notAfter, Date.parse(anchor.validTo)), publicKey: leaf.publicKey }
     }
-    const intermediate = chain.slice(1).find(candidate => candidate !== current && candidate.ca && issuedBy(current, candidate))
-    if (intermediate === undefined) return { ok: false, reason: `certificate '${commonName(current) ?? '?'}' was not issued by the configured ca` }
-    current = intermediate
+    if (issuer === undefined) return { ok: false, reason: `certificate '${commonName(current) ?? '?'}' was not issued by the configured ca` }
+    current = issuer
   }
   return { ok: false, reason: 'certificate chain does not end at the configured ca' }
 }

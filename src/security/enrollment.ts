@@ -9,6 +9,7 @@ import { X509Certificate, createPrivateKey, createHash, sign, verify, type KeyOb
 import { readFileSync } from 'node:fs'
 import { jsonBytes } from '../wire/canonical.js'
 import { CertificateError, MAX_CERT_BYTES, MAX_CHAIN_CERTS, checkChain, readPemCertificates } from './certificates.js'
+import type { Revocations } from './crl.js'
 
 export interface EnrollmentProof {
   /** base64 DER certificates, the node's first, then any intermediates */
@@ -87,10 +88,16 @@ const MAX_CACHED = 10_000
 export class EnrollmentVerifier {
   private readonly cache = new Map<string, ProofCheck>()
 
-  constructor (readonly anchors: X509Certificate[]) {}
+  /** revocations: the live CRL, when one is configured */
+  constructor (readonly anchors: X509Certificate[], private readonly revocations?: () => Revocations) {}
 
   static fromFile (caPath: string): EnrollmentVerifier {
     return new EnrollmentVerifier(readPemCertificates(caPath, 'ca'))
+  }
+
+  /** Forgets every cached result (the CRL changed). */
+  reset (): void {
+    this.cache.clear()
   }
 
   check (proof: unknown, binding: Binding, now = Date.now()): ProofCheck {
@@ -113,7 +120,8 @@ export class EnrollmentVerifier {
     } catch {
       return { ok: false, reason: 'enrollment certificate cannot be read' }
     }
-    const check = checkChain(chain, this.anchors)
+    const revocations = this.revocations?.()
+    const check = checkChain(chain, this.anchors, Date.now(), revocations !== undefined ? (cert, issuer) => revocations.isRevoked(cert, issuer) : undefined)
     if (!check.ok) return check
     if (check.name !== binding.identity) return { ok: false, reason: `certificate is issued to '${check.name}', not '${binding.identity}'` }
     let valid = false

@@ -46,6 +46,8 @@ export interface AdmissionGateOptions {
 
 export class AdmissionGate {
   private readonly admittedPeers = new Map<string, Admitted>()
+  /** the hello each admitted peer was admitted on, to decide again when keys or the CRL change */
+  private readonly hellos = new Map<string, Hello>()
   private readonly waiters = new Map<string, Waiter>()
   /** peers this side refused, until they disconnect */
   private readonly refusedPeers = new Set<string>()
@@ -120,10 +122,16 @@ export class AdmissionGate {
     return this.admittedPeers.get(peer)
   }
 
-  /** Peers admitted as callers whose key is no longer authorized: cut them off (authorized_keys changed). */
-  revokeCallers (stillAuthorized: (key: string) => boolean): void {
-    for (const [peer, admitted] of this.admittedPeers) {
-      if (admitted.kind === 'caller' && !stillAuthorized(admitted.key)) this.refuse(peer, `caller key of '${admitted.name}' is no longer in authorized_keys`)
+  /**
+   * Decides again on every admitted peer (authorized_keys or the CRL changed): a caller whose key
+   * was removed, or a node whose certificate was revoked, is cut off.
+   */
+  recheck (): void {
+    for (const [peer, hello] of this.hellos) {
+      const decision = this.options.policy.decide(hello, peer)
+      if (decision.ok) continue
+      const was = this.admittedPeers.get(peer)
+      this.refuse(peer, was?.kind === 'caller' ? `caller key of '${was.name}' is no longer in authorized_keys` : decision.reason)
     }
   }
 
@@ -149,6 +157,7 @@ export class AdmissionGate {
   private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
     const peer = event.detail.toString()
     this.admittedPeers.delete(peer)
+    this.hellos.delete(peer)
     this.refusedPeers.delete(peer)
     this.waiters.get(peer)?.settle(false)
     this.waiters.delete(peer)
@@ -202,6 +211,7 @@ export class AdmissionGate {
       if (decision.ok) {
         await writeFrame(stream, encodeVerdict({ ok: true }))
         this.admittedPeers.set(peer, decision.as)
+        this.hellos.set(peer, hello)
         this.waiters.get(peer)?.settle(true)
         this.waiters.delete(peer)
         return
@@ -216,6 +226,7 @@ export class AdmissionGate {
 
   private refuse (peer: string, reason: string, peerId?: PeerId): void {
     this.admittedPeers.delete(peer)
+    this.hellos.delete(peer)
     this.refusedPeers.add(peer)
     this.waiters.get(peer)?.settle(false)
     this.waiters.delete(peer)

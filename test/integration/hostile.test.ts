@@ -343,12 +343,16 @@ describe('hostile peers against an enrolled cluster', function () {
 
   it('hundreds of idle sockets on the bootstrap do not lock newcomers out', async () => {
     const port = Number(cluster.bootstrapAddr.split('/')[4])
-    const idle: Socket[] = []
-    for (let i = 0; i < 500; i++) {
+    // 500 sockets that never say a word, each opened again as soon as the bootstrap drops it.
+    const idle = new Set<Socket>()
+    let holding = true
+    const hold = (): void => {
       const socket = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' })
       socket.on('error', () => {})
-      idle.push(socket)
+      socket.on('close', () => { idle.delete(socket); if (holding) setTimeout(hold, 10) })
+      idle.add(socket)
     }
+    for (let i = 0; i < 500; i++) hold()
     try {
       await new Promise(resolve => setTimeout(resolve, 1000))
       // A newcomer: a requester agent with a fresh peer key, and a new daemon.
@@ -359,9 +363,21 @@ describe('hostile peers against an enrolled cluster', function () {
       await cluster.startNode({ identity: 'late01', facts: { role: 'web' }, classes: [] })
       await eventually(async () => parseJson<PingJson>(await troupe(['ping', '--json', '--config', client])).replies.length === 4, 'the newcomers to get through', 60_000)
     } finally {
+      holding = false
       for (const socket of idle) socket.destroy()
       cluster.kill('late01')
     }
+  })
+
+  it('a revoked certificate cuts its node off: connections dropped, a new one refused', async () => {
+    const bootstrapPeer = cluster.bootstrapAddr.split('/p2p/')[1] ?? ''
+    assert.ok(intruder.getPeers().some(peer => peer.toString() === bootstrapPeer), 'the intruder is connected before')
+    await cluster.revoke('intruder')
+    await eventually(() => intruder.getPeers().length === 0, 'every peer to drop the intruder')
+    await intruder.dial(multiaddr(cluster.bootstrapAddr)).catch(() => {})
+    await eventually(() => logged('bootstrap.log', line => line.msg === 'peer refused admission: disconnected' && /is revoked/.test(String(line.reason))), 'the bootstrap to refuse it as revoked')
+    await new Promise(resolve => setTimeout(resolve, 500))
+    assert.equal(intruder.getPeers().length, 0)
   })
 })
 

@@ -27,6 +27,19 @@ Examples:
       })
     })
 
+  ca.command('revoke')
+    .description('revoke every certificate issued to a node and write DIR/crl.pem (give it to every peer as `crl`)')
+    .requiredOption('--dir <dir>', 'the CA directory (from ca init)')
+    .requiredOption('--identity <name>', 'the node whose certificates to revoke')
+    .action(async (flags: { dir: string, identity: string }) => {
+      await run(async () => {
+        const { revokeCertificates } = await import('../../security/ca.js')
+        const result = await revokeCertificates(flags.dir, flags.identity)
+        process.stdout.write(`${flags.identity} revoked; ${result.crl} now lists ${result.revoked} certificate(s): copy it to every peer's crl path (peers re-read it and cut the node off)\n`)
+        return EXIT_OK
+      })
+    })
+
   ca.command('issue')
     .description('issue a node\'s certificate: OUT/NAME.crt and OUT/NAME.key (cert and cert_key in its config)')
     .requiredOption('--dir <dir>', 'the CA directory (from ca init)')
