@@ -8,6 +8,8 @@ import { loadCredentials } from '../src/mesh/credentials.js'
 import { AuthorizedKeyStore } from '../src/security/authorized-keys.js'
 
 export const DEFAULT_BOOTSTRAP_LISTEN = ['/ip4/0.0.0.0/tcp/61613']
+/** Agent topics a bootstrap subscribes to at most (a fleet has tens). */
+export const MAX_FOLLOWED_AGENTS = 1024
 
 export class BootstrapService {
   private constructor (private readonly member: MeshMember, private readonly authorizedKeys: AuthorizedKeyStore) {}
@@ -29,8 +31,20 @@ export class BootstrapService {
     })
     authorizedKeys.onReload(() => member.admission.recheck())
     const service = new BootstrapService(member, authorizedKeys)
+    // Only enrolled nodes are listed, and each serves at most 256 agents; the cap is for a fleet
+    // whose nodes invent agents (or a compromised one): past it, new topics are not followed.
+    let warned = false
     const followAgents = (): void => {
-      for (const node of member.directory.nodes()) for (const agent of node.agents) member.serveAgentTopic(agent)
+      for (const node of member.directory.nodes()) {
+        for (const agent of node.agents) {
+          if (member.agentTopicCount >= MAX_FOLLOWED_AGENTS && !member.servesAgent(agent)) {
+            if (!warned) log.warn({ limit: MAX_FOLLOWED_AGENTS }, 'more agents in the directory than the bootstrap follows; new agents are reached only through the requester\'s own delivery')
+            warned = true
+            continue
+          }
+          member.serveAgentTopic(agent)
+        }
+      }
     }
     member.directory.onChange(followAgents)
     followAgents()

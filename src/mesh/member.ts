@@ -190,6 +190,14 @@ export class MeshMember {
     return member
   }
 
+  get agentTopicCount (): number {
+    return this.agentTopics.size
+  }
+
+  servesAgent (agent: string): boolean {
+    return this.agentTopics.has(agentTopic(this.options.config.collective, agent))
+  }
+
   /** Subscribes to an agent's request topic with the first-hop checks in front of it. */
   serveAgentTopic (agent: string): void {
     const topic = agentTopic(this.options.config.collective, agent)
@@ -277,6 +285,12 @@ export class MeshMember {
       const reason = this.admission.refusedBy(peer)
       return reason === undefined ? [] : [[peer, reason] as [string, string]]
     })
+  }
+
+  /** True when every configured bootstrap refused this peer's admission. */
+  refusedByEveryBootstrap (): boolean {
+    const peers = this.bootstrapDialer?.peers() ?? []
+    return peers.length > 0 && this.options.config.bootstrap.length === peers.length && peers.every(peer => this.admission.refusedBy(peer) !== undefined)
   }
 
   multiaddrs (): string[] {

@@ -60,7 +60,13 @@ export class RequesterPeer {
 
   /** Waits until the directory has been learned from a peer (or maxWaitMs), then warms connections. */
   async ready (maxWaitMs: number): Promise<boolean> {
-    const synced = await this.member.membership.synced(maxWaitMs)
+    // Refused by every bootstrap (the caller key is not authorized there): nothing will sync; say so now.
+    const refused = (async (): Promise<false> => {
+      const deadline = Date.now() + maxWaitMs
+      while (Date.now() < deadline && !this.member.refusedByEveryBootstrap()) await new Promise(resolve => setTimeout(resolve, 50))
+      return false
+    })()
+    const synced = await Promise.race([this.member.membership.synced(maxWaitMs), refused])
     await this.connectToFleet()
     return synced
   }

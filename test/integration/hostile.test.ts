@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
+import { LocalCluster, demoNodeSpecs, spawnTroupe } from '../../src/demo/local-cluster.js'
 import type { MeshNode } from '../../src/transport/mesh-node.js'
 import { DIRECT_REQUEST_PROTOCOL, DIRECTORY_PROTOCOL, REPLY_PROTOCOL, agentTopic, registryTopic } from '../../src/transport/topics.js'
 import { frameWriter, readFirstFrame, readFrames, writeFrame } from '../../src/transport/framing.js'
@@ -366,6 +366,24 @@ describe('hostile peers against an enrolled cluster', function () {
       holding = false
       for (const socket of idle) socket.destroy()
       cluster.kill('late01')
+    }
+  })
+
+  it('two hosts enrolled under one name are reported, never silently resolved', async () => {
+    // node03's certificate and key copied to a second host (here: a second daemon with its own peer key).
+    const original = cluster.nodes.get('node03')
+    assert.ok(original !== undefined)
+    const twinConfig = join(cluster.dir, 'node03-twin.yaml')
+    writeFileSync(twinConfig, readFileSync(original.configPath, 'utf8')
+      .replace(/key: .*peer\.key/, `key: ${join(cluster.dir, 'node03-twin.peer.key')}`)
+      .replace(/log_file: .*/, `log_file: ${join(cluster.dir, 'node03-twin.log')}`)
+      .replace(/audit_log: .*/, `audit_log: ${join(cluster.dir, 'node03-twin.audit')}`))
+    const twin = spawnTroupe(['daemon', '--config', twinConfig])
+    try {
+      await eventually(async () => /identity node03 is claimed by 2 peers/.test((await troupe(['ping', ...config])).stderr), 'requester commands to warn of the two claims', 30_000)
+      await eventually(() => logged('node03/daemon.log', line => /another peer claims this node's identity/.test(String(line.msg))), 'node03 to log the other claim')
+    } finally {
+      twin.kill('SIGKILL')
     }
   })
 
