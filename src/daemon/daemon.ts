@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { AgentRegistry } from '../agents/registry.js'
 import { type ReplyBody, Status, type NodeInfo } from '../agents/types.js'
 import { FactStore } from '../discovery/facts.js'
-import { matchesFilter } from '../discovery/filter/index.js'
+import { matchesFilter, nodeDataLookup } from '../discovery/filter/index.js'
 import type { NodeView } from '../discovery/filter/types.js'
 import { AuthorizedKeyStore } from '../security/authorized-keys.js'
 import { PolicyStore } from '../security/policy.js'
@@ -142,7 +142,7 @@ export class Daemon {
   }
 
   private view (): NodeView {
-    return { identity: this.identity, facts: this.facts.facts(), classes: this.facts.classes(), agents: this.registry.names() }
+    return { identity: this.identity, facts: this.facts.facts(), classes: this.facts.classes(), agents: this.registry.names(), data: nodeDataLookup(this.config.classes) }
   }
 
   private nodeInfo (): NodeInfo {
@@ -176,7 +176,8 @@ export class Daemon {
       ...entry
     })
     try {
-      if (!matchesFilter(body.filter, this.view())) {
+      // A filter over its whole-request budget is no match: counted, and logged once per request.
+      if (!matchesFilter(body.filter, this.view(), { onExhausted: reason => { this.stats.filter_budget_exceeded += 1; this.log.warn({ id: body.id, reason }, 'filter evaluation stopped: over budget, treated as no match') } })) {
         this.stats.filtered += 1
         audit({ decision: 'filtered' })
         return
