@@ -50,7 +50,7 @@ export class Daemon {
     // With a CA, a node is who its certificate says (loadCredentials checked identity against it).
     this.identity = credentials.certificate?.identity ?? config.identity ?? hostname()
     this.authorizedKeys = new AuthorizedKeyStore(config.authorized_keys, msg => log.warn(msg))
-    this.policies = new PolicyStore(config.policy_dir, msg => log.warn(msg))
+    this.policies = new PolicyStore(config.policy_dir, msg => log.warn(msg), { defaultPolicy: config.policy_default, unconfigured: config.policy_unconfigured })
     this.audit = new AuditLog(config.audit_log, msg => log.warn(msg))
     this.rateLimiter = new RateLimiter(config.caller_rate)
     this.facts = new FactStore({
