@@ -68,7 +68,7 @@ export function callerName (item: string): string {
 }
 
 /** actionpolicy's test for a compound field: a word that is and/or/not, starts with !, or holds (...). */
-function isCompound (field: string): boolean {
+export function isCompound (field: string): boolean {
   return field.split(/\s+/).some(token => /^!|^not$|^or$|^and$|\(.+\)/.test(token))
 }
 

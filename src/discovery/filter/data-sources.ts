@@ -30,8 +30,8 @@ export interface NodeDataSource {
   /** what `source("x")` alone, or compared without a field, reads */
   defaultField: string
   fields: Readonly<Record<string, string>>
-  /** false: the source takes no parameter (`puppet()`) */
-  takesParam: boolean
+  /** false: the source takes no parameter (`puppet()`); 'optional': either */
+  takesParam: boolean | 'optional'
   read: (param: string, host: HostContext, field: string) => Record<string, unknown> | undefined
 }
 
@@ -165,7 +165,7 @@ const puppet: NodeDataSource = {
 const NODE_SOURCES = new Map<string, NodeDataSource>([fstat, resource, puppet].map(source => [source.name, source]))
 
 /** Sources evaluated from what a directory entry holds (the requester can evaluate them too). */
-export const VIEW_SOURCES: Readonly<Record<string, { defaultField: string, takesParam: boolean, fields: Readonly<Record<string, string>> }>> = {
+export const VIEW_SOURCES: Readonly<Record<string, { defaultField: string, takesParam: boolean | 'optional', fields: Readonly<Record<string, string>> }>> = {
   fact: { defaultField: 'value', takesParam: true, fields: { value: "the fact's value (dotted names reach nested facts)" } },
   agent: { defaultField: 'present', takesParam: true, fields: { present: 'true when the node has the agent' } }
 }

@@ -200,8 +200,8 @@ function readFunction (input: string, name: string, nameStart: number, open: num
   if (input[i] !== ')') throw new FilterParseError(`missing ')' after ${name}(`, i, input)
   i++
   const takesParam = view?.takesParam ?? node?.takesParam ?? true
-  if (takesParam && !hasParam) throw new FilterParseError(`${name}() needs a parameter: ${name}('...')`, nameStart, input)
-  if (!takesParam && hasParam) throw new FilterParseError(`${name}() takes no parameter`, nameStart, input)
+  if (takesParam === true && !hasParam) throw new FilterParseError(`${name}() needs a parameter: ${name}('...')`, nameStart, input)
+  if (takesParam === false && hasParam) throw new FilterParseError(`${name}() takes no parameter`, nameStart, input)
   const test: DataTest = { source: name, param }
   if (input[i] === '.') {
     let end = i + 1
@@ -260,6 +260,11 @@ function keywordAt (input: string, i: number): 'and' | 'or' | 'not' | undefined 
     }
   }
   return undefined
+}
+
+/** The tokens of a -S expression, as MCollective's scanner names them (for the compatibility suite). */
+export function scanCompound (input: string): Array<{ type: string, text: string }> {
+  return tokenize(input).map(token => ({ type: token.type === 'statement' && token.expr.kind === 'data' ? 'fstatement' : token.type, text: token.text }))
 }
 
 function tokenize (input: string): Token[] {
