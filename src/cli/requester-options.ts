@@ -31,7 +31,7 @@ export function addRequesterOptions (command: Command): Command {
     .option('-j, --json', 'print one JSON document on stdout and nothing else')
     .option('-t, --timeout <seconds>', 'how long to wait for replies (default 10, longer for long actions)')
     .option('--ttl <seconds>', 'how long the request stays valid on the nodes', '60')
-    .option('-F, --wf <fact=value>', 'fact filter: = != < > <= >= or =~ /regex/; dotted names reach nested facts', collect)
+    .option('-F, --wf <fact=value>', 'fact filter: = != < > <= >= (=> =<) =~ !~ with /regex/ or a bare regex; arrays match by any element; dotted names reach nested facts', collect)
     .option('-C, --wc <class>', 'Puppet class, exact or /regex/', collect)
     .option('-I, --wi <identity>', 'node identity, exact or /regex/ (several: any of them)', collect)
     .option('-A, --wa <agent>', 'node has this agent', collect)
