@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LocalCluster } from '../../src/demo/local-cluster.js'
-import { createMeshNode, type MeshNode } from '../../src/transport/mesh-node.js'
+import type { MeshNode } from '../../src/transport/mesh-node.js'
+import { testPeer } from '../helpers/peers.js'
 import { agentTopic } from '../../src/transport/topics.js'
 import { generateRequesterKey, readRequesterKey, type RequesterKey } from '../../src/security/keys.js'
 import { signRequest } from '../../src/wire/request.js'
@@ -44,8 +44,9 @@ describe('hostile filters against a real cluster', function () {
     cluster = await LocalCluster.start({
       nodes: ['node01', 'node02', 'node03'].map(identity => ({ identity, facts: { evil: 'a'.repeat(40) + '!' }, classes: [] }))
     })
-    hostile = await createMeshNode({ role: 'requester', privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-    await hostile.start()
+    // Admitted as requesters are (it holds the cluster's caller key): a compromised requester,
+    // the peer that can still reach every validator once admission keeps strangers out.
+    hostile = await testPeer(cluster, { caller: true })
     // Any peer that can connect reaches every validator: the bootstrap and each daemon.
     await hostile.dial(multiaddr(cluster.bootstrapAddr))
     for (const node of cluster.nodes.values()) await hostile.dial(multiaddr(node.addrs[0] ?? ''))
