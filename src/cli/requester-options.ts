@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander'
 import type { Filter } from '../discovery/filter/types.js'
 import { UsageError } from './errors.js'
+import { parseBatch, type BatchSize } from '../discovery/select.js'
 
 export interface RequesterFlags {
   config?: string
@@ -18,6 +19,7 @@ export interface RequesterFlags {
   wc?: string[]
   wi?: string[]
   wa?: string[]
+  with?: string[]
   select?: string
 }
 
@@ -29,14 +31,15 @@ export function addRequesterOptions (command: Command): Command {
     .option('-j, --json', 'print one JSON document on stdout and nothing else')
     .option('-t, --timeout <seconds>', 'how long to wait for replies (default 10, longer for long actions)')
     .option('--ttl <seconds>', 'how long the request stays valid on the nodes', '60')
-    .option('-F, --wf <fact=value>', 'fact filter: = != < > <= >= or =~ /regex/; dotted names reach nested facts', collect)
+    .option('-F, --wf <fact=value>', 'fact filter: = != < > <= >= (=> =<) =~ !~ with /regex/ or a bare regex; arrays match by any element; dotted names reach nested facts', collect)
     .option('-C, --wc <class>', 'Puppet class, exact or /regex/', collect)
     .option('-I, --wi <identity>', 'node identity, exact or /regex/ (several: any of them)', collect)
     .option('-A, --wa <agent>', 'node has this agent', collect)
+    .option('-W, --with <filter>', "combined classes and facts: 'role::web env=prod' (words with an operator are fact tests)", collect)
     .option('-S, --select <expression>', "compound filter: 'role=web and not env=dev', parentheses, class names")
     .option('--limit <N|P%>', 'act on at most N nodes, or P percent of the matches')
     .option('--limit-seed <number>', 'make --limit choose the same nodes every time')
-    .option('--batch <N>', 'send to N nodes at a time')
+    .option('--batch <N|N%>', 'send to N nodes (or N percent of them) at a time; 0: all at once')
     .option('--batch-sleep <seconds>', 'pause between batches', '1')
     .addOption(new Option('--dm <method>', "discovery method: 'directory' (expected nodes known, finish early) or 'broadcast' (wait the whole timeout)").choices(['directory', 'broadcast']).default('directory'))
     .option('-v, --verbose', 'more detail in human output')
@@ -59,9 +62,19 @@ export function positiveInteger (text: string | undefined, flag: string): number
 export async function filterFromFlags (flags: RequesterFlags): Promise<Filter> {
   const { buildFilter, FilterParseError } = await import('../discovery/filter/index.js')
   try {
-    return buildFilter({ facts: flags.wf, classes: flags.wc, identities: flags.wi, agents: flags.wa, select: flags.select })
+    return buildFilter({ facts: flags.wf, classes: flags.wc, identities: flags.wi, agents: flags.wa, with: flags.with, select: flags.select })
   } catch (err) {
     if (err instanceof FilterParseError) throw new UsageError(`bad filter: ${err.message}`)
     throw err
+  }
+}
+
+/** `--batch N|N%` (MCollective's forms; 0 turns batching off). */
+export function parseBatchFlag (text: string | undefined): BatchSize | undefined {
+  if (text === undefined) return undefined
+  try {
+    return parseBatch(text)
+  } catch (err) {
+    throw new UsageError(`--batch: ${(err as Error).message}`)
   }
 }

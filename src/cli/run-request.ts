@@ -1,6 +1,6 @@
 // Runs one request for a requester command: options -> plan -> session -> output and exit code.
 import type { RequesterFlags } from './requester-options.js'
-import { filterFromFlags, positiveInteger, positiveSeconds } from './requester-options.js'
+import { filterFromFlags, parseBatchFlag, positiveSeconds } from './requester-options.js'
 import { openClient } from './client-context.js'
 import { runRequest, type RequestResult, type ReplyRecord } from '../requester/session.js'
 import { exitCodeFor, jsonDocument, summaryLines } from './output.js'
@@ -26,7 +26,7 @@ export async function executeRequest (flags: RequesterFlags, command: RequestCom
   const filter = await filterFromFlags(flags)
   const timeoutSeconds = positiveSeconds(flags.timeout ?? (command.defaultTimeoutSeconds !== undefined ? String(command.defaultTimeoutSeconds) : undefined), '--timeout', 10)
   const ttlSeconds = Math.ceil(positiveSeconds(flags.ttl, '--ttl', 60))
-  const batchSize = positiveInteger(flags.batch, '--batch')
+  const batch = parseBatchFlag(flags.batch)
   const limitSeed = flags.limitSeed !== undefined ? Number(flags.limitSeed) : undefined
   if (limitSeed !== undefined && !Number.isFinite(limitSeed)) throw new UsageError(`--limit-seed must be a number, got '${flags.limitSeed}'`)
   let limit
@@ -36,7 +36,7 @@ export async function executeRequest (flags: RequesterFlags, command: RequestCom
   }
   const client = await openClient(flags.config)
   // The progress bar's library is loaded only when a bar may be drawn (it costs every other call 9 ms).
-  const progress = (batchSize !== undefined || command.rolling !== undefined) && flags.json !== true && process.stderr.isTTY
+  const progress = (batch !== undefined || command.rolling !== undefined) && flags.json !== true && process.stderr.isTTY
     ? new (await import('./progress.js')).BatchProgress()
     : undefined
   try {
@@ -51,8 +51,9 @@ export async function executeRequest (flags: RequesterFlags, command: RequestCom
       ttlSeconds,
       limit,
       limitSeed,
-      batchSize,
-      batchSleepMs: batchSize !== undefined ? positiveSecondsOrZero(flags.batchSleep) * 1000 : undefined,
+      batchSize: batch !== undefined && 'size' in batch ? batch.size : undefined,
+      batchPercent: batch !== undefined && 'percent' in batch ? batch.percent : undefined,
+      batchSleepMs: batch !== undefined ? positiveSecondsOrZero(flags.batchSleep) * 1000 : undefined,
       rolling: command.rolling
     }, {
       onReply: flags.json === true ? undefined : command.onReply,

@@ -14,6 +14,9 @@ export const configSchema = z.object({
   swarm_key: z.string().min(1).optional(),
   authorized_keys: z.string().min(1).optional(),
   policy_dir: z.string().min(1).optional(),
+  // actionpolicy's enable_default/default_name and allow_unconfigured (docs/security.md).
+  policy_default: nameText.optional(),
+  policy_unconfigured: z.enum(['deny', 'allow']).default('deny'),
   facts: z.string().min(1).optional(),
   facter: z.boolean().default(false),
   classes: z.string().min(1).optional(),

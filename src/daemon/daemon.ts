@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { AgentRegistry } from '../agents/registry.js'
 import { type ReplyBody, Status, type NodeInfo } from '../agents/types.js'
 import { FactStore } from '../discovery/facts.js'
-import { matchesFilter } from '../discovery/filter/index.js'
+import { matchesFilter, nodeDataLookup } from '../discovery/filter/index.js'
 import type { NodeView } from '../discovery/filter/types.js'
 import { AuthorizedKeyStore } from '../security/authorized-keys.js'
 import { PolicyStore } from '../security/policy.js'
@@ -50,7 +50,7 @@ export class Daemon {
     // With a CA, a node is who its certificate says (loadCredentials checked identity against it).
     this.identity = credentials.certificate?.identity ?? config.identity ?? hostname()
     this.authorizedKeys = new AuthorizedKeyStore(config.authorized_keys, msg => log.warn(msg))
-    this.policies = new PolicyStore(config.policy_dir, msg => log.warn(msg))
+    this.policies = new PolicyStore(config.policy_dir, msg => log.warn(msg), { defaultPolicy: config.policy_default, unconfigured: config.policy_unconfigured })
     this.audit = new AuditLog(config.audit_log, msg => log.warn(msg))
     this.rateLimiter = new RateLimiter(config.caller_rate)
     this.facts = new FactStore({
@@ -142,7 +142,7 @@ export class Daemon {
   }
 
   private view (): NodeView {
-    return { identity: this.identity, facts: this.facts.facts(), classes: this.facts.classes(), agents: this.registry.names() }
+    return { identity: this.identity, facts: this.facts.facts(), classes: this.facts.classes(), agents: this.registry.names(), data: nodeDataLookup(this.config.classes) }
   }
 
   private nodeInfo (): NodeInfo {
@@ -176,7 +176,8 @@ export class Daemon {
       ...entry
     })
     try {
-      if (!matchesFilter(body.filter, this.view())) {
+      // A filter over its whole-request budget is no match: counted, and logged once per request.
+      if (!matchesFilter(body.filter, this.view(), { onExhausted: reason => { this.stats.filter_budget_exceeded += 1; this.log.warn({ id: body.id, reason }, 'filter evaluation stopped: over budget, treated as no match') } })) {
         this.stats.filtered += 1
         audit({ decision: 'filtered' })
         return

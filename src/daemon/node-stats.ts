@@ -9,6 +9,8 @@ export class NodeStats {
   replies = 0
   ttlexpired = 0
   replayed = 0
+  /** requests whose filter ran out of its evaluation budget (counted as not matching) */
+  filter_budget_exceeded = 0
 
   toRecord (): Record<string, number> {
     return Object.fromEntries(Object.entries(this).filter((entry): entry is [string, number] => typeof entry[1] === 'number'))

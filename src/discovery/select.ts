@@ -2,15 +2,37 @@
 
 export type Limit = { count: number } | { percent: number }
 
+/**
+ * `--limit N|P%` as MCollective's --limit-nodes takes it: a whole number, or a percentage of
+ * the matching nodes (rounded down, at least one node when any match). `1.1`, `a`, `%1` are
+ * refused, as there.
+ */
 export function parseLimit (text: string): Limit {
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(text)
-  if (percent !== null) {
-    const value = Number(percent[1])
-    if (value <= 0 || value > 100) throw new Error(`percentage must be above 0 and at most 100, got '${text}'`)
-    return { percent: value }
-  }
+  if (percent !== null) return { percent: Number(percent[1]) }
   if (!/^\d+$/.test(text) || Number(text) <= 0) throw new Error(`expected a count such as 10 or a percentage such as 25%, got '${text}'`)
   return { count: Number(text) }
+}
+
+export type BatchSize = { size: number } | { percent: number }
+
+/**
+ * `--batch N|N%` as MCollective takes it: N nodes at a time, or N percent of the selection
+ * (rounded up); 0 turns batching off (undefined); 0% and anything else are refused.
+ */
+export function parseBatch (text: string): BatchSize | undefined {
+  const percent = /^(\d+)%$/.exec(text)
+  if (percent !== null) {
+    if (Number(percent[1]) === 0) throw new Error(`a batch of 0% is no batch: use --batch 0 to send to all at once, got '${text}'`)
+    return { percent: Number(percent[1]) }
+  }
+  if (!/^\d+$/.test(text)) throw new Error(`expected a whole number of nodes such as 10 or a percentage such as 25% (0: no batches), got '${text}'`)
+  return Number(text) === 0 ? undefined : { size: Number(text) }
+}
+
+/** The nodes in one batch for a selection of `count` nodes. */
+export function batchSizeFor (batch: BatchSize, count: number): number {
+  return 'size' in batch ? batch.size : Math.max(1, Math.ceil(count * batch.percent / 100))
 }
 
 /** A small seeded generator (mulberry32): the same seed picks the same nodes every time. */
@@ -26,7 +48,7 @@ function seededRandom (seed: number): () => number {
 }
 
 export function applyLimit<T> (items: T[], limit: Limit, seed?: number): T[] {
-  const wanted = 'count' in limit ? limit.count : Math.max(items.length > 0 ? 1 : 0, Math.floor(items.length * limit.percent / 100))
+  const wanted = 'count' in limit ? limit.count : Math.max(items.length > 0 ? 1 : 0, Math.floor(items.length * Math.min(limit.percent, 100) / 100))
   if (wanted >= items.length) return [...items]
   const random = seed !== undefined ? seededRandom(seed) : Math.random
   const shuffled = [...items]

@@ -3,7 +3,8 @@
 // timeout passed, and report who did not answer.
 import type { Filter } from '../discovery/filter/types.js'
 import type { NodeRef } from '../discovery/directory.js'
-import { applyLimit, inBatches, type parseLimit } from '../discovery/select.js'
+import { applyLimit, batchSizeFor, inBatches, type parseLimit } from '../discovery/select.js'
+import { needsNodeData } from '../discovery/filter/evaluate.js'
 import type { RequesterKey } from '../security/keys.js'
 import { agentTopic } from '../transport/topics.js'
 import { signRequest } from '../wire/request.js'
@@ -23,6 +24,8 @@ export interface RequestPlan {
   limit?: ReturnType<typeof parseLimit>
   limitSeed?: number
   batchSize?: number
+  /** --batch N%: the batch size as a share of the selection (rounded up) */
+  batchPercent?: number
   batchSleepMs?: number
   /** keep at most this many nodes working at once, starting the next as one answers (puppet runall) */
   rolling?: number
@@ -51,11 +54,13 @@ export interface SessionHooks {
 export async function runRequest (link: RequesterLink, key: RequesterKey, plan: RequestPlan, hooks: SessionHooks = {}): Promise<RequestResult> {
   const started = Date.now()
   const view = await link.hello()
-  const broadcast = plan.discovery === 'broadcast'
+  // A filter on a data source only the nodes can read (fstat, resource) is decided by the nodes.
+  const broadcast = plan.discovery === 'broadcast' || needsNodeData(plan.filter)
   let targets = broadcast ? [] : await link.select(plan.filter, plan.agent)
   if (plan.limit !== undefined && !broadcast) targets = applyLimit(targets, plan.limit, plan.limitSeed)
-  const narrowed = plan.limit !== undefined || plan.batchSize !== undefined
-  const batches = broadcast || plan.batchSize === undefined ? [targets] : inBatches(targets, plan.batchSize)
+  const batchSize = plan.batchPercent !== undefined ? batchSizeFor({ percent: plan.batchPercent }, targets.length) : plan.batchSize
+  const narrowed = plan.limit !== undefined || batchSize !== undefined
+  const batches = broadcast || batchSize === undefined ? [targets] : inBatches(targets, batchSize)
 
   const replies: ReplyRecord[] = []
   const answered = new Set<string>()

@@ -50,7 +50,8 @@ describe('security promises on a real cluster', function () {
   before(async () => {
     const dir = join(process.env.TMPDIR ?? '/tmp', `troupe-security-${process.pid}`)
     // node01 has its own authorized_keys (the others share the cluster's): per-node authorization.
-    const specs = demoNodeSpecs(3).map(spec => ({ ...spec, config: { policy_dir: join(dir, spec.identity, 'policies'), ...(spec.identity === 'node01' ? { authorized_keys: join(dir, 'node01', 'authorized_keys') } : {}) } }))
+    // Agents without a policy file stay open here (policy_unconfigured: allow); the policy test writes its files.
+    const specs = demoNodeSpecs(3).map(spec => ({ ...spec, config: { policy_dir: join(dir, spec.identity, 'policies'), policy_unconfigured: 'allow', ...(spec.identity === 'node01' ? { authorized_keys: join(dir, 'node01', 'authorized_keys') } : {}) } }))
     for (const spec of specs) mkdirSync(join(dir, spec.identity, 'policies'), { recursive: true })
     cluster = await LocalCluster.start({ nodes: specs, dir, daemonConfig: { agents_dir: FIXTURES } })
     config = ['--config', cluster.clientConfigPath]

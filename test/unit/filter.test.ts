@@ -129,3 +129,35 @@ describe('filters: properties', () => {
     assert.equal(filterSchema.safeParse({ facts: [], classes: [], identities: [], agents: [], compound: deep }).success, false)
   })
 })
+
+describe('filters: MCollective operators bring Ruby regexes and habits', () => {
+  it('\\A, \\z, (?i) and POSIX classes work; what cannot be translated is refused with how to write it', () => {
+    assert.equal(matches({ facts: ['role=~/\\Awe/'] }), true)
+    assert.equal(matches({ facts: ['role=~/eb\\z/'] }), true)
+    assert.equal(matches({ facts: ['role=~/(?i)WEB/'] }), true)
+    assert.equal(matches({ facts: ['role=~/^[[:alpha:]]+$/'] }), true)
+    assert.equal(matches({ facts: ['memory_gb=~/^\\h+$/'] }), true)
+    assert.throws(() => parseFactTest('role=~/a(?i)b/'), /work only at the very start of the pattern: write \/\(\?i\)web\//)
+    assert.throws(() => parseFactTest('role=~/(?x) w e b/'), /remove the spaces and comments/)
+    assert.throws(() => parseFactTest('role=~/#{x}/'), /interpolation is not supported/)
+  })
+
+  it('an unknown operator is refused, never read as equality', () => {
+    for (const text of ['role=!web', 'role<>web', 'role===web', 'role=~~web', 'role>=<1']) {
+      assert.throws(() => parseFactTest(text), /unknown operator/, text)
+      assert.throws(() => parseCompound(text), FilterParseError, text)
+    }
+    assert.deepEqual(parseFactTest('role=>2'), { fact: 'role', op: '>=', value: '2' })
+    assert.deepEqual(parseFactTest('role="=x"'), { fact: 'role', op: '=', value: '=x' })
+  })
+
+  it('-W mixes classes and fact tests; a data statement the directory cannot read is decided by the node', () => {
+    assert.equal(matches({ with: ['role::web role=web'] }), true)
+    assert.equal(matches({ with: ['role::db role=web'] }), false)
+    const filter = buildFilter({ select: "fstat('/etc/hostname').present=1 and role=web" })
+    assert.equal(matchesFilter(filter, web01), false, 'the directory alone cannot say')
+    assert.equal(matchesFilter(filter, web01, { unknownMatches: true }), true)
+    assert.equal(matchesFilter(filter, { ...web01, data: () => ({ present: 1 }) }), true)
+    assert.equal(matchesFilter(filter, { ...web01, data: () => ({ present: 0 }) }), false)
+  })
+})

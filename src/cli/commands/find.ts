@@ -1,26 +1,52 @@
-// `troupe find`: which nodes match, straight from the directory (nothing is sent to the nodes).
+// `troupe find`: which nodes match. By default straight from the directory (nothing is sent);
+// with `--dm broadcast`, or a filter on a data source only the nodes can read (fstat,
+// resource), an rpcutil ping is broadcast and the nodes that answered are listed. As mco find,
+// it exits 1 when no node matches (scripts rely on it).
 import type { Command } from 'commander'
-import { addRequesterOptions, filterFromFlags, type RequesterFlags } from '../requester-options.js'
+import { addRequesterOptions, filterFromFlags, positiveSeconds, type RequesterFlags } from '../requester-options.js'
 import { openClient } from '../client-context.js'
-import { EXIT_OK } from '../errors.js'
+import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js'
+import { needsNodeData } from '../../discovery/filter/evaluate.js'
 
 export function registerFind (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   addRequesterOptions(program.command('find'))
-    .description('list the identities of the matching nodes (from the node directory; no request is sent)')
-    .addHelpText('after', '\nExamples:\n  troupe find -C role::web\n  troupe find -S "os.family=Debian and not env=dev" --json')
+    .description('list the identities of the matching nodes (exit 1 when none match)')
+    .addHelpText('after', '\nExamples:\n  troupe find -C role::web\n  troupe find -S "os.family=Debian and not env=dev" --json\n  troupe find -S "fstat(\'/etc/motd\').size>0"       (the nodes decide: a broadcast ping)\n  troupe find --dm broadcast -F uptime_seconds\\>3600')
     .action(async (flags: RequesterFlags) => {
       await run(async () => {
         const filter = await filterFromFlags(flags)
-        const client = await openClient(flags.config, false)
+        const limitSeed = flags.limitSeed !== undefined ? Number(flags.limitSeed) : undefined
+        if (limitSeed !== undefined && !Number.isFinite(limitSeed)) throw new UsageError(`--limit-seed must be a number, got '${flags.limitSeed}'`)
+        const { parseLimit, applyLimit } = await import('../../discovery/select.js')
+        let limit
+        if (flags.limit !== undefined) {
+          try { limit = parseLimit(flags.limit) } catch (err) { throw new UsageError(`--limit: ${(err as Error).message}`) }
+        }
+        const broadcast = flags.dm === 'broadcast' || needsNodeData(filter)
+        const timeoutMs = positiveSeconds(flags.timeout, '--timeout', broadcast ? 2 : 10) * 1000
+        const client = await openClient(flags.config, broadcast)
         try {
-          let nodes = (await client.link.select(filter)).map(node => node.identity)
-          if (flags.limit !== undefined) {
-            const { parseLimit, applyLimit } = await import('../../discovery/select.js')
-            nodes = applyLimit(nodes, parseLimit(flags.limit), flags.limitSeed !== undefined ? Number(flags.limitSeed) : undefined)
+          let nodes: string[]
+          if (broadcast) {
+            const { runRequest } = await import('../../requester/session.js')
+            const result = await runRequest(client.link, client.key, {
+              collective: client.config.collective,
+              agent: 'rpcutil',
+              action: 'ping',
+              args: {},
+              filter,
+              discovery: 'broadcast',
+              timeoutMs,
+              ttlSeconds: Math.ceil(positiveSeconds(flags.ttl, '--ttl', 60))
+            })
+            nodes = result.replies.map(reply => reply.identity)
+          } else {
+            nodes = (await client.link.select(filter)).map(node => node.identity)
           }
+          if (limit !== undefined) nodes = applyLimit(nodes, limit, limitSeed)
           nodes.sort()
           process.stdout.write(flags.json === true ? JSON.stringify({ nodes }) + '\n' : nodes.map(node => node + '\n').join(''))
-          return EXIT_OK
+          return nodes.length > 0 ? EXIT_OK : EXIT_FAILED
         } finally {
           await client.link.close()
         }

@@ -12,14 +12,30 @@ function flatten (value: unknown, prefix = ''): Array<[string, string]> {
   return [[prefix, typeof value === 'string' ? value : JSON.stringify(value)]]
 }
 
+/** Which nodes hold which value; nodes without the fact (null) are not counted, as in mco facts. */
 export function factDistribution (result: RequestResult): Record<string, string[]> {
   const values: Record<string, string[]> = {}
   for (const reply of result.replies.filter(r => r.status === 0)) {
     const value = reply.data.value
-    const key = value === null || value === undefined ? '(unknown)' : typeof value === 'string' ? value : JSON.stringify(value)
+    if (value === null || value === undefined) continue
+    const key = typeof value === 'string' ? value : JSON.stringify(value)
     ;(values[key] ??= []).push(reply.identity)
   }
   return values
+}
+
+/** mco facts' report: values sorted, each padded to 40 columns (or the longest), "found N times". */
+export function factReport (fact: string, values: Record<string, string[]>, verbose: boolean): string {
+  const keys = Object.keys(values).sort(compareText)
+  if (keys.length === 0) return `No values found for fact ${fact}\n`
+  const width = Math.max(40, ...keys.map(key => key.length))
+  const lines = [`Report for fact: ${fact}`, '']
+  for (const key of keys) {
+    const nodes = values[key] ?? []
+    lines.push(`        ${key.padEnd(width)} found ${nodes.length} times`)
+    if (verbose) lines.push('', ...[...nodes].sort(compareText).map(node => `            ${node}`), '')
+  }
+  return lines.join('\n') + '\n'
 }
 
 export function registerNodeInfo (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
@@ -57,13 +73,7 @@ export function registerNodeInfo (program: Command, run: (action: () => Promise<
         args: { fact },
         json: result => ({ fact, values: factDistribution(result), replies: result.replies, missing: result.missing, stats: result.stats }),
         render: result => {
-          const values = factDistribution(result)
-          const width = Math.max(0, ...Object.keys(values).map(value => value.length))
-          process.stdout.write(`Report for fact: ${fact}\n\n`)
-          for (const [value, nodes] of Object.entries(values).sort((a, b) => b[1].length - a[1].length || compareText(a[0], b[0]))) {
-            process.stdout.write(`        ${value.padEnd(width)}  found ${nodes.length} time${nodes.length === 1 ? '' : 's'}\n`)
-            if (flags.verbose === true) process.stdout.write(nodes.map(node => `            ${node}\n`).join(''))
-          }
+          process.stdout.write(factReport(fact, factDistribution(result), flags.verbose === true))
         }
       }))
     })

@@ -1,13 +1,28 @@
 // Prints filters back in the command-line language; parsing the output gives the same filter.
-import type { Expr, FactTest, Filter, Matcher } from './types.js'
+import type { DataTest, Expr, FactTest, Filter, Matcher } from './types.js'
 
-// Values that could be misread (space, parentheses, quotes, slashes, nothing) are quoted.
-const PLAIN_VALUE = /^[^\s()"/!=<>~][^\s()"/]*$/
+// Values that could be misread (space, parentheses, quotes, slashes, operators, nothing) are quoted.
+const PLAIN_VALUE = /^[^\s()"'/!=<>~][^\s()"']*$/
+
+function quote (text: string, mark = '"'): string {
+  return mark + text.replace(/[\\"']/g, '\\$&') + mark
+}
+
+function formatValue (value: string): string {
+  return PLAIN_VALUE.test(value) ? value : quote(value)
+}
+
+function formatComparison (op: string, value: string): string {
+  return op === '=~' || op === '!~' ? `${op}/${value}/` : `${op}${formatValue(value)}`
+}
 
 export function formatFactTest (test: FactTest): string {
-  if (test.op === '=~') return `${test.fact}=~/${test.value}/`
-  const value = PLAIN_VALUE.test(test.value) ? test.value : JSON.stringify(test.value)
-  return `${test.fact}${test.op}${value}`
+  return `${test.fact}${formatComparison(test.op, test.value)}`
+}
+
+export function formatDataTest (test: DataTest): string {
+  const call = `${test.source}(${test.param === '' && test.source === 'puppet' ? '' : quote(test.param, "'")})${test.field !== undefined ? '.' + test.field : ''}`
+  return test.op !== undefined && test.value !== undefined ? call + formatComparison(test.op, test.value) : call
 }
 
 export function formatMatcher (matcher: Matcher): string {
@@ -18,6 +33,7 @@ export function formatExpr (expr: Expr): string {
   switch (expr.kind) {
     case 'fact': return formatFactTest(expr.test)
     case 'class': return formatMatcher(expr.match)
+    case 'data': return formatDataTest(expr.test)
     case 'not': return `not ${formatExpr(expr.expr)}`
     case 'and': return `(${formatExpr(expr.left)} and ${formatExpr(expr.right)})`
     case 'or': return `(${formatExpr(expr.left)} or ${formatExpr(expr.right)})`

@@ -2,9 +2,12 @@
 // signed request, and evaluated again by every node on its own facts (the node decides).
 // Its JSON shape is part of the wire format (docs/protocol.md).
 
-export type FactOperator = '=' | '!=' | '<' | '>' | '<=' | '>=' | '=~'
+/** `!~`: no element matches the regex (what MCollective's `!=/re/` means in a data statement). */
+export type FactOperator = '=' | '!=' | '<' | '>' | '<=' | '>=' | '=~' | '!~'
 
-/** `-F fact=value`: compare one (possibly dotted, nested) fact. For `=~`, value is a regex source. */
+export const FACT_OPERATORS: readonly FactOperator[] = ['=', '!=', '<', '>', '<=', '>=', '=~', '!~']
+
+/** `-F fact=value`: compare one (possibly dotted, nested) fact. For `=~` and `!~`, value is a regex source. */
 export interface FactTest {
   fact: string
   op: FactOperator
@@ -14,10 +17,25 @@ export interface FactTest {
 /** Exact string, or a regular expression source (written `/re/` on the command line). */
 export type Matcher = { exact: string } | { regex: string }
 
-/** `-S` compound expression over fact comparisons and class names. */
+/**
+ * A data source statement in `-S`, MCollective's data plugins: `fstat("/etc/motd").size>0`,
+ * `resource("File[/etc/motd]").managed=true`, `fact("os.family")=Debian`, `agent("puppet")`.
+ * Without `field` the source's default field is read; without `op` the statement holds when
+ * that value is truthy. Evaluated by each node on itself (src/discovery/filter/data-sources.ts).
+ */
+export interface DataTest {
+  source: string
+  param: string
+  field?: string
+  op?: FactOperator
+  value?: string
+}
+
+/** `-S` compound expression over fact comparisons, class names and data statements. */
 export type Expr =
   | { kind: 'fact', test: FactTest }
   | { kind: 'class', match: Matcher }
+  | { kind: 'data', test: DataTest }
   | { kind: 'and', left: Expr, right: Expr }
   | { kind: 'or', left: Expr, right: Expr }
   | { kind: 'not', expr: Expr }
@@ -41,7 +59,15 @@ export interface NodeView {
   facts: Record<string, unknown>
   classes: readonly string[]
   agents: readonly string[]
+  /**
+   * Data sources that read the node itself (fstat, resource): present on the node, absent in
+   * the requester's directory, where a data statement is unknown (see evaluate.ts).
+   */
+  data?: DataLookup
 }
+
+/** Reads one data source for one parameter: its fields, or undefined when it has no data. */
+export type DataLookup = (source: string, param: string, field?: string) => Record<string, unknown> | undefined
 
 export function emptyFilter (): Filter {
   return { facts: [], classes: [], identities: [], agents: [] }
