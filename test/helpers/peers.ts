@@ -8,6 +8,8 @@ import { admissionFor } from '../../src/mesh/member.js'
 import type { MeshCredentials } from '../../src/mesh/credentials.js'
 import { EnrollmentVerifier, NodeCertificate } from '../../src/security/enrollment.js'
 import { readRequesterKey } from '../../src/security/keys.js'
+import { parseAuthorizedKeys } from '../../src/security/authorized-keys.js'
+import { readFileSync } from 'node:fs'
 import { silentLogger } from '../../src/log.js'
 import type { LocalCluster } from '../../src/demo/local-cluster.js'
 import type { MeshRole } from '../../src/security/admission-policy.js'
@@ -21,6 +23,8 @@ export interface TestPeerOptions {
   role?: MeshRole
   /** check others' certificates against the cluster CA (default: when the cluster has one) */
   verify?: boolean
+  /** admit requesters holding a key of the cluster's authorized_keys (to play a bootstrap for them) */
+  admitCallers?: boolean
 }
 
 const keys = new WeakMap<MeshNode, PrivateKey>()
@@ -41,12 +45,14 @@ export async function testPeer (cluster: LocalCluster, options: TestPeerOptions 
     credentials.certificate = NodeCertificate.load({ certPath: files.cert ?? '', keyPath: files.cert_key ?? '', anchors: EnrollmentVerifier.fromFile(cluster.caCertPath).anchors })
   }
   if (options.caller === true) credentials.callerKey = readRequesterKey(cluster.callerKeyPath)
+  const authorized = options.admitCallers === true ? parseAuthorizedKeys(readFileSync(cluster.authorizedKeysPath, 'utf8'), cluster.authorizedKeysPath).byKey : undefined
+  const callerName = authorized !== undefined ? (key: string) => authorized.get(key) : undefined
   const privateKey = await generateKeyPair('Ed25519')
   const node = await createMeshNode({
     role: options.role ?? 'requester',
     privateKey,
     listen: ['/ip4/127.0.0.1/tcp/0'],
-    admission: admissionFor({ role: options.role ?? 'requester', collective: options.collective ?? 'main', credentials, privateKey, log: silentLogger() })
+    admission: admissionFor({ role: options.role ?? 'requester', collective: options.collective ?? 'main', credentials, privateKey, log: silentLogger(), callerName })
   })
   keys.set(node, privateKey)
   await node.start()

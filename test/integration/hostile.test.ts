@@ -59,7 +59,8 @@ describe('hostile peers against an enrolled cluster', function () {
     cluster = await LocalCluster.start({ nodes: specs, dir, daemonConfig: { agents_dir: FIXTURES } })
     config = ['--config', cluster.clientConfigPath]
     operator = readRequesterKey(cluster.callerKeyPath)
-    intruder = await testPeer(cluster, { enrollAs: 'intruder', role: 'daemon' })
+    // It admits requesters too, so that it can play a bootstrap for one (the snapshot test).
+    intruder = await testPeer(cluster, { enrollAs: 'intruder', role: 'daemon', admitCallers: true })
     await intruder.dial(multiaddr(cluster.bootstrapAddr))
     for (const node of cluster.nodes.values()) await intruder.dial(multiaddr(node.addrs[0] ?? ''))
     await eventually(async () => parseJson<PingJson>(await troupe(['ping', '--json', ...config])).replies.length === 3, 'the cluster to answer')
@@ -144,16 +145,18 @@ describe('hostile peers against an enrolled cluster', function () {
     // The intruder sees every greet request and answers at once, as node02 and as a node nobody knows.
     const topic = agentTopic('main', 'greet')
     intruder.services.pubsub.subscribe(topic)
+    const forgedFor = new Set<string>()
     const forge = (event: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
       if (event.detail.topic !== topic) return
       let body
       try { body = openRequest(event.detail.data) } catch { return }
       void (async () => {
-        const stream = await intruder.dialProtocol(multiaddr(`${body.requester.addrs[0] ?? ''}/p2p/${body.requester.peer}`), REPLY_PROTOCOL)
+        const stream = await intruder.dialProtocol(multiaddr(body.requester.addrs[0] ?? ''), REPLY_PROTOCOL)
         const { queue, done } = frameWriter(stream)
         for (const identity of ['node02', 'ghost']) queue.push(jsonBytes({ v: 1, id: body.id, identity, status: 0, statusmsg: 'OK', data: { greeting: 'forged' } }))
         queue.end()
         await done
+        forgedFor.add(body.id)
       })().catch(() => {})
     }
     intruder.services.pubsub.addEventListener('message', forge as (event: Event) => void)
@@ -163,6 +166,8 @@ describe('hostile peers against an enrolled cluster', function () {
         const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'hello', 'name=Ada', '--json', ...extra, ...config]))
         assert.deepEqual(doc.replies.map(reply => reply.identity), ['node01', 'node02', 'node03'], extra.join(' '))
         assert.equal(doc.replies.some(reply => reply.data.greeting === 'forged'), false, `a forged reply was accepted (${extra.join(' ')})`)
+        // Broadcast requests are relayed through the mesh, so the intruder saw this one and answered it.
+        if (extra.length > 0) assert.ok(forgedFor.has(doc.request.id), 'the intruder never got to forge a reply: the test proves nothing')
       }
     } finally {
       intruder.services.pubsub.removeEventListener('message', forge as (event: Event) => void)
@@ -253,8 +258,10 @@ describe('hostile peers against an enrolled cluster', function () {
     })
     assert.ok(real !== undefined)
     const altered = { ...real, facts: { ...real.facts, role: 'evil' }, rev: real.rev + 100 }
+    let served = 0
     await intruder.handle(DIRECTORY_PROTOCOL, ({ stream }) => {
       void (async () => {
+        served++
         await readFirstFrame(stream, 1024 * 1024)
         const { queue, done } = frameWriter(stream)
         queue.push(jsonBytes([{ registration: altered, ageMs: 0 }]))
@@ -270,6 +277,7 @@ describe('hostile peers against an enrolled cluster', function () {
       .replace(/requester_socket: .*/, `requester_socket: ${join(cluster.dir, 'snapshot.sock')}`)
       .replace(/key: .*requester\.key/, `key: ${join(cluster.dir, 'snapshot.peer.key')}`))
     const evil = parseJson<{ nodes: string[] }>(await troupe(['find', '-F', 'role=evil', '--json', '--config', client]))
+    assert.ok(served > 0, 'the requester never asked the intruder for its directory: the test proves nothing')
     assert.deepEqual(evil.nodes, [])
     const ping = parseJson<PingJson>(await troupe(['ping', '--json', '--config', client]))
     assert.deepEqual(ping.replies.map(reply => reply.identity), ['node01', 'node02', 'node03'])
