@@ -22,6 +22,7 @@ import { jsonBytes, parseJsonBytes } from '../wire/canonical.js'
 import { MAX_DIRECTORY_FRAME_BYTES, MAX_DIRECTORY_QUERY_BYTES } from '../wire/limits.js'
 import type { Directory } from './directory.js'
 import type { Logger } from '../log.js'
+import { LogThrottle } from '../log-throttle.js'
 
 /**
  * A node's first messages are full registrations after 0.2, 1 and 2 s, then beats 4, 8 and 16 s
@@ -60,6 +61,8 @@ export interface MembershipOptions {
   sign: PeerSigner
   /** this node's enrollment proof (absent in lab mode, without a CA) */
   proof?: EnrollmentProof
+  /** a peer relayed a registry message that is junk: it is penalised like one sending bad requests */
+  onInvalid?: (from: PeerId) => void
   log: Logger
 }
 
@@ -84,6 +87,7 @@ export class Membership {
   /** registrations to fetch (the beat that showed them missing or old), by the neighbour to ask */
   private readonly wanted = new Map<string, Map<string, Beat>>()
   private readonly askedAt = new Map<string, number>()
+  private readonly refusalLog = new LogThrottle()
 
   constructor (private readonly node: MeshNode, private readonly directory: Directory, private readonly options: MembershipOptions) {
     this.topic = registryTopic(options.collective)
@@ -247,18 +251,22 @@ export class Membership {
   }
 
   private validate (from: PeerId, message: Message): RegistryMessage | undefined {
+    let reason: string
+    let claimed: string | undefined
     try {
       const decoded = decodeRegistryMessage(message.data)
       // Gossipsub verified the signature of the message's author; it must be the peer it describes.
-      if (message.type !== 'signed' || message.from.toString() !== decoded.peer) {
-        this.options.log.warn({ from: from.toString(), claimed: decoded.peer }, 'registry message refused: not signed by the peer it describes')
-        return undefined
-      }
-      return decoded
+      if (message.type === 'signed' && message.from.toString() === decoded.peer) return decoded
+      reason = 'not signed by the peer it describes'
+      claimed = decoded.peer
     } catch (err) {
-      this.options.log.warn({ from: from.toString(), reason: (err as Error).message }, 'registry message refused')
-      return undefined
+      reason = (err as Error).message
     }
+    // A peer that passes on junk is the one blamed (gossipsub rejects it, troupe counts it).
+    this.options.onInvalid?.(from)
+    const held = this.refusalLog.take(from.toString())
+    if (held !== undefined) this.options.log.warn({ from: from.toString(), reason, ...(claimed !== undefined ? { claimed } : {}), ...(held > 0 ? { suppressed: held } : {}) }, 'registry message refused')
+    return undefined
   }
 
   private receive (message: RegistryMessage, relayedBy: string): void {

@@ -115,7 +115,7 @@ export class MeshMember {
       }
     })
     const proof = credentials.certificate?.proof({ collective: config.collective, peer: node.peerId.toString() })
-    this.membership = new Membership(node, this.directory, { collective: config.collective, self: options.self, sign, proof, log })
+    this.membership = new Membership(node, this.directory, { collective: config.collective, self: options.self, sign, proof, log, onInvalid: from => { this.penalize(from) } })
   }
 
   /** The identity this node's certificate gives it, when it has one. */
@@ -273,10 +273,14 @@ export class MeshMember {
       this.options.onRefused?.(verdict, sender, suppressed)
       this.options.log.warn({ from: sender, reason: verdict.reason, ...(suppressed > 0 ? { suppressed } : {}) }, 'request refused at the gate')
     }
-    if (verdict.verdict === 'reject' && this.penalties.reject(sender)) {
-      this.options.log.warn({ peer: sender }, 'peer keeps sending bad requests: disconnected and banned')
-      void this.node.hangUp(from).catch(() => {})
-    }
+    if (verdict.verdict === 'reject') this.penalize(from)
+  }
+
+  /** One more bad message from this peer: past the limit it is disconnected and banned for a while. */
+  private penalize (from: PeerId): void {
+    if (!this.penalties.reject(from.toString())) return
+    this.options.log.warn({ peer: from.toString() }, 'peer keeps sending bad messages: disconnected and banned')
+    void this.node.hangUp(from).catch(() => {})
   }
 
   /** Bootstrap peers that refused this peer's admission, and why. */

@@ -36,7 +36,10 @@ export function peerKeyOf (node: MeshNode): PrivateKey {
   return key
 }
 
-export async function testPeer (cluster: LocalCluster, options: TestPeerOptions = {}): Promise<MeshNode> {
+/** What a test peer needs of its cluster: its CA, its caller's key, its authorized_keys. */
+export type PeerCluster = Pick<LocalCluster, 'enroll' | 'caCertPath' | 'callerKeyPath' | 'authorizedKeysPath'>
+
+export async function testPeer (cluster: PeerCluster, options: TestPeerOptions = {}): Promise<MeshNode> {
   const credentials: MeshCredentials = {}
   const enrolled = (await cluster.enroll('bootstrap')).ca !== undefined
   if (enrolled && options.verify !== false) credentials.verifier = EnrollmentVerifier.fromFile(cluster.caCertPath)
