@@ -23,6 +23,7 @@ import { MAX_DIRECTORY_FRAME_BYTES, MAX_DIRECTORY_QUERY_BYTES } from '../wire/li
 import type { Directory } from './directory.js'
 import type { Logger } from '../log.js'
 import { LogThrottle } from '../log-throttle.js'
+import { purgeTopic, verifyPurge, type PurgeBody } from './purge.js'
 
 /**
  * A node's first messages are full registrations after 0.2, 1 and 2 s, then beats 4, 8 and 16 s
@@ -64,6 +65,11 @@ export interface MembershipOptions {
   /** a peer relayed a registry message that is junk: it is penalised like one sending bad requests */
   onInvalid?: (from: PeerId) => void
   log: Logger
+  /**
+   * Whether a caller key may purge directory entries; undefined on a peer without
+   * authorized_keys (a requester), which accepts any validly signed purge (see purge.ts).
+   */
+  isAuthorizedCaller?: (publicKey: string) => boolean
 }
 
 export class Membership {
@@ -111,6 +117,7 @@ export class Membership {
       this.receive(entry.message, entry.relayedBy)
     })
     pubsub.subscribe(this.topic)
+    this.servePurges()
 
     await this.node.handle(DIRECTORY_PROTOCOL, ({ stream, connection }) => {
       this.serveSnapshot(stream, connection.remotePeer.toString()).catch(err => {
@@ -138,9 +145,62 @@ export class Membership {
     }, UNSYNCED_RETRY_MS)
     this.unsyncedTimer.unref()
     this.expiryTimer = setInterval(() => {
-      for (const identity of this.directory.expire()) this.options.log.info({ identity }, 'node expired from the directory')
+      for (const identity of this.directory.expire()) this.options.log.info({ identity }, 'node past expiry: reported missing until it comes back, leaves or is purged')
     }, 1000)
     this.expiryTimer.unref()
+  }
+
+  /** Purges arrive on their own topic; a valid one forgets the entry here and travels on. */
+  private servePurges (): void {
+    const pubsub = this.node.services.pubsub
+    const topic = purgeTopic(this.options.collective)
+    const accepted = new WeakMap<Message, PurgeBody>()
+    pubsub.topicValidators.set(topic, async (from, message) => {
+      const verdict = this.checkPurge(message.data)
+      if (typeof verdict === 'string') {
+        this.options.log.warn({ from: from.toString(), reason: verdict }, 'directory purge refused')
+        // Ignore, not Reject: the peer that relayed it may be an honest requester agent (it
+        // cannot tell which callers the daemons authorize).
+        return TopicValidatorResult.Ignore
+      }
+      accepted.set(message, verdict)
+      return TopicValidatorResult.Accept
+    })
+    pubsub.addEventListener('message', event => {
+      if (event.detail.topic !== topic) return
+      const body = accepted.get(event.detail)
+      if (body === undefined) return
+      accepted.delete(event.detail)
+      this.applyPurge(body)
+    })
+    pubsub.subscribe(topic)
+  }
+
+  private checkPurge (bytes: Uint8Array): PurgeBody | string {
+    const body = verifyPurge(bytes, this.options.collective)
+    if (typeof body === 'string') return body
+    if (this.options.isAuthorizedCaller !== undefined && !this.options.isAuthorizedCaller(body.caller)) return 'purge signed by a caller key not in authorized_keys'
+    return body
+  }
+
+  private applyPurge (body: PurgeBody): boolean {
+    const purged = this.directory.purge(body.peer)
+    this.options.log.info({ identity: body.identity, peer: body.peer, purged }, purged ? 'directory entry purged' : 'directory purge of a live node ignored')
+    return purged
+  }
+
+  /**
+   * A purge signed by this peer's operator (`troupe directory purge`): applied here, then
+   * published. Returns a reason when refused here.
+   */
+  async purge (bytes: Uint8Array): Promise<string | undefined> {
+    const body = this.checkPurge(bytes)
+    if (typeof body === 'string') return body
+    if (!this.applyPurge(body)) return `${body.identity} is alive: only a node past expiry can be purged`
+    await this.node.services.pubsub.publish(purgeTopic(this.options.collective), bytes).catch(err => {
+      this.options.log.warn({ err: String(err) }, 'directory purge not published')
+    })
+    return undefined
   }
 
   /** Resolves once a directory snapshot has been merged from at least one peer, or after maxWaitMs. */

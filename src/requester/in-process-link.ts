@@ -36,6 +36,10 @@ export class InProcessLink implements RequesterLink {
     }
   }
 
+  async purge (bytes: Uint8Array): Promise<string | undefined> {
+    return await this.peer.purge(bytes)
+  }
+
   cancel (id: string): void {
     this.cancels.get(id)?.abort()
   }

@@ -102,7 +102,12 @@ export class RequesterPeer {
     // agent's topic has arrived (gossipsub forgets it when the connection goes) counts as one
     // the requester reaches itself.
     const subscribers = new Set(agent === undefined ? [] : this.member.node.services.pubsub.getSubscribers(agentTopic(this.collective, agent)).map(peer => peer.toString()))
-    return this.member.directory.select(filter, agent).map(ref => ({ ...ref, subscribed: subscribers.has(ref.peer) }))
+    return this.member.directory.select(filter, agent, { gone: true }).map(ref => ref.gone === true ? ref : { ...ref, subscribed: subscribers.has(ref.peer) })
+  }
+
+  /** Applies and publishes a signed directory purge; a reason when it was refused here. */
+  async purge (bytes: Uint8Array): Promise<string | undefined> {
+    return await this.member.membership.purge(bytes)
   }
 
   /** Publishes a request and calls onReply for each reply until every expected node answered or the timeout passed. */
