@@ -15,6 +15,7 @@ import { registerNodeInfo } from './commands/node-info.js'
 import { registerPuppet } from './commands/puppet.js'
 import { registerCa } from './commands/ca.js'
 import { registerDirectory } from './commands/directory.js'
+import { registerDoctor } from './commands/doctor.js'
 import { strayWordsCheck } from './stray-words.js'
 
 // `troupe ... | head -1`: the reader went away; that is the end of the output, not an error.
@@ -63,6 +64,7 @@ registerKeygen(program, run)
 registerCa(program, run)
 registerDemo(program, run)
 registerDirectory(program, run)
+registerDoctor(program, run)
 registerServices(program, async action => {
   keepsRunning = true
   await run(action)

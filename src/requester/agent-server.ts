@@ -109,6 +109,9 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
         case 'cancel':
           cancels.get(message.id)?.abort()
           return
+        case 'connections':
+          send({ op: 'connections', id: message.id, connections: peer.connections() })
+          return
         case 'purge': {
           let error: string | undefined
           try { error = await peer.purge(Buffer.from(message.purge, 'base64')) } catch (err) { error = (err as Error).message }

@@ -13,7 +13,7 @@ import type { Filter } from '../discovery/filter/types.js'
 import { randomUUID } from 'node:crypto'
 import type { Reply } from '../wire/reply.js'
 import { agentPeerCheck, configStamp, requesterSocketPath, socketHygiene } from './agent-paths.js'
-import { lineReader, type AgentMessage, type ClientMessage } from './socket-protocol.js'
+import { lineReader, type AgentMessage, type ClientMessage, type PeerConnection } from './socket-protocol.js'
 import { SERVICE_NODE_FLAGS } from '../service-flags.js'
 
 export interface MeshView {
@@ -39,6 +39,8 @@ export interface RequesterLink {
   cancel (id: string): void
   /** Applies and publishes a signed directory purge; resolves with a reason when refused. */
   purge (bytes: Uint8Array): Promise<string | undefined>
+  /** The requester's open connections (troupe doctor). */
+  connections (): Promise<PeerConnection[]>
   close (): Promise<void>
 }
 
@@ -67,6 +69,7 @@ class SocketLink implements RequesterLink {
   private helloWaiter: ((message: AgentMessage) => void) | undefined
   private readonly selections = new Map<string, { resolve: (nodes: NodeRef[]) => void, reject: (err: Error) => void }>()
   private readonly purges = new Map<string, (error: string | undefined) => void>()
+  private readonly connectionWaiters = new Map<string, { resolve: (list: PeerConnection[]) => void, reject: (err: Error) => void }>()
   private view: MeshView | undefined
   private closedError: Error | undefined
 
@@ -83,6 +86,8 @@ class SocketLink implements RequesterLink {
       this.selections.clear()
       for (const resolve of this.purges.values()) resolve(error.message)
       this.purges.clear()
+      for (const waiter of this.connectionWaiters.values()) waiter.reject(error)
+      this.connectionWaiters.clear()
     })
     socket.on('error', () => {})
   }
@@ -154,6 +159,15 @@ class SocketLink implements RequesterLink {
     })
   }
 
+  async connections (): Promise<PeerConnection[]> {
+    if (this.closedError !== undefined) throw this.closedError
+    const id = randomUUID()
+    return await new Promise((resolve, reject) => {
+      this.connectionWaiters.set(id, { resolve, reject })
+      this.write({ op: 'connections', id })
+    })
+  }
+
   async send (spec: SendSpec, onReply: (reply: Reply, peer: string) => void): Promise<void> {
     if (this.closedError !== undefined) throw this.closedError
     await new Promise<void>((resolve, reject) => {
@@ -193,6 +207,10 @@ class SocketLink implements RequesterLink {
       case 'purged':
         this.purges.get(message.id)?.(message.error)
         this.purges.delete(message.id)
+        return
+      case 'connections':
+        this.connectionWaiters.get(message.id)?.resolve(message.connections)
+        this.connectionWaiters.delete(message.id)
         return
       case 'reply':
         this.pending.get(message.id)?.onReply(message.reply, message.peer)

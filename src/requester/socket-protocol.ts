@@ -4,6 +4,13 @@
 import type { Reply } from '../wire/reply.js'
 import type { NodeRef } from '../discovery/directory.js'
 
+/** One open connection of the requester: to whom, at which address, and whether through a relay. */
+export interface PeerConnection {
+  peer: string
+  addr: string
+  relayed: boolean
+}
+
 export type ClientMessage =
   /** file and collective: an agent serving another config (a shared requester_socket) says so instead of restarting */
   | { op: 'hello', stamp: string, file?: string, collective?: string }
@@ -13,6 +20,8 @@ export type ClientMessage =
   | { op: 'cancel', id: string }
   /** a signed directory purge (troupe directory purge) */
   | { op: 'purge', id: string, purge: string }
+  /** the agent's open connections (troupe doctor: direct or relayed) */
+  | { op: 'connections', id: string }
   | { op: 'shutdown' }
 
 export type AgentMessage =
@@ -24,6 +33,7 @@ export type AgentMessage =
   /** the agent serves another config file or collective: the CLI must not use or stop it */
   | { op: 'other', file: string, collective: string }
   | { op: 'purged', id: string, error?: string }
+  | { op: 'connections', id: string, connections: PeerConnection[] }
   | { op: 'reply', id: string, peer: string, reply: Reply }
   | { op: 'done', id: string }
   | { op: 'error', message: string }
