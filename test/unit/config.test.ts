@@ -30,6 +30,19 @@ describe('config', () => {
     assert.throws(() => parseConfig('bootstrap: [tcp://x]\n', '/c.yaml'), /key 'bootstrap\.0': must be a multiaddr/)
   })
 
+  it('with a role, a key that role does not use is an error', () => {
+    assert.throws(() => parseConfig('facts: f.yaml\n', '/c.yaml', 'client'), /\/c\.yaml: key 'facts' is not used by a client config \(it is for daemon\)/)
+    assert.throws(() => parseConfig('caller_key: k\n', '/c.yaml', 'bootstrap'), /key 'caller_key' is not used by a bootstrap config/)
+    assert.throws(() => parseConfig('requester_idle: 0\n', '/c.yaml', 'daemon'), /key 'requester_idle' is not used by a daemon config/)
+    assert.equal(parseConfig('authorized_keys: /etc/troupe/authorized_keys\n', '/c.yaml', 'bootstrap').authorized_keys, '/etc/troupe/authorized_keys')
+    assert.equal(parseConfig('collectives: [b]\n', '/c.yaml', 'client').collectives?.[0], 'b')
+  })
+
+  it('the example configs fit their roles', () => {
+    loadConfig(join(repo, 'docs', 'examples', 'daemon.example.yaml'), 'daemon')
+    loadConfig(join(repo, 'bootstrap', 'bootstrap.example.yaml'), 'bootstrap')
+  })
+
   it('refuses YAML that is not a mapping, in one line', () => {
     assert.throws(() => parseConfig('- a\n- b\n', '/c.yaml'), /must be a YAML mapping/)
     assert.throws(() => parseConfig('a: [\n', '/c.yaml'), (err: Error) => /not valid YAML/.test(err.message) && !err.message.includes('\n'))
