@@ -329,13 +329,13 @@ describe('cli: every answer can be trusted', function () {
     it('checks the config end to end and names what to fix: a refusing node, clocks, connections', async () => {
       const result = await troupe(['doctor', ...config], { timeoutMs: 90_000 })
       assert.equal(result.code, 1, result.stdout + result.stderr)
-      assert.match(result.stdout, /^OK {3}config .*client\.yaml: valid for a client/m)
-      assert.match(result.stdout, /^OK {3}caller key .*caller\.key: ed25519, fingerprint [0-9a-f]{16} \(mode 600\)$/m)
-      assert.match(result.stdout, /^OK {3}bootstrap 127\.0\.0\.1:\d+ accepts TCP connections$/m)
+      assert.match(result.stdout, /^OK {4}config .*client\.yaml: valid for a client/m)
+      assert.match(result.stdout, /^OK {4}caller key .*caller\.key: ed25519, fingerprint [0-9a-f]{16} \(mode 600\)$/m)
+      assert.match(result.stdout, /^OK {4}bootstrap 127\.0\.0\.1:\d+ accepts TCP connections$/m)
       assert.match(result.stdout, /^WARN {2}no `ca` configured: lab mode/m)
       assert.match(result.stdout, /^FAIL {2}your caller key is not authorized on node05\n {6}fix: append your caller key's \.pub line to authorized_keys/m)
-      assert.match(result.stdout, /^OK {3}clock skew against the nodes: at most \d+\.\d s/m)
-      assert.match(result.stdout, /^OK {3}connections to the nodes: \d+ direct, 0 relayed/m)
+      assert.match(result.stdout, /^OK {4}clock skew against the nodes: at most \d+\.\d s/m)
+      assert.match(result.stdout, /^OK {4}connections to the nodes: \d+ direct, 0 relayed/m)
       assert.ok(audit('node01').some(line => line.action === 'ping' && line.decision === 'accepted'))
     })
 
