@@ -17,10 +17,17 @@ export function strayWordsCheck (_root: Command, command: Command): void {
 
 function hintFor (command: Command, stray: string[]): string {
   const opts = command.opts<{ select?: string, wi?: string[], wf?: string[], wc?: string[] }>()
-  if (opts.select !== undefined) return `: quote the -S expression, e.g. -S '${[opts.select, ...stray].join(' ')}'`
-  if (opts.wi !== undefined) return `: give -I once per node, e.g. ${[...opts.wi, ...stray].map(id => `-I ${id}`).join(' ')}`
-  if (opts.wf !== undefined || opts.wc !== undefined) return ': give -F or -C once per fact or class, or quote a value with spaces'
-  return `: see troupe ${commandPath(command).replace(/^troupe /, '')} --help`
+  const hints: string[] = []
+  // A command that takes a word of its own (puppet disable's message) most likely got it unquoted.
+  const last = command.registeredArguments[command.registeredArguments.length - 1]
+  const given = last !== undefined ? command.args.slice(command.registeredArguments.length - 1, command.registeredArguments.length) : []
+  if (last !== undefined) hints.push(`quote the ${last.name()} if it has spaces, e.g. '${[...given, ...stray].join(' ')}'`)
+  // The words after an unquoted -S may have been taken for the command's own word too.
+  if (opts.select !== undefined) hints.push(`quote the -S expression, e.g. -S '${[opts.select, ...given, ...stray].join(' ')}'`)
+  else if (opts.wi !== undefined && last === undefined) hints.push(`give -I once per node, e.g. ${[...opts.wi, ...stray].map(id => `-I ${id}`).join(' ')}`)
+  else if ((opts.wf !== undefined || opts.wc !== undefined) && last === undefined) hints.push('give -F or -C once per fact or class, or quote a value with spaces')
+  if (hints.length === 0) hints.push(`see troupe ${commandPath(command).replace(/^troupe /, '')} --help`)
+  return `: ${hints.join('; or ')}`
 }
 
 function commandPath (command: Command): string {

@@ -191,16 +191,19 @@ export class Membership {
 
   /**
    * A purge signed by this peer's operator (`troupe directory purge`): applied here, then
-   * published. Returns a reason when refused here.
+   * published. Says why when refused here, else how many peers it was sent to.
    */
-  async purge (bytes: Uint8Array): Promise<string | undefined> {
+  async purge (bytes: Uint8Array): Promise<{ error?: string, recipients: number }> {
     const body = this.checkPurge(bytes)
-    if (typeof body === 'string') return body
-    if (!this.applyPurge(body)) return `${body.identity} is alive: only a node past expiry can be purged`
-    await this.node.services.pubsub.publish(purgeTopic(this.options.collective), bytes).catch(err => {
+    if (typeof body === 'string') return { error: body, recipients: 0 }
+    if (!this.applyPurge(body)) return { error: `${body.identity} is alive: only a node past expiry can be purged`, recipients: 0 }
+    try {
+      const result = await this.node.services.pubsub.publish(purgeTopic(this.options.collective), bytes)
+      return { recipients: result.recipients.length }
+    } catch (err) {
       this.options.log.warn({ err: String(err) }, 'directory purge not published')
-    })
-    return undefined
+      return { recipients: 0 }
+    }
   }
 
   /** Resolves once a directory snapshot has been merged from at least one peer, or after maxWaitMs. */

@@ -113,9 +113,9 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
           send({ op: 'connections', id: message.id, connections: peer.connections() })
           return
         case 'purge': {
-          let error: string | undefined
-          try { error = await peer.purge(Buffer.from(message.purge, 'base64')) } catch (err) { error = (err as Error).message }
-          send({ op: 'purged', id: message.id, error })
+          let outcome: { error?: string, recipients: number }
+          try { outcome = await peer.purge(Buffer.from(message.purge, 'base64')) } catch (err) { outcome = { error: (err as Error).message, recipients: 0 } }
+          send({ op: 'purged', id: message.id, ...outcome })
           return
         }
         case 'shutdown':

@@ -41,7 +41,7 @@ export class InProcessLink implements RequesterLink {
     return this.peer.connections()
   }
 
-  async purge (bytes: Uint8Array): Promise<string | undefined> {
+  async purge (bytes: Uint8Array): Promise<{ error?: string, recipients: number }> {
     return await this.peer.purge(bytes)
   }
 

@@ -37,8 +37,8 @@ export interface RequesterLink {
   /** Resolves when every expected peer answered, the timeout passed, or cancel() was called. */
   send (spec: SendSpec, onReply: (reply: Reply, peer: string) => void): Promise<void>
   cancel (id: string): void
-  /** Applies and publishes a signed directory purge; resolves with a reason when refused. */
-  purge (bytes: Uint8Array): Promise<string | undefined>
+  /** Applies and publishes a signed directory purge: why it was refused, or how many peers it went to. */
+  purge (bytes: Uint8Array): Promise<{ error?: string, recipients: number }>
   /** The requester's open connections (troupe doctor). */
   connections (): Promise<PeerConnection[]>
   close (): Promise<void>
@@ -68,7 +68,7 @@ class SocketLink implements RequesterLink {
   private readonly pending = new Map<string, { onReply: (reply: Reply, peer: string) => void, done: () => void, fail: (err: Error) => void }>()
   private helloWaiter: ((message: AgentMessage) => void) | undefined
   private readonly selections = new Map<string, { resolve: (nodes: NodeRef[]) => void, reject: (err: Error) => void }>()
-  private readonly purges = new Map<string, (error: string | undefined) => void>()
+  private readonly purges = new Map<string, (outcome: { error?: string, recipients: number }) => void>()
   private readonly connectionWaiters = new Map<string, { resolve: (list: PeerConnection[]) => void, reject: (err: Error) => void }>()
   private view: MeshView | undefined
   private closedError: Error | undefined
@@ -84,7 +84,7 @@ class SocketLink implements RequesterLink {
       this.pending.clear()
       for (const waiter of this.selections.values()) waiter.reject(error)
       this.selections.clear()
-      for (const resolve of this.purges.values()) resolve(error.message)
+      for (const resolve of this.purges.values()) resolve({ error: error.message, recipients: 0 })
       this.purges.clear()
       for (const waiter of this.connectionWaiters.values()) waiter.reject(error)
       this.connectionWaiters.clear()
@@ -150,7 +150,7 @@ class SocketLink implements RequesterLink {
     })
   }
 
-  async purge (bytes: Uint8Array): Promise<string | undefined> {
+  async purge (bytes: Uint8Array): Promise<{ error?: string, recipients: number }> {
     if (this.closedError !== undefined) throw this.closedError
     const id = randomUUID()
     return await new Promise(resolve => {
@@ -205,7 +205,7 @@ class SocketLink implements RequesterLink {
         this.selections.delete(message.id)
         return
       case 'purged':
-        this.purges.get(message.id)?.(message.error)
+        this.purges.get(message.id)?.({ error: message.error, recipients: message.recipients ?? 0 })
         this.purges.delete(message.id)
         return
       case 'connections':

@@ -115,7 +115,7 @@ export class RequesterPeer {
   }
 
   /** Applies and publishes a signed directory purge; a reason when it was refused here. */
-  async purge (bytes: Uint8Array): Promise<string | undefined> {
+  async purge (bytes: Uint8Array): Promise<{ error?: string, recipients: number }> {
     return await this.member.membership.purge(bytes)
   }
 

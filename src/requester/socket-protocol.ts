@@ -32,7 +32,7 @@ export type AgentMessage =
   | { op: 'restart' }
   /** the agent serves another config file or collective: the CLI must not use or stop it */
   | { op: 'other', file: string, collective: string }
-  | { op: 'purged', id: string, error?: string }
+  | { op: 'purged', id: string, error?: string, recipients?: number }
   | { op: 'connections', id: string, connections: PeerConnection[] }
   | { op: 'reply', id: string, peer: string, reply: Reply }
   | { op: 'done', id: string }

@@ -68,8 +68,8 @@ describe('cli: every answer can be trusted', function () {
       { args: ['ping', 'junk', 'extra', 'words'], hint: /troupe ping does not take 'junk extra words'/ },
       { args: ['puppet', 'status', '-S', 'role=web', 'and', 'env=dev'], hint: /quote the -S expression, e\.g\. -S 'role=web and env=dev'/ },
       { args: ['find', '-I', 'node01', 'node02', 'node03'], hint: /give -I once per node, e\.g\. -I node01 -I node02 -I node03/ },
-      { args: ['puppet', 'disable', 'deploy', 'running', '-I', 'node01'], hint: /troupe puppet disable does not take 'running'/ },
-      { args: ['facts', 'role', 'env'], hint: /troupe facts does not take 'env'/ },
+      { args: ['puppet', 'disable', 'deploy', 'running', '-I', 'node01'], hint: /troupe puppet disable does not take 'running': quote the message if it has spaces, e\.g\. 'deploy running'$/m },
+      { args: ['facts', 'role', 'env'], hint: /troupe facts does not take 'env': quote the fact if it has spaces/ },
       { args: ['plugin', 'doc', 'rpcutil', 'ping'], hint: /troupe plugin doc does not take 'ping'/ }
     ]
     for (const { args, hint } of cases) {

@@ -3,7 +3,7 @@
 import type { Command } from 'commander'
 import { addRequesterOptions, type RequesterFlags } from '../requester-options.js'
 import { openClient } from '../client-context.js'
-import { EXIT_OK, UsageError } from '../errors.js'
+import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js'
 import { ago } from '../output.js'
 import { safeText } from '../escape.js'
 
@@ -22,12 +22,17 @@ export function registerDirectory (program: Command, run: (action: () => Promise
           if (node === undefined) throw new UsageError(`no node ${safeText(identity)} in the directory (troupe find)`)
           if (node.gone !== true) throw new UsageError(`${safeText(identity)} is alive (it still announces itself): only a node past expiry can be purged`)
           const { signPurge } = await import('../../discovery/purge.js')
-          const refused = await client.link.purge(signPurge({ collective: client.config.collective, identity, peer: node.peer, issued: Date.now() }, client.key))
-          if (refused !== undefined) throw new UsageError(`purge of ${safeText(identity)} refused: ${refused}`)
+          const outcome = await client.link.purge(signPurge({ collective: client.config.collective, identity, peer: node.peer, issued: Date.now() }, client.key))
+          if (outcome.error !== undefined) throw new UsageError(`purge of ${safeText(identity)} refused: ${outcome.error}`)
           const seen = `last seen ${ago(Date.now() - (node.lastSeen ?? 0))}`
           process.stdout.write(flags.json === true
-            ? JSON.stringify({ purged: identity, peer: node.peer, last_seen: new Date(node.lastSeen ?? 0).toISOString() }) + '\n'
-            : `${safeText(identity)} purged from the directory (${seen}); the peers that authorize your key forget it too\n`)
+            ? JSON.stringify({ purged: identity, peer: node.peer, last_seen: new Date(node.lastSeen ?? 0).toISOString(), sent_to: outcome.recipients }) + '\n'
+            : `${safeText(identity)} purged from the directory (${seen}); sent to ${outcome.recipients} peer${outcome.recipients === 1 ? '' : 's'}: those that authorize your key forget it too\n`)
+          // Nobody heard it (no connection yet): the bootstrap would hand the entry back.
+          if (outcome.recipients === 0) {
+            process.stderr.write('troupe: no peer received the purge; run it again once `troupe ping` reaches the mesh\n')
+            return EXIT_FAILED
+          }
           return EXIT_OK
         } finally {
           await client.link.close()
