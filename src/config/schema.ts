@@ -53,7 +53,7 @@ const ALL: Role[] = ['bootstrap', 'daemon', 'client']
 /**
  * Which roles use each key (SPEC.md's table, docs/configuration.md). A key in a config of a role
  * that does not use it is an error: it would otherwise be silently ignored (a daemon key in a
- * client config, a misplaced line). `ca`, `cert`, `cert_key` are listed ahead of the schema.
+ * client config, a misplaced line).
  */
 export const KEY_ROLES: Record<string, Role[]> = {
   identity: ['daemon'],
@@ -83,5 +83,6 @@ export const KEY_ROLES: Record<string, Role[]> = {
   max_concurrent_actions: ['daemon'],
   ca: ALL,
   cert: ['daemon', 'bootstrap'],
-  cert_key: ['daemon', 'bootstrap']
+  cert_key: ['daemon', 'bootstrap'],
+  state_dir: ['daemon']
 }

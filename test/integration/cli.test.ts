@@ -8,7 +8,6 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalCluster, demoNodeSpecs, TROUPE_BIN } from '../../src/demo/local-cluster.js'
-import { generateRequesterKey, writeRequesterKey } from '../../src/security/keys.js'
 import { troupe, parseJson, waitForDirectory, type PingJson } from '../helpers/cli.js'
 
 const hasPuppet = existsSync('/usr/bin/puppet')
@@ -35,16 +34,15 @@ describe('cli: every answer can be trusted', function () {
   const dir = mkdtempSync(join(tmpdir(), 'troupe-cli-'))
   const busyMarker = `troupe-busy-${process.pid}`
 
-  // node05 authorizes another key (it refuses this operator), node04's Puppet run fails without a
-  // word, node03 runs one action at a time and its Puppet run takes 12 s (a busy host).
-  const otherKeys = join(dir, 'other_authorized_keys')
+  // node05's policy refuses every rpcutil action, node04's Puppet run fails without a word, node03
+  // runs one action at a time and its Puppet run takes 12 s (a busy host).
+  const policyDir = join(dir, 'node05-policy')
   before(async () => {
-    const other = generateRequesterKey()
-    writeRequesterKey(join(dir, 'other.key'), other, 'other')
-    writeFileSync(otherKeys, readFileSync(join(dir, 'other.key.pub')))
+    mkdirSync(policyDir, { recursive: true })
+    writeFileSync(join(policyDir, 'rpcutil.policy'), 'policy default deny\n')
     const specs = demoNodeSpecs(5).map(spec => {
       const extra: Record<string, unknown> = { puppet_args: puppetArgs(join(dir, 'puppet', spec.identity)) }
-      if (spec.identity === 'node05') extra.authorized_keys = otherKeys
+      if (spec.identity === 'node05') extra.policy_dir = policyDir
       if (spec.identity === 'node04') extra.puppet_command = ['false']
       if (spec.identity === 'node03') Object.assign(extra, { puppet_command: ['/bin/sh', '-c', `sleep 12 # ${busyMarker}`, 'sh'], max_concurrent_actions: 1 })
       if (spec.identity === 'node02') spec.facts.motd = '\u001b]0;owned\u0007\u001b[2J\rfake line\nnode99 time=1 ms'
@@ -91,7 +89,7 @@ describe('cli: every answer can be trusted', function () {
     it('ping names the refusing node, its status and message, in its line and in the summary', async () => {
       const result = await troupe(['ping', ...config])
       assert.equal(result.code, 1)
-      assert.match(result.stdout, /^node05\s+FAILED status=1 not authorized: caller key \w+ is not in authorized_keys on node05$/m)
+      assert.match(result.stdout, /^node05\s+FAILED status=1 not authorized: demo-operator may not run rpcutil ping on node05 \(.*\)$/m)
       assert.doesNotMatch(result.stdout, /^node05\s+time=/m)
       assert.match(result.stdout, /^Failed: 1 \(status other than OK\)\n {3}node05: status 1, not authorized/m)
       assert.match(result.stdout, /^1 replies|^4 replies/m)
@@ -213,8 +211,11 @@ describe('cli: every answer can be trusted', function () {
       const spec = { identity: 'late01', facts: { role: 'late' }, classes: [], config: { authorized_keys: join(keysDir, 'authorized_keys') } }
       await cluster.startNode(spec)
       await waitForDirectory(config, 6)
-      const refused = parseJson<PingJson>(await troupe(['ping', '-I', 'late01', '--json', ...config]))
-      assert.equal(refused.replies[0]?.status, 1)
+      // No authorized_keys yet: nothing is acted on (the node refuses the requester, or the request).
+      const early = await troupe(['ping', '-I', 'late01', '--json', ...config])
+      assert.equal(early.code, 1)
+      assert.ok(parseJson<PingJson>(early).replies.every(reply => reply.status !== 0))
+      assert.equal(audit('late01').some(line => line.decision === 'accepted'), false)
       mkdirSync(keysDir, { recursive: true })
       writeFileSync(join(keysDir, 'authorized_keys'), readFileSync(cluster.authorizedKeysPath))
       await eventually(async () => parseJson<PingJson>(await troupe(['ping', '-I', 'late01', '--json', ...config])).replies[0]?.status === 0, 'late01 to serve once its authorized_keys exists')
@@ -328,12 +329,13 @@ describe('cli: every answer can be trusted', function () {
   describe('troupe doctor', () => {
     it('checks the config end to end and names what to fix: a refusing node, clocks, connections', async () => {
       const result = await troupe(['doctor', ...config], { timeoutMs: 90_000 })
-      assert.equal(result.code, 1, result.stdout + result.stderr)
+      assert.equal(result.code, 0, result.stdout + result.stderr)
       assert.match(result.stdout, /^OK {4}config .*client\.yaml: valid for a client/m)
       assert.match(result.stdout, /^OK {4}caller key .*caller\.key: ed25519, fingerprint [0-9a-f]{16} \(mode 600\)$/m)
       assert.match(result.stdout, /^OK {4}bootstrap 127\.0\.0\.1:\d+ accepts TCP connections$/m)
-      assert.match(result.stdout, /^WARN {2}no `ca` configured: lab mode/m)
-      assert.match(result.stdout, /^FAIL {2}your caller key is not authorized on node05\n {6}fix: append your caller key's \.pub line to authorized_keys/m)
+      assert.match(result.stdout, /^OK {4}ca .*ca\.crt: a certificate authority/m)
+      assert.match(result.stdout, /^OK {4}enrollment: every node in the directory is vouched for by the ca; no identity claimed twice$/m)
+      assert.match(result.stdout, /^WARN {2}node05 refused the ping: not authorized: demo-operator may not run rpcutil ping on node05/m)
       assert.match(result.stdout, /^OK {4}clock skew against the nodes: at most \d+\.\d s/m)
       assert.match(result.stdout, /^OK {4}connections to the nodes: \d+ direct, 0 relayed/m)
       assert.ok(audit('node01').some(line => line.action === 'ping' && line.decision === 'accepted'))

@@ -59,10 +59,17 @@ async function diagnose (flags: RequesterFlags, report: (check: Check) => void):
   const { requesterSocketPath, socketHygiene } = await import('../../requester/agent-paths.js')
   const unsafe = socketHygiene(requesterSocketPath(config))
   report(unsafe === undefined ? { verdict: 'ok', what: `requester socket ${requesterSocketPath(config)}: in a directory of yours that no one else can write to` } : { verdict: 'fail', what: unsafe, fix: 'set requester_socket to a path in a private directory, or leave it out' })
-  const enrollment = (config as unknown as Record<string, unknown>).ca
-  report(enrollment === undefined
-    ? { verdict: 'warn', what: 'no `ca` configured: lab mode, node identities are not verified against a certificate authority', fix: 'set ca (on Puppet Enterprise: /etc/puppetlabs/puppet/ssl/certs/ca.pem); see docs/security.md' }
-    : { verdict: 'ok', what: `ca ${String(enrollment)} configured` })
+  if (config.ca === undefined) {
+    report({ verdict: 'warn', what: 'no `ca` configured: lab mode, node identities are not verified against a certificate authority', fix: 'set ca (on Puppet Enterprise: /etc/puppetlabs/puppet/ssl/certs/ca.pem; else troupe ca init); see docs/security.md' })
+  } else {
+    try {
+      const { EnrollmentVerifier } = await import('../../security/enrollment.js')
+      const anchors = EnrollmentVerifier.fromFile(config.ca).anchors
+      report({ verdict: 'ok', what: `ca ${config.ca}: a certificate authority (${anchors.map(anchor => anchor.subject).join('; ')})` })
+    } catch (err) {
+      report({ verdict: 'fail', what: `ca ${config.ca}: ${(err as Error).message}`, fix: 'point ca at the fleet CA\'s PEM certificate (on PE: /etc/puppetlabs/puppet/ssl/certs/ca.pem)' })
+    }
+  }
   for (const check of await checks.bootstrapPeers(config)) report(check)
   if (keyChecks.some(check => check.verdict === 'fail') || unsafe !== undefined) {
     report({ verdict: 'skip', what: 'the mesh checks: fix the problems above first' })
@@ -82,6 +89,12 @@ async function meshChecks (flags: RequesterFlags, report: (check: Check) => void
   }
   try {
     report({ verdict: 'ok', what: `mesh reached: the directory holds ${client.view.size} node${client.view.size === 1 ? '' : 's'} (requester peer ${client.view.peer})` })
+    // What the requester agent noticed: peers that refused to admit it, identities claimed twice.
+    const refusedBy = client.view.warnings.filter(warning => warning.includes('refused this requester'))
+    const claimedTwice = client.view.warnings.filter(warning => warning.startsWith('identity '))
+    for (const warning of refusedBy) report({ verdict: 'fail', what: safeText(warning), fix: 'add your caller key\'s .pub line to authorized_keys there (a bootstrap or node refuses requesters whose key it does not list); check ca and collective match' })
+    for (const warning of claimedTwice) report({ verdict: 'fail', what: safeText(warning), fix: 'find the second host using that identity\'s certificate and stop it, or wait for a restarted node\'s old claim to expire' })
+    if (client.config.ca !== undefined && claimedTwice.length === 0) report({ verdict: 'ok', what: 'enrollment: every node in the directory is vouched for by the ca; no identity claimed twice' })
     if (client.view.addrs.length > 0 && client.view.addrs.every(addr => /\/ip4\/127\.|\/ip6\/::1\//.test(addr)) && client.config.bootstrap.some(addr => !/\/ip4\/127\.|\/ip6\/::1\//.test(addr))) {
       report({ verdict: 'warn', what: `the requester listens on loopback only (${client.view.addrs.join(' ')}) while the fleet is elsewhere`, fix: 'set listen to an address the nodes can reach, e.g. /ip4/0.0.0.0/tcp/0' })
     }
@@ -106,13 +119,17 @@ async function meshChecks (flags: RequesterFlags, report: (check: Check) => void
     })
     const refused = result.replies.filter(reply => reply.status !== 0)
     const answered = result.replies.length
-    if (answered === 0) {
+    if (answered === 0 && refusedBy.length === 0) {
       report({ verdict: 'fail', what: `none of the ${live.length} live nodes replied: they cannot reach this requester (replies come straight back to ${client.view.addrs.join(' ')})`, fix: 'let the nodes connect to the requester (listen address, firewall), or run it where they can' })
     } else {
       report({ verdict: 'ok', what: `${answered} of ${live.length} live nodes replied to a ping: they reach this requester` })
     }
-    const unauthorized = refused.filter(reply => /not authorized/.test(reply.statusmsg))
+    const unauthorized = refused.filter(reply => /is not in authorized_keys/.test(reply.statusmsg))
     if (unauthorized.length > 0) report({ verdict: 'fail', what: `your caller key is not authorized on ${unauthorized.map(reply => safeText(reply.identity)).join(' ')}`, fix: 'append your caller key\'s .pub line to authorized_keys on those nodes (and the bootstrap)' })
+    // A policy that refuses rpcutil ping is the operator's choice: said, not failed.
+    for (const reply of refused.filter(reply => /^not authorized: .* may not run/.test(reply.statusmsg))) {
+      report({ verdict: 'warn', what: `${safeText(reply.identity)} refused the ping: ${safeText(reply.statusmsg)}`, fix: 'if you should reach that node, see the policy file named' })
+    }
     const otherFailures = refused.filter(reply => !/not authorized/.test(reply.statusmsg))
     if (otherFailures.length > 0) report({ verdict: 'fail', what: `ping failed on ${otherFailures.map(reply => `${safeText(reply.identity)} (${safeText(reply.statusmsg)})`).join(', ')}`, fix: 'see those nodes\' daemon logs' })
     const silent = result.missing.filter(identity => !gone.some(node => node.identity === identity))
