@@ -6,8 +6,8 @@
 //
 // The beat interval grows with the fleet so that the whole fleet sends at most
 // FLEET_BEATS_PER_SECOND beats a second: per-node gossip load stays flat from ten nodes to ten
-// thousand, and a crashed node leaves the directory after three missed intervals (until then a
-// request names it missing; a node that stops cleanly leaves at once).
+// thousand, and a crashed node is marked gone after three missed intervals (a request names it
+// missing, with when it was last seen, until it is purged; a node that stops cleanly leaves at once).
 import { TopicValidatorResult, type PeerId, type Message } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
