@@ -65,6 +65,8 @@ export const KEY_ROLES: Record<string, Role[]> = {
   swarm_key: ALL,
   authorized_keys: ['daemon', 'bootstrap'],
   policy_dir: ['daemon'],
+  policy_default: ['daemon'],
+  policy_unconfigured: ['daemon'],
   facts: ['daemon'],
   facter: ['daemon'],
   classes: ['daemon'],
@@ -82,6 +84,7 @@ export const KEY_ROLES: Record<string, Role[]> = {
   caller_rate: ['daemon'],
   max_concurrent_actions: ['daemon'],
   ca: ALL,
+  crl: ALL,
   cert: ['daemon', 'bootstrap'],
   cert_key: ['daemon', 'bootstrap'],
   state_dir: ['daemon']

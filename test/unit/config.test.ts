@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseConfig, loadConfig, ConfigError } from '../../src/config/load.js'
+import { configSchema, KEY_ROLES } from '../../src/config/schema.js'
 import { parseAuthorizedKeys } from '../../src/security/authorized-keys.js'
 import { generateRequesterKey, formatAuthorizedKey } from '../../src/security/keys.js'
 
@@ -36,6 +37,10 @@ describe('config', () => {
     assert.throws(() => parseConfig('requester_idle: 0\n', '/c.yaml', 'daemon'), /key 'requester_idle' is not used by a daemon config/)
     assert.equal(parseConfig('authorized_keys: /etc/troupe/authorized_keys\n', '/c.yaml', 'bootstrap').authorized_keys, '/etc/troupe/authorized_keys')
     assert.equal(parseConfig('collectives: [b]\n', '/c.yaml', 'client').collectives?.[0], 'b')
+  })
+
+  it('every key of the schema says which roles use it (a new key cannot skip the role check)', () => {
+    assert.deepEqual(Object.keys(configSchema.shape).filter(key => KEY_ROLES[key] === undefined), [])
   })
 
   it('the example configs fit their roles', () => {
