@@ -143,7 +143,7 @@ from a least-squares line through the rows above, a node's CPU per request as th
 the rows (it handles about as many copies of a request at 1000 nodes as at 100), the beat
 interval and expiry from the two-beats-a-second cap:
 
-| nodes | requester CPU for one request to all | CPU per request per node | beat interval | a crashed node leaves the directory after |
+| nodes | requester CPU for one request to all | CPU per request per node | beat interval | a crashed node is marked gone after |
 | --- | --- | --- | --- | --- |
 ${lines.join('\n')}
 
@@ -158,8 +158,8 @@ ${lines.join('\n')}
 - **Membership per node is flat**: beats are capped at two a second for the whole fleet, so each
   node handles about ${round(2 * (largest.gossip_in_per_request + largest.gossip_out_per_request), 0)} membership messages a second whatever N (two beats a second
   at most, fleet-wide, each handled as the table's copies of a request); what grows is
-  the beat interval, hence how long a crashed node stays in the directory (it is reported
-  missing meanwhile; a node that stops cleanly leaves at once).
+  the beat interval, hence how long before a crashed node is marked gone (it is reported
+  missing throughout; a node that stops cleanly leaves at once).
 - **Memory**: every peer keeps the directory, about one registration (a few hundred bytes plus
   its facts) per node: ${largest.nodes} nodes cost ${largest.rss_mib_per_node} MiB per node here, mostly libp2p itself.
   With facter's facts (tens of KiB per node) the directory, not the mesh, is what limits a daemon

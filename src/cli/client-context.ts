@@ -6,6 +6,15 @@ import { readRequesterKey, type RequesterKey } from '../security/keys.js'
 import type { RequesterLink, MeshView } from '../requester/link.js'
 import { openLink } from '../requester/link.js'
 import { UsageError } from './errors.js'
+import { forCollective } from '../requester/agent-paths.js'
+
+/** -T: the config's own collective, or one of its `collectives`; anything else is a usage error. */
+function withCollective (config: LoadedConfig, collective: string | undefined): LoadedConfig {
+  if (collective === undefined || collective === config.collective) return config
+  const configured = [config.collective, ...(config.collectives ?? [])]
+  if (!configured.includes(collective)) throw new UsageError(`collective '${collective}' is not configured in ${config.file} (configured: ${configured.join(', ')}); add it to \`collectives\``)
+  return forCollective(config, collective)
+}
 
 export interface ClientContext {
   config: LoadedConfig
@@ -16,8 +25,8 @@ export interface ClientContext {
 
 export { defaultCallerKeyPath }
 
-export async function openClient (configFlag: string | undefined, needsKey = true): Promise<ClientContext> {
-  const config = loadConfig(locateClientConfig(configFlag))
+export async function openClient (configFlag: string | undefined, needsKey = true, collective?: string): Promise<ClientContext> {
+  const config = withCollective(loadConfig(locateClientConfig(configFlag), 'client'), collective)
   const key = needsKey ? readRequesterKey(config.caller_key ?? defaultCallerKeyPath()) : (undefined as unknown as RequesterKey)
   const link = await openLink(config)
   const view = await link.hello()

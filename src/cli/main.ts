@@ -14,6 +14,15 @@ import { registerPlugin } from './commands/plugin.js'
 import { registerNodeInfo } from './commands/node-info.js'
 import { registerPuppet } from './commands/puppet.js'
 import { registerCa } from './commands/ca.js'
+import { registerDirectory } from './commands/directory.js'
+import { registerDoctor } from './commands/doctor.js'
+import { strayWordsCheck } from './stray-words.js'
+
+// `troupe ... | head -1`: the reader went away; that is the end of the output, not an error.
+process.stdout.on('error', err => {
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw err
+})
 
 /** Runs a command body; known problems become one line on stderr and exit 2, never a stack trace. */
 async function run (action: () => Promise<number>): Promise<void> {
@@ -41,6 +50,9 @@ const program = new Command()
   .version(VERSION)
   .showHelpAfterError('(add --help for usage)')
   .exitOverride()
+  // A word a command does not take is a usage error, never ignored: an unquoted -S expression or
+  // a second -I value would otherwise widen the target set.
+  .hook('preAction', strayWordsCheck)
 
 registerPing(program, run)
 registerFind(program, run)
@@ -51,6 +63,8 @@ registerPlugin(program, run)
 registerKeygen(program, run)
 registerCa(program, run)
 registerDemo(program, run)
+registerDirectory(program, run)
+registerDoctor(program, run)
 registerServices(program, async action => {
   keepsRunning = true
   await run(action)

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve, isAbsolute } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { ZodError } from 'zod'
-import { configSchema, type Config } from './schema.js'
+import { configSchema, KEY_ROLES, type Config, type Role } from './schema.js'
 
 /** A config problem the operator must fix; the CLI prints the message and exits 2. */
 export class ConfigError extends Error {
@@ -16,11 +16,14 @@ export class ConfigError extends Error {
 export interface LoadedConfig extends Config {
   /** absolute path of the file this came from ('' for built-in defaults) */
   file: string
+  /** set when a requester addresses another collective than the file's (-T) */
+  collectiveOverride?: string
 }
 
 const PATH_KEYS = ['key', 'swarm_key', 'authorized_keys', 'policy_dir', 'facts', 'classes', 'agents_dir', 'audit_log', 'log_file', 'caller_key', 'requester_socket', 'ca', 'cert', 'cert_key', 'crl', 'state_dir'] as const
 
-export function loadConfig (file: string): LoadedConfig {
+/** Reads a config; with a role, a key that role does not use is an error. */
+export function loadConfig (file: string, role?: Role): LoadedConfig {
   const path = resolve(file)
   let text: string
   try {
@@ -28,10 +31,10 @@ export function loadConfig (file: string): LoadedConfig {
   } catch (err) {
     throw new ConfigError(`cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
-  return parseConfig(text, path)
+  return parseConfig(text, path, role)
 }
 
-export function parseConfig (text: string, path: string): LoadedConfig {
+export function parseConfig (text: string, path: string, role?: Role): LoadedConfig {
   let raw: unknown
   try {
     raw = parseYaml(text, { maxAliasCount: 100, logLevel: 'error' }) ?? {}
@@ -41,6 +44,14 @@ export function parseConfig (text: string, path: string): LoadedConfig {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${path}: must be a YAML mapping of keys to values`)
+  }
+  if (role !== undefined) {
+    for (const key of Object.keys(raw)) {
+      const roles = KEY_ROLES[key]
+      if (roles !== undefined && !roles.includes(role)) {
+        throw new ConfigError(`${path}: key '${key}' is not used by a ${role} config (it is for ${roles.join(' and ')}); remove it, or use the ${roles[0] ?? ''} config`)
+      }
+    }
   }
   let parsed: Config
   try {

@@ -35,6 +35,8 @@ export const configSchema = z.object({
   announce_interval: z.number().positive().max(3600).default(30),
   allowed_peers: z.array(z.string().min(1)).optional(),
   caller_key: z.string().min(1).optional(),
+  // Other collectives this requester may address with -T (its own is `collective`).
+  collectives: z.array(nameText).max(64).optional(),
   requester_socket: z.string().min(1).optional(),
   requester_idle: z.number().min(0).max(86400).default(600),
   puppet_command: z.array(z.string().min(1)).min(1).optional(),
@@ -44,3 +46,46 @@ export const configSchema = z.object({
 }).strict()
 
 export type Config = z.infer<typeof configSchema>
+
+export type Role = 'bootstrap' | 'daemon' | 'client'
+
+const ALL: Role[] = ['bootstrap', 'daemon', 'client']
+/**
+ * Which roles use each key (SPEC.md's table, docs/configuration.md). A key in a config of a role
+ * that does not use it is an error: it would otherwise be silently ignored (a daemon key in a
+ * client config, a misplaced line).
+ */
+export const KEY_ROLES: Record<string, Role[]> = {
+  identity: ['daemon'],
+  collective: ALL,
+  collectives: ['client'],
+  listen: ALL,
+  bootstrap: ALL,
+  key: ALL,
+  swarm_key: ALL,
+  authorized_keys: ['daemon', 'bootstrap'],
+  policy_dir: ['daemon'],
+  policy_default: ['daemon'],
+  policy_unconfigured: ['daemon'],
+  facts: ['daemon'],
+  facter: ['daemon'],
+  classes: ['daemon'],
+  agents_dir: ['daemon'],
+  audit_log: ['daemon'],
+  log_level: ALL,
+  log_file: ALL,
+  announce_interval: ['daemon'],
+  allowed_peers: ALL,
+  caller_key: ['client'],
+  requester_socket: ['client'],
+  requester_idle: ['client'],
+  puppet_command: ['daemon'],
+  puppet_args: ['daemon'],
+  caller_rate: ['daemon'],
+  max_concurrent_actions: ['daemon'],
+  ca: ALL,
+  crl: ALL,
+  cert: ['daemon', 'bootstrap'],
+  cert_key: ['daemon', 'bootstrap'],
+  state_dir: ['daemon']
+}

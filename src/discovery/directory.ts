@@ -13,6 +13,10 @@ export interface NodeRef {
   peer: string
   /** set by the requester: it has this node's subscription to the agent's topic, so it delivers the request itself */
   subscribed?: boolean
+  /** past expiry (it stopped beating): reported missing, not sent to */
+  gone?: boolean
+  /** for a gone node: when it was last heard from (ms since epoch, this peer's clock) */
+  lastSeen?: number
 }
 
 export interface DirectoryEntry {
@@ -27,6 +31,14 @@ export interface DirectoryEntry {
 
 /** An entry expires after this many missed announce intervals. */
 const MISSED_INTERVALS_BEFORE_EXPIRY = 3
+/**
+ * An expired entry is kept, and its node reported missing with its last-seen time, this long
+ * (docs/configuration.md): a dead host must not silently drop out of every answer. Before then
+ * it goes only by a clean leave, by `troupe directory purge`, or by coming back.
+ */
+export const GONE_FORGET_AFTER_MS = 7 * 24 * 3600 * 1000
+/** A purge refuses copies of the entry whose last sign of life is older than the purge. */
+const PURGE_MEMORY_MS = GONE_FORGET_AFTER_MS
 /** More nodes than any fleet troupe is built for: past it, new entries are refused (and logged). */
 export const MAX_DIRECTORY_ENTRIES = 100_000
 
@@ -54,11 +66,17 @@ export type BeatOutcome =
 export class Directory {
   private readonly byPeer = new Map<string, DirectoryEntry>()
   private readonly listeners = new Set<() => void>()
+  /** peers purged, and when (local clock): stale copies handed back by other peers are refused */
+  private readonly purged = new Map<string, number>()
+  /** peers already reported as expired (so the expiry is logged once) */
+  private readonly reportedGone = new Set<string>()
 
   constructor (private readonly options: DirectoryOptions = {}) {}
 
   /** Applies a full registration (announce or leave). Returns true when the directory changed. */
   apply (registration: Registration, now = Date.now()): boolean {
+    // A registration that arrives now is a fresh sign of life: it lifts an earlier purge.
+    this.purged.delete(registration.peer)
     const entry = this.byPeer.get(registration.peer)
     const known = entry?.registration
     if (registration.kind === 'leave') {
@@ -102,7 +120,11 @@ export class Directory {
       if (registration.kind !== 'announce') continue
       const known = this.byPeer.get(registration.peer)
       const lastSeen = now - Math.max(0, ageMs)
-      if (isExpired(registration.interval, lastSeen, now)) continue
+      // Expired entries are merged too (a newcomer must report a dead node as missing as well),
+      // unless forgotten, or purged here after their last sign of life.
+      if (now - lastSeen > GONE_FORGET_AFTER_MS) continue
+      const purgedAt = this.purged.get(registration.peer)
+      if (purgedAt !== undefined && lastSeen <= purgedAt) continue
       if (known !== undefined && !supersedes(registration, known.registration)) {
         if (registration.started === known.registration.started && lastSeen > known.lastSeen) known.lastSeen = lastSeen
         continue
@@ -115,16 +137,54 @@ export class Directory {
     if (changed) this.changed()
   }
 
+  /**
+   * Returns the identities that passed their expiry since the last call (they are now reported
+   * missing, not sent to) and drops the entries gone longer than GONE_FORGET_AFTER_MS.
+   */
   expire (now = Date.now()): string[] {
     const gone: string[] = []
+    let changed = false
     for (const [peer, entry] of this.byPeer) {
-      if (isExpired(entry.interval, entry.lastSeen, now)) {
+      if (now - entry.lastSeen > GONE_FORGET_AFTER_MS) {
         this.byPeer.delete(peer)
-        gone.push(entry.registration.identity)
+        this.reportedGone.delete(peer)
+        changed = true
+      } else if (isExpired(entry.interval, entry.lastSeen, now)) {
+        if (!this.reportedGone.has(peer)) {
+          this.reportedGone.add(peer)
+          gone.push(entry.registration.identity)
+          changed = true
+        }
+      } else {
+        this.reportedGone.delete(peer)
       }
     }
-    if (gone.length > 0) this.changed()
+    for (const [peer, at] of this.purged) if (now - at > PURGE_MEMORY_MS) this.purged.delete(peer)
+    if (changed) this.changed()
     return gone
+  }
+
+  /**
+   * Forgets a node past its expiry (`troupe directory purge`), and refuses copies of its entry
+   * that other peers hand back unless they show it alive after now. A live entry is not purged:
+   * returns false.
+   */
+  purge (peer: string, now = Date.now()): boolean {
+    const entry = this.byPeer.get(peer)
+    if (entry !== undefined && !isExpired(entry.interval, entry.lastSeen, now)) return false
+    this.purged.set(peer, now)
+    this.reportedGone.delete(peer)
+    if (entry !== undefined) {
+      this.byPeer.delete(peer)
+      this.changed()
+    }
+    return true
+  }
+
+  /** Whether the entry of this peer is past expiry (false for a live or unknown one). */
+  isGone (peer: string, now = Date.now()): boolean {
+    const entry = this.byPeer.get(peer)
+    return entry !== undefined && isExpired(entry.interval, entry.lastSeen, now)
   }
 
   remove (peer: string): void {
@@ -149,9 +209,11 @@ export class Directory {
    * without leaving shows here until its old entry expires; two hosts enrolled under one name (a
    * copied certificate) show here until one is stopped.
    */
-  conflicts (): IdentityConflict[] {
+  conflicts (now = Date.now()): IdentityConflict[] {
     const byIdentity = new Map<string, DirectoryEntry[]>()
     for (const entry of this.byPeer.values()) {
+      // Entries past expiry are kept (reported missing), but they claim nothing.
+      if (isExpired(entry.interval, entry.lastSeen, now)) continue
       const claims = byIdentity.get(entry.registration.identity) ?? []
       claims.push(entry)
       byIdentity.set(entry.registration.identity, claims)
@@ -162,21 +224,31 @@ export class Directory {
     })).sort((a, b) => compareText(a.identity, b.identity))
   }
 
-  /** One entry per identity: when a node restarted with a new peer id, the newest wins (and conflicts() reports both). */
-  nodes (): Registration[] {
-    const byIdentity = new Map<string, Registration>()
-    for (const { registration } of this.byPeer.values()) {
-      const other = byIdentity.get(registration.identity)
-      if (other === undefined || registration.started > other.started) byIdentity.set(registration.identity, registration)
-    }
-    return [...byIdentity.values()].sort((a, b) => compareText(a.identity, b.identity))
+  /** The live nodes, one entry per identity: when a node restarted with a new peer id, the newest wins (and conflicts() reports both). */
+  nodes (now = Date.now()): Registration[] {
+    return this.entries(now).filter(entry => !entry.gone).map(entry => entry.registration)
   }
 
-  /** The nodes that match a filter (and serve the agent, when one is given), in identity order. */
-  select (filter: Filter, agent?: string): NodeRef[] {
-    return this.nodes()
-      .filter(node => (agent === undefined || node.agents.includes(agent)) && matchesFilter(filter, nodeView(node)))
-      .map(node => ({ identity: node.identity, peer: node.peer }))
+  /**
+   * The nodes that match a filter (and serve the agent, when one is given), in identity order;
+   * with `gone`, also those past expiry (flagged, with their last-seen time).
+   */
+  select (filter: Filter, agent?: string, options: { gone?: boolean } = {}, now = Date.now()): NodeRef[] {
+    return this.entries(now)
+      .filter(entry => (options.gone === true || !entry.gone) && (agent === undefined || entry.registration.agents.includes(agent)) && matchesFilter(filter, nodeView(entry.registration)))
+      .map(({ registration, gone, lastSeen }) => gone ? { identity: registration.identity, peer: registration.peer, gone, lastSeen } : { identity: registration.identity, peer: registration.peer })
+  }
+
+  /** One entry per identity (the newest run wins), live or gone, in identity order. */
+  private entries (now: number): Array<{ registration: Registration, gone: boolean, lastSeen: number }> {
+    const byIdentity = new Map<string, DirectoryEntry>()
+    for (const entry of this.byPeer.values()) {
+      const other = byIdentity.get(entry.registration.identity)
+      if (other === undefined || entry.registration.started > other.registration.started) byIdentity.set(entry.registration.identity, entry)
+    }
+    return [...byIdentity.values()]
+      .sort((a, b) => compareText(a.registration.identity, b.registration.identity))
+      .map(entry => ({ registration: entry.registration, lastSeen: entry.lastSeen, gone: isExpired(entry.interval, entry.lastSeen, now) }))
   }
 
   byPeerId (peer: string): Registration | undefined {

@@ -6,8 +6,8 @@
 //
 // The beat interval grows with the fleet so that the whole fleet sends at most
 // FLEET_BEATS_PER_SECOND beats a second: per-node gossip load stays flat from ten nodes to ten
-// thousand, and a crashed node leaves the directory after three missed intervals (until then a
-// request names it missing; a node that stops cleanly leaves at once).
+// thousand, and a crashed node is marked gone after three missed intervals (a request names it
+// missing, with when it was last seen, until it is purged; a node that stops cleanly leaves at once).
 import { TopicValidatorResult, type PeerId, type Message } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -23,6 +23,7 @@ import { MAX_DIRECTORY_FRAME_BYTES, MAX_DIRECTORY_QUERY_BYTES } from '../wire/li
 import type { Directory } from './directory.js'
 import type { Logger } from '../log.js'
 import { LogThrottle } from '../log-throttle.js'
+import { purgeTopic, verifyPurge, type PurgeBody } from './purge.js'
 
 /**
  * A node's first messages are full registrations after 0.2, 1 and 2 s, then beats 4, 8 and 16 s
@@ -64,6 +65,11 @@ export interface MembershipOptions {
   /** a peer relayed a registry message that is junk: it is penalised like one sending bad requests */
   onInvalid?: (from: PeerId) => void
   log: Logger
+  /**
+   * Whether a caller key may purge directory entries; undefined on a peer without
+   * authorized_keys (a requester), which accepts any validly signed purge (see purge.ts).
+   */
+  isAuthorizedCaller?: (publicKey: string) => boolean
 }
 
 export class Membership {
@@ -111,6 +117,7 @@ export class Membership {
       this.receive(entry.message, entry.relayedBy)
     })
     pubsub.subscribe(this.topic)
+    this.servePurges()
 
     await this.node.handle(DIRECTORY_PROTOCOL, ({ stream, connection }) => {
       this.serveSnapshot(stream, connection.remotePeer.toString()).catch(err => {
@@ -138,9 +145,65 @@ export class Membership {
     }, UNSYNCED_RETRY_MS)
     this.unsyncedTimer.unref()
     this.expiryTimer = setInterval(() => {
-      for (const identity of this.directory.expire()) this.options.log.info({ identity }, 'node expired from the directory')
+      for (const identity of this.directory.expire()) this.options.log.info({ identity }, 'node past expiry: reported missing until it comes back, leaves or is purged')
     }, 1000)
     this.expiryTimer.unref()
+  }
+
+  /** Purges arrive on their own topic; a valid one forgets the entry here and travels on. */
+  private servePurges (): void {
+    const pubsub = this.node.services.pubsub
+    const topic = purgeTopic(this.options.collective)
+    const accepted = new WeakMap<Message, PurgeBody>()
+    pubsub.topicValidators.set(topic, async (from, message) => {
+      const verdict = this.checkPurge(message.data)
+      if (typeof verdict === 'string') {
+        this.options.log.warn({ from: from.toString(), reason: verdict }, 'directory purge refused')
+        // Ignore, not Reject: the peer that relayed it may be an honest requester agent (it
+        // cannot tell which callers the daemons authorize).
+        return TopicValidatorResult.Ignore
+      }
+      accepted.set(message, verdict)
+      return TopicValidatorResult.Accept
+    })
+    pubsub.addEventListener('message', event => {
+      if (event.detail.topic !== topic) return
+      const body = accepted.get(event.detail)
+      if (body === undefined) return
+      accepted.delete(event.detail)
+      this.applyPurge(body)
+    })
+    pubsub.subscribe(topic)
+  }
+
+  private checkPurge (bytes: Uint8Array): PurgeBody | string {
+    const body = verifyPurge(bytes, this.options.collective)
+    if (typeof body === 'string') return body
+    if (this.options.isAuthorizedCaller !== undefined && !this.options.isAuthorizedCaller(body.caller)) return 'purge signed by a caller key not in authorized_keys'
+    return body
+  }
+
+  private applyPurge (body: PurgeBody): boolean {
+    const purged = this.directory.purge(body.peer)
+    this.options.log.info({ identity: body.identity, peer: body.peer, purged }, purged ? 'directory entry purged' : 'directory purge of a live node ignored')
+    return purged
+  }
+
+  /**
+   * A purge signed by this peer's operator (`troupe directory purge`): applied here, then
+   * published. Says why when refused here, else how many peers it was sent to.
+   */
+  async purge (bytes: Uint8Array): Promise<{ error?: string, recipients: number }> {
+    const body = this.checkPurge(bytes)
+    if (typeof body === 'string') return { error: body, recipients: 0 }
+    if (!this.applyPurge(body)) return { error: `${body.identity} is alive: only a node past expiry can be purged`, recipients: 0 }
+    try {
+      const result = await this.node.services.pubsub.publish(purgeTopic(this.options.collective), bytes)
+      return { recipients: result.recipients.length }
+    } catch (err) {
+      this.options.log.warn({ err: String(err) }, 'directory purge not published')
+      return { recipients: 0 }
+    }
   }
 
   /** Resolves once a directory snapshot has been merged from at least one peer, or after maxWaitMs. */

@@ -115,7 +115,9 @@ export class MeshMember {
       }
     })
     const proof = credentials.certificate?.proof({ collective: config.collective, peer: node.peerId.toString() })
-    this.membership = new Membership(node, this.directory, { collective: config.collective, self: options.self, sign, proof, log, onInvalid: from => { this.penalize(from) } })
+    // Purges (troupe directory purge) are judged like requests: by the callers this peer authorizes.
+    const isAuthorizedCaller = callerName !== undefined && config.authorized_keys !== undefined ? (key: string) => callerName(key) !== undefined : undefined
+    this.membership = new Membership(node, this.directory, { collective: config.collective, self: options.self, sign, proof, log, isAuthorizedCaller, onInvalid: from => { this.penalize(from) } })
   }
 
   /** The identity this node's certificate gives it, when it has one. */

@@ -5,19 +5,33 @@
 import { createServer } from 'node:net'
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { LoadedConfig } from '../config/load.js'
+import { ConfigError, type LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { RequesterPeer } from './requester-peer.js'
 import { filterSchema } from '../discovery/filter/schema.js'
-import { configStamp, requesterSocketPath } from './agent-paths.js'
+import { configStamp, requesterSocketPath, socketHygiene } from './agent-paths.js'
+import { connect } from 'node:net'
 import { lineReader, type AgentMessage, type ClientMessage } from './socket-protocol.js'
 
 const READY_WAIT_MS = 5000
+
+async function listening (path: string): Promise<boolean> {
+  return await new Promise(resolve => {
+    const socket = connect(path)
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
+  })
+}
 
 export async function runRequesterAgent (config: LoadedConfig, log: Logger): Promise<void> {
   const socketPath = requesterSocketPath(config)
   const stamp = configStamp(config)
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 })
+  const unsafe = socketHygiene(socketPath)
+  if (unsafe !== undefined) throw new ConfigError(unsafe)
+  // Another agent answering there (another config sharing requester_socket) is left alone: only
+  // a stale socket, one nobody listens on, is removed.
+  if (await listening(socketPath)) throw new ConfigError(`another requester agent listens on ${socketPath}: give each config its own requester_socket`)
   try { unlinkSync(socketPath) } catch { /* not there */ }
 
   const peer = await RequesterPeer.start(config, log)
@@ -52,6 +66,10 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
     async function handle (message: ClientMessage): Promise<void> {
       switch (message.op) {
         case 'hello': {
+          if ((message.file !== undefined && message.file !== config.file) || (message.collective !== undefined && message.collective !== config.collective)) {
+            send({ op: 'other', file: config.file, collective: config.collective })
+            return
+          }
           if (message.stamp !== stamp) {
             send({ op: 'restart' })
             socket.end()
@@ -59,7 +77,7 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
             return
           }
           const isSynced = await synced
-          send({ op: 'hello', ...peer.whoami(), size: peer.directorySize(), synced: isSynced })
+          send({ op: 'hello', ...peer.whoami(), size: peer.directorySize(), synced: isSynced, pid: process.pid })
           return
         }
         case 'select': {
@@ -91,6 +109,15 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
         case 'cancel':
           cancels.get(message.id)?.abort()
           return
+        case 'connections':
+          send({ op: 'connections', id: message.id, connections: peer.connections() })
+          return
+        case 'purge': {
+          let outcome: { error?: string, recipients: number }
+          try { outcome = await peer.purge(Buffer.from(message.purge, 'base64')) } catch (err) { outcome = { error: (err as Error).message, recipients: 0 } }
+          send({ op: 'purged', id: message.id, ...outcome })
+          return
+        }
         case 'shutdown':
           void shutdown()
       }

@@ -7,6 +7,7 @@ import type { NodeRef } from '../discovery/directory.js'
 import type { Filter } from '../discovery/filter/types.js'
 import type { MeshView, RequesterLink, SendSpec } from './link.js'
 import { RequesterPeer } from './requester-peer.js'
+import type { PeerConnection } from './socket-protocol.js'
 
 export class InProcessLink implements RequesterLink {
   private readonly cancels = new Map<string, AbortController>()
@@ -34,6 +35,14 @@ export class InProcessLink implements RequesterLink {
     } finally {
       this.cancels.delete(spec.id)
     }
+  }
+
+  async connections (): Promise<PeerConnection[]> {
+    return this.peer.connections()
+  }
+
+  async purge (bytes: Uint8Array): Promise<{ error?: string, recipients: number }> {
+    return await this.peer.purge(bytes)
   }
 
   cancel (id: string): void {

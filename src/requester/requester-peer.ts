@@ -17,6 +17,7 @@ import type { Filter } from '../discovery/filter/types.js'
 import { loadCredentials } from '../mesh/credentials.js'
 import { defaultCallerKeyPath } from '../config/locate.js'
 import { LogThrottle } from '../log-throttle.js'
+import type { PeerConnection } from './socket-protocol.js'
 
 export interface ReplyEvent {
   reply: Reply
@@ -102,7 +103,20 @@ export class RequesterPeer {
     // agent's topic has arrived (gossipsub forgets it when the connection goes) counts as one
     // the requester reaches itself.
     const subscribers = new Set(agent === undefined ? [] : this.member.node.services.pubsub.getSubscribers(agentTopic(this.collective, agent)).map(peer => peer.toString()))
-    return this.member.directory.select(filter, agent).map(ref => ({ ...ref, subscribed: subscribers.has(ref.peer) }))
+    return this.member.directory.select(filter, agent, { gone: true }).map(ref => ref.gone === true ? ref : { ...ref, subscribed: subscribers.has(ref.peer) })
+  }
+
+  /** Open connections; one through a circuit relay has /p2p-circuit in its remote address. */
+  connections (): PeerConnection[] {
+    return this.member.node.getConnections().map(connection => {
+      const addr = connection.remoteAddr.toString()
+      return { peer: connection.remotePeer.toString(), addr, relayed: addr.includes('/p2p-circuit') }
+    })
+  }
+
+  /** Applies and publishes a signed directory purge; a reason when it was refused here. */
+  async purge (bytes: Uint8Array): Promise<{ error?: string, recipients: number }> {
+    return await this.member.membership.purge(bytes)
   }
 
   /** Publishes a request and calls onReply for each reply until every expected node answered or the timeout passed. */

@@ -29,6 +29,8 @@ export interface RequestPlan {
   batchSleepMs?: number
   /** keep at most this many nodes working at once, starting the next as one answers (puppet runall) */
   rolling?: number
+  /** identities named one by one (--nodes FILE): each is expected, and one the directory lacks is reported missing */
+  named?: string[]
 }
 
 export interface ReplyRecord {
@@ -43,6 +45,10 @@ export interface RequestResult {
   request: { id: string, agent: string, action: string, filter: Filter }
   replies: ReplyRecord[]
   missing: string[]
+  /** missing nodes the directory holds past their expiry: when each was last heard from (ms since epoch) */
+  lastSeen: Record<string, number>
+  /** named nodes (--nodes) the directory does not hold at all */
+  unknown: string[]
   stats: { expected: number, responded: number, ok: number, failed: number, elapsed_ms: number, publish_to_last_reply_ms: number }
 }
 
@@ -56,7 +62,12 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
   const view = await link.hello()
   // A filter on a data source only the nodes can read (fstat, resource) is decided by the nodes.
   const broadcast = plan.discovery === 'broadcast' || needsNodeData(plan.filter)
-  let targets = broadcast ? [] : await link.select(plan.filter, plan.agent)
+  const selected = broadcast ? [] : await link.select(plan.filter, plan.agent)
+  // Nodes past expiry are not sent to (they stopped beating long ago): they are reported missing
+  // with the time they were last heard from, until purged or gone for good.
+  // With --limit the operator asked for some of the live nodes, not for all of them.
+  const gone = plan.limit !== undefined ? [] : selected.filter(node => node.gone === true)
+  let targets = selected.filter(node => node.gone !== true)
   if (plan.limit !== undefined && !broadcast) targets = applyLimit(targets, plan.limit, plan.limitSeed)
   const batchSize = plan.batchPercent !== undefined ? batchSizeFor({ percent: plan.batchPercent }, targets.length) : plan.batchSize
   const narrowed = plan.limit !== undefined || batchSize !== undefined
@@ -96,15 +107,21 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
     hooks.onBatch?.(index + 1, batches.length)
   }
 
-  const missing = targets.map(node => node.identity).filter(identity => !answered.has(identity)).sort()
+  const lastSeen: Record<string, number> = {}
+  for (const node of gone) lastSeen[node.identity] = node.lastSeen ?? 0
+  const known = new Set(selected.map(node => node.identity))
+  const unknown = broadcast ? [] : (plan.named ?? []).filter(identity => !known.has(identity)).sort(compareText)
+  const missing = [...targets.map(node => node.identity).filter(identity => !answered.has(identity)), ...gone.map(node => node.identity), ...unknown].sort(compareText)
   const ok = replies.filter(reply => reply.status === 0).length
   replies.sort((a, b) => compareText(a.identity, b.identity))
   return {
     request: { id: firstId, agent: plan.agent, action: plan.action, filter: plan.filter },
     replies,
     missing,
+    lastSeen,
+    unknown,
     stats: {
-      expected: broadcast ? replies.length : targets.length,
+      expected: broadcast ? replies.length : targets.length + gone.length + unknown.length,
       responded: replies.length,
       ok,
       failed: replies.length - ok,

@@ -27,6 +27,8 @@ export function parseAuthorizedKeys (text: string, fileName: string): Authorized
   return { byKey, problems }
 }
 
+const RETRY_WATCH_MS = 2000
+
 /**
  * The daemon's live view of authorized_keys: re-read when the file changes, so keys can be
  * added or revoked without a restart. If the file disappears or cannot be read, nobody is
@@ -37,25 +39,49 @@ export class AuthorizedKeyStore {
   private watcher: FSWatcher | undefined
   private reloadTimer: NodeJS.Timeout | undefined
   private readonly reloadListeners: Array<() => void> = []
+  private retryTimer: NodeJS.Timeout | undefined
+  private stopped = false
+  /** the last read error reported (reported once, not at every retry) */
+  private readFailure: string | undefined
 
   constructor (private readonly path: string | undefined, private readonly warn: (msg: string) => void) {}
 
   start (): void {
     this.reload()
-    if (this.path === undefined) return
-    const file = basename(this.path)
-    // Watch the directory: editors and config management replace the file by rename.
-    this.watcher = watch(dirname(this.path), (_event, changed) => {
-      if (changed !== null && changed !== file) return
-      clearTimeout(this.reloadTimer)
-      this.reloadTimer = setTimeout(() => this.reload(), 50)
-    })
-    this.watcher.on('error', err => this.warn(`cannot watch ${this.path}: ${err.message}`))
+    this.watchOrRetry()
+  }
+
+  /**
+   * Watches the file's directory; when the directory does not exist yet (a fresh host whose
+   * config management has not written it), warns and tries again every few seconds: the daemon
+   * runs, refusing every request, until the file appears.
+   */
+  private watchOrRetry (): void {
+    if (this.path === undefined || this.stopped) return
+    const path = this.path
+    const file = basename(path)
+    try {
+      // Watch the directory: editors and config management replace the file by rename.
+      this.watcher = watch(dirname(path), (_event, changed) => {
+        if (changed !== null && changed !== file) return
+        clearTimeout(this.reloadTimer)
+        this.reloadTimer = setTimeout(() => this.reload(), 50)
+      })
+      this.watcher.on('error', err => this.warn(`cannot watch ${path}: ${err.message}`))
+      if (this.retryTimer !== undefined) this.reload()
+      this.retryTimer = undefined
+    } catch (err) {
+      if (this.retryTimer === undefined) this.warn(`cannot watch the directory of authorized_keys ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; every request is refused until the file exists (checked every ${RETRY_WATCH_MS / 1000} s)`)
+      this.retryTimer = setTimeout(() => this.watchOrRetry(), RETRY_WATCH_MS)
+      this.retryTimer.unref()
+    }
   }
 
   stop (): void {
+    this.stopped = true
     this.watcher?.close()
     clearTimeout(this.reloadTimer)
+    clearTimeout(this.retryTimer)
   }
 
   reload (): void {
@@ -63,9 +89,12 @@ export class AuthorizedKeyStore {
     try {
       this.current = parseAuthorizedKeys(readFileSync(this.path, 'utf8'), this.path)
       for (const problem of this.current.problems) this.warn(problem)
+      this.readFailure = undefined
     } catch (err) {
       this.current = { byKey: new Map(), problems: [] }
-      this.warn(`cannot read authorized_keys ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; no caller is authorized until it is fixed`)
+      const code = (err as NodeJS.ErrnoException).code ?? String(err)
+      if (this.readFailure !== code) this.warn(`cannot read authorized_keys ${this.path}: ${code}; no caller is authorized until it is fixed`)
+      this.readFailure = code
     }
     for (const listener of this.reloadListeners) listener()
   }

@@ -143,6 +143,8 @@ function result (over: { expected: number, replies: readonly number[], missing?:
     request: { id: 'x', agent: 'rpcutil', action: 'ping', filter: buildFilter({}) },
     replies,
     missing: [...(over.missing ?? [])],
+    lastSeen: {},
+    unknown: [],
     stats: { expected: over.broadcast === true ? replies.length : over.expected, responded: replies.length, ok, failed: replies.length - ok, elapsed_ms: 1, publish_to_last_reply_ms: 1 }
   }
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseConfig, loadConfig, ConfigError } from '../../src/config/load.js'
+import { configSchema, KEY_ROLES } from '../../src/config/schema.js'
 import { parseAuthorizedKeys } from '../../src/security/authorized-keys.js'
 import { generateRequesterKey, formatAuthorizedKey } from '../../src/security/keys.js'
 
@@ -28,6 +29,23 @@ describe('config', () => {
     assert.throws(() => parseConfig('colective: x\n', '/c.yaml'), (err: Error) => err instanceof ConfigError && err.message === "/c.yaml: unknown key 'colective'")
     assert.throws(() => parseConfig('facter: yes please\n', '/c.yaml'), /\/c\.yaml: key 'facter'/)
     assert.throws(() => parseConfig('bootstrap: [tcp://x]\n', '/c.yaml'), /key 'bootstrap\.0': must be a multiaddr/)
+  })
+
+  it('with a role, a key that role does not use is an error', () => {
+    assert.throws(() => parseConfig('facts: f.yaml\n', '/c.yaml', 'client'), /\/c\.yaml: key 'facts' is not used by a client config \(it is for daemon\)/)
+    assert.throws(() => parseConfig('caller_key: k\n', '/c.yaml', 'bootstrap'), /key 'caller_key' is not used by a bootstrap config/)
+    assert.throws(() => parseConfig('requester_idle: 0\n', '/c.yaml', 'daemon'), /key 'requester_idle' is not used by a daemon config/)
+    assert.equal(parseConfig('authorized_keys: /etc/troupe/authorized_keys\n', '/c.yaml', 'bootstrap').authorized_keys, '/etc/troupe/authorized_keys')
+    assert.equal(parseConfig('collectives: [b]\n', '/c.yaml', 'client').collectives?.[0], 'b')
+  })
+
+  it('every key of the schema says which roles use it (a new key cannot skip the role check)', () => {
+    assert.deepEqual(Object.keys(configSchema.shape).filter(key => KEY_ROLES[key] === undefined), [])
+  })
+
+  it('the example configs fit their roles', () => {
+    loadConfig(join(repo, 'docs', 'examples', 'daemon.example.yaml'), 'daemon')
+    loadConfig(join(repo, 'bootstrap', 'bootstrap.example.yaml'), 'bootstrap')
   })
 
   it('refuses YAML that is not a mapping, in one line', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { Directory } from '../../src/discovery/directory.js'
+import { Directory, GONE_FORGET_AFTER_MS } from '../../src/discovery/directory.js'
+import { emptyFilter } from '../../src/discovery/filter/index.js'
 import type { Beat, Registration } from '../../src/wire/registration.js'
 
 function registration (identity: string, peer: string, over: Partial<Registration> = {}): Registration {
@@ -19,15 +20,44 @@ describe('node directory', () => {
     assert.deepEqual(directory.byPeerId('p1')?.facts, { role: 'web' })
   })
 
-  it('expires a node after three missed intervals and removes it on leave', () => {
+  it('expires a node after three missed intervals (kept as gone, reported once) and removes it on leave', () => {
     const directory = new Directory()
     directory.apply(registration('a', 'p1'), 0)
     directory.apply(registration('b', 'p2'), 0)
     assert.deepEqual(directory.expire(29_000), [])
     assert.deepEqual(directory.expire(31_000), ['a', 'b'])
+    assert.deepEqual(directory.expire(32_000), [])
+    assert.deepEqual(directory.nodes(31_000), [])
+    assert.deepEqual(directory.select(emptyFilter(), undefined, { gone: true }, 31_000), [
+      { identity: 'a', peer: 'p1', gone: true, lastSeen: 0 },
+      { identity: 'b', peer: 'p2', gone: true, lastSeen: 0 }
+    ])
     directory.apply(registration('c', 'p3'), 0)
     directory.apply(registration('c', 'p3', { kind: 'leave', seq: 2 }), 0)
+    assert.equal(directory.size, 2)
+  })
+
+  it('forgets a gone node after GONE_FORGET_AFTER_MS', () => {
+    const directory = new Directory()
+    directory.apply(registration('a', 'p1'), 0)
+    assert.deepEqual(directory.expire(31_000), ['a'])
+    directory.expire(GONE_FORGET_AFTER_MS + 1)
     assert.equal(directory.size, 0)
+  })
+
+  it('purges only a gone node, and refuses stale copies of it until it shows life after the purge', () => {
+    const directory = new Directory()
+    directory.apply(registration('a', 'p1'), 0)
+    directory.apply(registration('b', 'p2'), 0)
+    assert.equal(directory.purge('p1', 10_000), false, 'a live node is not purged')
+    assert.equal(directory.purge('p1', 40_000), true)
+    assert.equal(directory.byPeerId('p1'), undefined)
+    // A peer that still holds the old entry hands it back: refused.
+    directory.merge([{ registration: registration('a', 'p1'), ageMs: 35_000 }], 45_000)
+    assert.equal(directory.byPeerId('p1'), undefined)
+    // The node itself, alive again: accepted.
+    directory.apply(registration('a', 'p1', { seq: 5, rev: 5 }), 50_000)
+    assert.equal(directory.byPeerId('p1')?.seq, 5)
   })
 
   it('lists one node per identity: a restarted node (new peer id) replaces the old entry', () => {
@@ -37,10 +67,15 @@ describe('node directory', () => {
     assert.deepEqual(directory.nodes().map(node => node.peer), ['new'])
   })
 
-  it('merges a snapshot, skipping entries already expired by their age', () => {
+  it('merges a snapshot: entries expired by their age are kept as gone, forgotten ones skipped', () => {
     const directory = new Directory()
-    directory.merge([{ registration: registration('a', 'p1'), ageMs: 1000 }, { registration: registration('b', 'p2'), ageMs: 60_000 }], 100_000)
-    assert.deepEqual(directory.nodes().map(node => node.identity), ['a'])
+    directory.merge([
+      { registration: registration('a', 'p1'), ageMs: 1000 },
+      { registration: registration('b', 'p2'), ageMs: 60_000 },
+      { registration: registration('c', 'p3'), ageMs: GONE_FORGET_AFTER_MS + 1 }
+    ], 100_000)
+    assert.deepEqual(directory.nodes(100_000).map(node => node.identity), ['a'])
+    assert.deepEqual(directory.select(emptyFilter(), undefined, { gone: true }, 100_000).map(node => [node.identity, node.gone === true]), [['a', false], ['b', true]])
   })
 
   it('a beat keeps an entry alive, at the interval it announces', () => {

@@ -91,7 +91,12 @@ export class PuppetBackend {
     const ended = Date.now()
     appendRunRecord(paths.statedir, { identity: options.identity, start: started, end: ended, exitcode: result.code })
     // `puppet agent --detailed-exitcodes`-style 2 means "changes applied", not failure.
-    if (result.code !== 0 && result.code !== 2) throw new ActionError(Status.UNKNOWN_ERROR, `Puppet run failed (exit ${String(result.code)}): ${lastLine(result.stderr) || lastLine(result.stdout)}`)
+    if (result.code !== 0 && result.code !== 2) {
+      // Always a reason: a run that printed nothing (or was killed) still says how it ended.
+      const said = lastLine(result.stderr) || lastLine(result.stdout)
+      const how = result.code === null ? 'was killed by a signal' : `exited with ${result.code}`
+      throw new ActionError(Status.UNKNOWN_ERROR, `Puppet run failed after ${((ended - started) / 1000).toFixed(1)} s: ${command} ${how}${said !== '' ? `: ${said}` : ' and printed nothing (see the Puppet logs on the node)'}`)
+    }
     return { summary: `Puppet run finished in ${((ended - started) / 1000).toFixed(1)} s`, exitcode: result.code, started: Math.round(started / 1000) }
   }
 

@@ -15,8 +15,15 @@ export function registerDemo (program: Command, run: (action: () => Promise<numb
     .description('start a local fleet (bootstrap + daemons on loopback) and run a short tour; no config needed')
     .option('--keep', 'leave the fleet running and print the --config to use with other commands')
     .option('--nodes <N>', 'number of daemons', '5')
-    .action(async (flags: { keep?: boolean, nodes: string }) => {
+    .option('--stop', 'stop the fleet that `troupe demo --keep` left running')
+    .action(async (flags: { keep?: boolean, nodes: string, stop?: boolean }) => {
       await run(async () => {
+        if (flags.stop === true) {
+          if (flags.keep === true) throw new UsageError('--stop and --keep: give one of them')
+          const { stopKeptDemo } = await import('../../demo/kept.js')
+          process.stdout.write(await stopKeptDemo() + '\n')
+          return EXIT_OK
+        }
         const count = positiveInteger(flags.nodes, '--nodes') ?? 5
         if (count > 100) throw new UsageError('--nodes: at most 100 on one machine')
         const { LocalCluster, TROUPE_BIN } = await import('../../demo/local-cluster.js')
@@ -41,8 +48,11 @@ export function registerDemo (program: Command, run: (action: () => Promise<numb
           if (result.status === 2) failures += 1
         }
         if (flags.keep === true) {
-          process.stdout.write(`\nThe fleet keeps running. Use it with:\n  npx troupe ping --config ${config}\nStop it with:\n  pkill -f ${cluster.dir}\n`)
-          for (const child of [cluster.bootstrapProcess, ...[...cluster.nodes.values()].map(node => node.process)]) child?.unref()
+          const { recordKeptDemo } = await import('../../demo/kept.js')
+          const children = [cluster.bootstrapProcess, ...[...cluster.nodes.values()].map(node => node.process)]
+          recordKeptDemo(cluster.dir, config, children.map(child => child?.pid).filter((pid): pid is number => pid !== undefined))
+          process.stdout.write(`\nThe fleet keeps running. Use it with:\n  npx troupe ping --config ${config}\nStop it with:\n  npx troupe demo --stop\n`)
+          for (const child of children) child?.unref()
           return failures === 0 ? EXIT_OK : EXIT_FAILED
         }
         await cluster.stop()

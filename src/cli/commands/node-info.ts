@@ -39,7 +39,7 @@ export function factReport (fact: string, values: Record<string, string[]>, verb
 }
 
 export function registerNodeInfo (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  addRequesterOptions(program.command('inventory'))
+  addRequesterOptions(program.command('inventory'), { timing: true })
     .description('agents, facts, classes, daemon version and request counters of one node')
     .argument('<identity>', 'node identity')
     .action(async (identity: string, flags: RequesterFlags) => {

@@ -12,9 +12,12 @@ export function registerPing (program: Command, run: (action: () => Promise<numb
         agent: 'rpcutil',
         action: 'ping',
         args: {},
-        onReply: reply => process.stdout.write(`${pad(reply.identity, 40)} time=${reply.ms} ms\n`),
+        // A node that refused (a revoked key, a policy) is not a healthy node: its line says so.
+        onReply: reply => process.stdout.write(reply.status === 0
+          ? `${pad(reply.identity, 40)} time=${reply.ms} ms\n`
+          : `${pad(reply.identity, 40)} FAILED status=${reply.status} ${reply.statusmsg === '' ? '(no message)' : reply.statusmsg}\n`),
         render: result => {
-          const times = result.replies.map(reply => reply.ms)
+          const times = result.replies.filter(reply => reply.status === 0).map(reply => reply.ms)
           if (times.length === 0) return
           const avg = times.reduce((a, b) => a + b, 0) / times.length
           process.stdout.write(`\n---- ping statistics ----\n${times.length} replies max: ${Math.max(...times)} ms min: ${Math.min(...times)} ms avg: ${avg.toFixed(1)} ms\n`)

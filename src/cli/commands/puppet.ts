@@ -14,8 +14,6 @@ interface RunFlags extends RequesterFlags {
   splaylimit?: string
 }
 
-const RUN_TIMEOUT_SECONDS = 3600
-
 function runArgs (flags: RunFlags): Record<string, unknown> {
   const args: Record<string, unknown> = {}
   if (flags.noop === true) args.noop = true
@@ -45,31 +43,41 @@ function countStatuses (result: RequestResult): void {
 
 function summaryOfRuns (result: RequestResult): void {
   const totals = new Map<string, number>()
-  for (const reply of result.replies.filter(r => r.status === 0)) {
+  // A node where Puppet has not run has no totals: it is named, not counted as zeros.
+  const ran = result.replies.filter(r => r.status === 0 && Number(r.data.lastrun ?? 0) > 0)
+  const notRun = result.replies.filter(r => r.status === 0 && Number(r.data.lastrun ?? 0) <= 0)
+  if (ran.length === 0) {
+    if (notRun.length > 0) process.stdout.write(`Puppet has not run yet on ${notRun.length === result.replies.length ? 'any of the nodes' : 'these nodes'}: ${notRun.map(r => r.identity).join(' ')}\n`)
+    return
+  }
+  if (notRun.length > 0) process.stdout.write(`Puppet has not run yet on: ${notRun.map(r => r.identity).join(' ')}\n\n`)
+  for (const reply of ran) {
     for (const group of ['resources', 'events', 'changes']) {
       for (const [key, value] of Object.entries((reply.data[group] ?? {}) as Record<string, unknown>)) {
         if (typeof value === 'number') totals.set(`${group}.${key}`, (totals.get(`${group}.${key}`) ?? 0) + value)
       }
     }
   }
-  process.stdout.write('Summary of the last Puppet runs:\n\n' + [...totals].sort().map(([key, value]) => `   ${key.padStart(28)}: ${value}`).join('\n') + '\n')
+  process.stdout.write(`Summary of the last Puppet runs (${ran.length} node${ran.length === 1 ? '' : 's'}):\n\n` + [...totals].sort().map(([key, value]) => `   ${key.padStart(28)}: ${value}`).join('\n') + '\n')
 }
 
 export function registerPuppet (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   const puppet = program.command('puppet').description('the Puppet agent on the matching nodes: runonce, runall N, status, summary, count, enable, disable')
-  addRequesterOptions(puppet.command('status').description('each node\'s Puppet agent status'))
+  const withDisplay = { selection: true, timing: true, batching: true, display: true }
+  addRequesterOptions(puppet.command('status').description('each node\'s Puppet agent status'), withDisplay)
     .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'status', args: {}, render: renderReplies })) })
   addRequesterOptions(puppet.command('count').description('how many agents are enabled, disabled, running, idling'))
     .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'status', args: {}, render: countStatuses })) })
   addRequesterOptions(puppet.command('summary').description('resource, change and event totals of the last runs'))
     .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'last_run_summary', args: {}, render: summaryOfRuns })) })
-  addRequesterOptions(puppet.command('enable').description('enable the Puppet agent'))
+  addRequesterOptions(puppet.command('enable').description('enable the Puppet agent'), withDisplay)
     .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'enable', args: {}, render: renderReplies })) })
-  addRequesterOptions(puppet.command('disable').description('disable the Puppet agent, with a message saying why').argument('[message...]'))
-    .action(async (message: string[], flags: RequesterFlags) => {
-      await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'disable', args: message.length > 0 ? { message: message.join(' ') } : {}, render: renderReplies }))
+  // One quoted message: unquoted words after it would otherwise swallow a stray filter word.
+  addRequesterOptions(puppet.command('disable').description('disable the Puppet agent, with a message saying why').argument('[message]', "why, quoted: 'deploy in progress'"), withDisplay)
+    .action(async (message: string | undefined, flags: RequesterFlags) => {
+      await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'disable', args: message !== undefined ? { message } : {}, render: renderReplies }))
     })
-  const runOptions = (command: Command): Command => addRequesterOptions(command)
+  const runOptions = (command: Command): Command => addRequesterOptions(command, withDisplay)
     .option('--noop', 'no-op run: report what would change')
     .option('--tags <tags>', 'comma-separated tags to restrict the run to')
     .option('--environment <env>', 'Puppet environment')
@@ -77,7 +85,7 @@ export function registerPuppet (program: Command, run: (action: () => Promise<nu
     .option('--splaylimit <seconds>', 'longest splay')
   runOptions(puppet.command('runonce').description('run Puppet once on every matching node, at the same time; waits for the runs'))
     .action(async (flags: RunFlags) => {
-      await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'runonce', args: runArgs(flags), render: renderReplies, defaultTimeoutSeconds: RUN_TIMEOUT_SECONDS }))
+      await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'runonce', args: runArgs(flags), render: renderReplies }))
     })
   runOptions(puppet.command('runall').description('run Puppet on the whole selection, at most N at once, starting the next as one finishes').argument('<N>', 'runs at once'))
     .action(async (concurrency: string, flags: RunFlags) => {
@@ -89,8 +97,7 @@ export function registerPuppet (program: Command, run: (action: () => Promise<nu
           action: 'runonce',
           args: runArgs(flags),
           rolling,
-          defaultTimeoutSeconds: RUN_TIMEOUT_SECONDS,
-          onReply: reply => process.stdout.write(`${reply.identity.padEnd(30)} ${reply.status === 0 ? String(reply.data.summary ?? 'done') : `${reply.statusmsg} (status ${reply.status})`}\n`),
+          onReply: reply => process.stdout.write(`${reply.identity.padEnd(30)} ${reply.status === 0 ? String(reply.data.summary ?? 'done') : `${reply.statusmsg === '' ? '(no message)' : reply.statusmsg} (status ${reply.status})`}\n`),
           render: () => {}
         })
       })

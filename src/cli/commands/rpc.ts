@@ -15,16 +15,22 @@ export function parseKeyValues (pairs: string[]): Record<string, string> {
   return args
 }
 
-/** Each reply as MCollective prints it (failures always; successes per the DDL's display), then the summaries. */
+/** Whether a reply is printed: --display as mco (failed, ok, all), else the DDL's display (failures always). */
+export function shown (failed: boolean, display: RequesterFlags['display'], ddlDisplay: 'ok' | 'failed' | 'always', verbose: boolean): boolean {
+  if (display === 'all') return true
+  if (display === 'ok') return !failed
+  if (display === 'failed') return failed
+  return failed || ddlDisplay === 'always' || ddlDisplay === 'ok' || verbose
+}
+
+/** Each reply as MCollective prints it (failures always; successes per the DDL's display or --display), then the summaries. */
 export async function renderReplies (result: RequestResult, flags: RequesterFlags): Promise<void> {
   const { knownActionDDL } = await import('../../agents/catalog.js')
   const ddl = knownActionDDL(result.request.agent, result.request.action)
-  const display = ddl?.display ?? 'failed'
   for (const reply of result.replies) {
     const failed = reply.status !== 0
-    const show = failed || display === 'always' || (display === 'ok' && !failed) || flags.verbose === true
-    if (!show) continue
-    process.stdout.write(`${reply.identity.padEnd(30)} ${failed ? `${reply.statusmsg} (status ${reply.status})` : ''}\n`)
+    if (!shown(failed, flags.display, ddl?.display ?? 'failed', flags.verbose === true)) continue
+    process.stdout.write(`${reply.identity.padEnd(30)} ${failed ? `${reply.statusmsg === '' ? '(no message)' : reply.statusmsg} (status ${reply.status})` : ''}\n`)
     const width = Math.max(0, ...Object.keys(reply.data).map(key => (ddl?.outputs[key]?.display_as ?? key).length))
     for (const [key, value] of Object.entries(reply.data)) {
       const label = ddl?.outputs[key]?.display_as ?? key
@@ -40,7 +46,7 @@ export async function renderReplies (result: RequestResult, flags: RequesterFlag
 }
 
 export function registerRpc (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  addRequesterOptions(program.command('rpc'))
+  addRequesterOptions(program.command('rpc'), { selection: true, timing: true, batching: true, display: true })
     .description('invoke an action of an agent on the matching nodes; prints each reply and the summary')
     .argument('<agent>', 'agent name (see `troupe plugin doc`)')
     .argument('<action>', 'action name')

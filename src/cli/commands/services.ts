@@ -22,7 +22,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .option('--config <file>', 'bootstrap config (YAML); without it, defaults')
     .action(async (flags: { config?: string }) => {
       await run(async () => {
-        const config = flags.config !== undefined ? loadConfig(flags.config) : parseConfig('{}', '')
+        const config = flags.config !== undefined ? loadConfig(flags.config, 'bootstrap') : parseConfig('{}', '', 'bootstrap')
         const log = await serviceLogger('bootstrap', config.log_level, config.log_file)
         const { BootstrapService } = await import('../../../bootstrap/service.js')
         const service = await BootstrapService.start(config, log)
@@ -39,7 +39,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .requiredOption('--config <file>', 'daemon config (YAML)')
     .action(async (flags: { config: string }) => {
       await run(async () => {
-        const config = loadConfig(flags.config)
+        const config = loadConfig(flags.config, 'daemon')
         const log = await serviceLogger('daemon', config.log_level, config.log_file)
         const { Daemon } = await import('../../daemon/daemon.js')
         const daemon = await Daemon.start(config, log)
@@ -54,9 +54,11 @@ export function registerServices (program: Command, run: (action: () => Promise<
   program.command('requester-agent', { hidden: true })
     .description('the warm local peer that requester commands start on demand')
     .requiredOption('--config <file>')
-    .action(async (flags: { config: string }) => {
+    .option('--collective <name>')
+    .action(async (flags: { config: string, collective?: string }) => {
       await run(async () => {
-        const config = loadConfig(flags.config)
+        const { forCollective } = await import('../../requester/agent-paths.js')
+        const config = forCollective(loadConfig(flags.config, 'client'), flags.collective)
         const log = await serviceLogger('requester-agent', config.log_level)
         const { runRequesterAgent } = await import('../../requester/agent-server.js')
         await runRequesterAgent(config, log)
