@@ -10,7 +10,7 @@ export interface BudgetLimits {
   steps: number
   /** regex matches started */
   regexRuns: number
-  /** total time spent in regex matching, ms */
+  /** total CPU time spent in regex matching, ms (CPU, not wall: a busy host must not change a match) */
   regexMs: number
   /** data-source lookups (fstat, resource: they read the node's disk) */
   dataLookups: number
