@@ -30,6 +30,17 @@ async function until<T> (attempt: () => Promise<T> | T, ok: (value: T) => boolea
   }
 }
 
+/** The requester agent the CLI started for this client config (a warm peer that outlives commands). */
+function requesterAgentPid (config: string): number | undefined {
+  for (const entry of readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
+      if (args.includes('requester-agent') && args.includes(config)) return Number(entry)
+    } catch { /* gone */ }
+  }
+  return undefined
+}
+
 interface AuditLine { request_id: string, decision: string, status?: number }
 const auditOf = (path: string, id: string): AuditLine[] => existsSync(path)
   ? readFileSync(path, 'utf8').trim().split('\n').filter(line => line !== '').map(line => JSON.parse(line) as AuditLine).filter(line => line.request_id === id)
@@ -164,8 +175,10 @@ describe('Debian package: install, run, upgrade, remove', function () {
       bootstrapPid: pidFromFile(BOOTSTRAP_PID),
       key: readFileSync('/var/lib/troupe/daemon.key'),
       bootstrapKey: readFileSync('/var/lib/troupe/bootstrap/bootstrap.key'),
-      config: readFileSync('/etc/troupe/daemon.yaml', 'utf8')
+      config: readFileSync('/etc/troupe/daemon.yaml', 'utf8'),
+      agentPid: requesterAgentPid(clientConfig)
     }
+    assert.ok(before.agentPid !== undefined, 'a warm requester agent runs')
     const call = troupe(['rpc', 'slow', 'work', 'tag=upgrade', '--json', '--timeout', '30'])
     await until(() => existsSync(join(marks, 'upgrade.started')), ok => ok, 'the action to start')
     system.install(second)
@@ -183,6 +196,9 @@ describe('Debian package: install, run, upgrade, remove', function () {
     // (While the bootstrap restarts, a command may find no peer: exit 2, no JSON.)
     const inventory = await until(async () => (await troupe(['rpc', 'rpcutil', 'inventory', '--json', '--timeout', '3'])).stdout, out => out.includes('"version"'), 'the upgraded daemon to answer')
     assert.equal(parseJson<PingJson>({ code: 0, stdout: inventory, stderr: '' }).replies[0]?.data.version, nextVersion(VERSION))
+    // The requester agent of the old version made way for one of the new.
+    const agentPid = requesterAgentPid(clientConfig)
+    assert.ok(agentPid !== undefined && agentPid !== before.agentPid, 'the requester agent was replaced')
     assert.deepEqual(readFileSync('/var/lib/troupe/daemon.key'), before.key)
     assert.deepEqual(readFileSync('/var/lib/troupe/bootstrap/bootstrap.key'), before.bootstrapKey)
     assert.equal(readFileSync('/etc/troupe/daemon.yaml', 'utf8'), before.config)
