@@ -46,19 +46,24 @@ const auditOf = (path: string, id: string): AuditLine[] => existsSync(path)
   ? readFileSync(path, 'utf8').trim().split('\n').filter(line => line !== '').map(line => JSON.parse(line) as AuditLine).filter(line => line.request_id === id)
   : []
 
-/** An external agent whose action takes 3 s and leaves marks where it started and ended. */
+/**
+ * An external agent whose action leaves a mark when it starts, then works until the test
+ * releases it (at most 25 s), and leaves a mark when it ends.
+ */
 function installSlowAgent (agentsDir: string, marks: string): void {
   writeFileSync(join(agentsDir, 'slow'), [
     '#!/bin/sh',
     'request=$(cat)',
     'tag=$(printf \'%s\' "$request" | sed -n \'s/.*"tag":"\\([a-z0-9]*\\)".*/\\1/p\')',
-    `touch "${marks}/$tag.started"`, 'sleep 3', `touch "${marks}/$tag.done"`,
+    `touch "${marks}/$tag.started"`,
+    `i=0; while [ ! -e "${marks}/$tag.release" ] && [ $i -lt 250 ]; do sleep 0.1; i=$((i+1)); done`,
+    `touch "${marks}/$tag.done"`,
     'printf \'{"data":{"finished":"%s"}}\\n\' "$tag"', ''
   ].join('\n'))
   chmodSync(join(agentsDir, 'slow'), 0o755)
   writeFileSync(join(agentsDir, 'slow.json'), JSON.stringify({
     metadata: { name: 'slow', description: 'Takes a while', author: 'troupe tests', license: 'Apache-2.0', version: '1.0.0', timeout: 30 },
-    actions: { work: { description: 'Works for 3 s', inputs: { tag: { description: 'Names the marks', type: 'string', pattern: '^[a-z0-9]+$', maxLength: 16 } }, outputs: { finished: { description: 'The tag', display_as: 'Finished' } } } }
+    actions: { work: { description: 'Works until released', inputs: { tag: { description: 'Names the marks', type: 'string', pattern: '^[a-z0-9]+$', maxLength: 16 } }, outputs: { finished: { description: 'The tag', display_as: 'Finished' } } } }
   }))
 }
 
@@ -182,6 +187,11 @@ describe('Debian package: install, run, upgrade, remove', function () {
     const call = troupe(['rpc', 'slow', 'work', 'tag=upgrade', '--json', '--timeout', '30'])
     await until(() => existsSync(join(marks, 'upgrade.started')), ok => ok, 'the action to start')
     system.install(second)
+    // The action is still running when postinst's restart stops the daemon: it is released only
+    // once the daemon says it is finishing the requests in flight (or, were it killed, has gone).
+    await until(() => readFileSync('/var/log/troupe/troupe-daemon.out', 'utf8').includes('finishing the requests in flight') || pidFromFile(DAEMON_PID) !== before.daemonPid,
+      ok => ok, 'the upgrade to stop the daemon')
+    writeFileSync(join(marks, 'upgrade.release'), '')
 
     const doc = parseJson<PingJson>(await call)
     assert.deepEqual(doc.missing, [])
