@@ -126,6 +126,8 @@ describe('Debian package: install, run, upgrade, remove', function () {
       assert.match(readFileSync(`/lib/systemd/system/${name}@.service`, 'utf8'), /--config \/etc\/troupe\/%i\//)
     }
     assert.equal(unitCommand(readFileSync('/lib/systemd/system/troupe-bootstrap.service', 'utf8')).user, 'troupe')
+    // systemd is not running here, but it can still check the units (and an instance of each template).
+    if (existsSync('/usr/bin/systemd-analyze')) execFileSync('systemd-analyze', ['verify', '--man=no', 'troupe-daemon.service', 'troupe-bootstrap.service', 'troupe-daemon@t.service', 'troupe-bootstrap@t.service'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
     // The shipped configs are valid as they are.
     loadConfig('/etc/troupe/daemon.yaml')
     loadConfig('/etc/troupe/bootstrap.yaml')
