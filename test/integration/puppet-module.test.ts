@@ -18,14 +18,11 @@ import { NetnsFleet } from '../helpers/netns.js'
 import { SystemInstall, cannotInstallHere, inNetns, pidFromFile, processUser } from '../helpers/deb.js'
 import { makePuppetSsldir } from '../helpers/puppet-ca.js'
 import { parseJson, type PingJson, type CliResult } from '../helpers/cli.js'
-import { configSchema } from '../../src/config/schema.js'
 import { VERSION } from '../../src/version.js'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const MODULE_PATH = join(repo, 'puppet')
 const HOSTS = ['host1', 'host2']
-/** Enrollment keys are accepted by the config schema once node identity has landed. */
-const ENROLL = 'ca' in configSchema.shape
 
 function manifests (dir: string): string[] {
   const found: string[] = []
@@ -94,15 +91,14 @@ describe('Puppet module: troupe::bootstrap, troupe::client, troupe::node with pu
       writeFileSync(join(data, 'common.yaml'), toYaml({
         'troupe::package_source': deb,
         'troupe::node::bootstrap': bootstrap,
-        'troupe::node::enroll': ENROLL,
         'troupe::node::callers': {
           operator: { key: pub('operator') },
           // The auditor may ping, nothing else.
           auditor: { key: pub('auditor'), agents: { rpcutil: ['ping'] } }
         },
-        'troupe::bootstrap::enroll': ENROLL,
+        // Enrolled (the module's default): requesters enter through the bootstrap only with a key it admits.
+        'troupe::bootstrap::callers': "%{alias('troupe::node::callers')}",
         'troupe::client::bootstrap': bootstrap,
-        'troupe::client::enroll': ENROLL,
         // Where this test's requester keeps its files (a real one uses ~/.troupe and /etc/troupe).
         'troupe::client::config_file': clientConfig(),
         'troupe::client::settings': { caller_key: join(scratch, 'operator.key'), key: join(scratch, 'requester.key'), requester_socket: join(scratch, 'requester.sock') }
@@ -138,11 +134,11 @@ describe('Puppet module: troupe::bootstrap, troupe::client, troupe::node with pu
       const bootstrapConfig = fromYaml(readFileSync('/etc/troupe/master/bootstrap.yaml', 'utf8')) as Record<string, unknown>
       assert.equal(bootstrapConfig.key, '/var/lib/troupe/bootstrap/master/bootstrap.key')
       assert.deepEqual((fromYaml(readFileSync(clientConfig(), 'utf8')) as Record<string, unknown>).bootstrap, [`/ip4/${fleet.address('master')}/tcp/61613`])
-      if (ENROLL) {
-        // The bootstrap cannot read Puppet's key in place: it has a copy only it can read.
-        assert.equal(bootstrapConfig.cert_key, '/var/lib/troupe/bootstrap/master/ssl/key.pem')
-        assert.equal(execFileSync('stat', ['-c', '%U %a', '/var/lib/troupe/bootstrap/master/ssl/key.pem'], { encoding: 'utf8' }).trim(), 'troupe 400')
-      }
+      // The bootstrap cannot read Puppet's key in place: it has a copy only it can read.
+      assert.equal(bootstrapConfig.cert_key, '/var/lib/troupe/bootstrap/master/ssl/key.pem')
+      assert.equal(execFileSync('stat', ['-c', '%U %a', '/var/lib/troupe/bootstrap/master/ssl/key.pem'], { encoding: 'utf8' }).trim(), 'troupe 400')
+      assert.equal(readFileSync('/var/lib/troupe/bootstrap/master/ssl/key.pem', 'utf8'), readFileSync(join(ssldir, 'private_keys', 'master.pem'), 'utf8'))
+      assert.equal(bootstrapConfig.ca, '/var/lib/troupe/bootstrap/master/ssl/ca.pem')
     })
 
     it('troupe::node on host1 and host2: config, authorized_keys and policies from Hiera, the daemons running', async () => {
@@ -155,8 +151,8 @@ describe('Puppet module: troupe::bootstrap, troupe::client, troupe::node with pu
         const config = fromYaml(readFileSync(`/etc/troupe/${host}/daemon.yaml`, 'utf8')) as Record<string, unknown>
         assert.equal(config.identity, host)
         assert.equal(config.audit_log, `/var/log/troupe/${host}/audit.log`)
-        // The daemon (root) reads the node's Puppet key where Puppet keeps it.
-        if (ENROLL) assert.equal(config.cert_key, `${ssldir}/private_keys/${host}.pem`)
+        // The daemon (root) reads the node's Puppet certificate and key where Puppet keeps them.
+        assert.deepEqual([config.ca, config.cert, config.cert_key], [`${ssldir}/certs/ca.pem`, `${ssldir}/certs/${host}.pem`, `${ssldir}/private_keys/${host}.pem`])
         assert.deepEqual(readFileSync(`/etc/troupe/${host}/authorized_keys`, 'utf8').split('\n').filter(line => line.startsWith('ed25519')).map(line => line.split(' ')[2]), ['auditor', 'operator'])
         assert.equal(readFileSync(`/etc/troupe/${host}/policy/rpcutil.policy`, 'utf8').split('\n').filter(line => line !== '' && !line.startsWith('#')).join('|'),
           'policy default deny|allow\tauditor\tping\t*\t*|allow\toperator\t*\t*\t*')
@@ -165,12 +161,16 @@ describe('Puppet module: troupe::bootstrap, troupe::client, troupe::node with pu
 
     it('troupe ping from the master, configured by troupe::client, gets both replies; each node audits it', async () => {
       let doc: PingJson | undefined
+      let stderr = ''
       for (let attempt = 0; attempt < 60 && doc?.replies.length !== HOSTS.length; attempt++) {
         const result = await inNetns(fleet.namespace('master'), '/usr/bin/troupe', ['ping', '--json', '--timeout', '3', '--config', clientConfig()])
         doc = result.stdout.startsWith('{') ? parseJson<PingJson>(result) : undefined
+        stderr = result.stderr
         if (doc?.replies.length !== HOSTS.length) await new Promise(resolve => setTimeout(resolve, 500))
       }
-      assert.deepEqual(doc?.replies.map(reply => reply.identity), HOSTS)
+      assert.deepEqual(doc?.replies.map(reply => reply.identity), HOSTS, stderr)
+      // Enrolled with the (stand-in) Puppet CA: identities are checked, no lab-mode warning.
+      assert.doesNotMatch(stderr, /lab mode/)
       assert.deepEqual(doc?.missing, [])
       for (const host of HOSTS) assert.deepEqual(auditOf(host, doc?.request.id ?? '').map(line => [line.decision, line.caller]), [['accepted', 'operator']])
       // Each peer made its key where the module put it, in its own state directory.

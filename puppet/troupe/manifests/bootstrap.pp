@@ -2,18 +2,21 @@
 #   these parameters, enrollment, and the troupe-bootstrap service (it runs as the troupe user).
 #
 # The bootstrap runs unprivileged, so it cannot read Puppet's private keys in place. With
-# `enroll`, this class copies the certificate and key it is given into its own state directory
-# (the key readable by the troupe user alone) and keeps the copy in step with the original. On a
+# `enroll`, this class copies the CA certificate, the certificate and the key it is given into
+# its own state directory (the key readable by the troupe user alone) and keeps the copies in
+# step with the originals. On a
 # Puppet Enterprise primary server, the host certificate is also the server's TLS identity: give
 # the bootstrap a certificate of its own rather than that one (docs/packaging.md shows how).
 #
 # @param listen  where it listens: TCP 61613 on every address, as PE's broker did
 # @param collective  the mesh namespace
-# @param callers  requesters admitted at the bootstrap (authorized_keys of the bootstrap role)
+# @param callers  requesters admitted at the bootstrap (authorized_keys of the bootstrap role). With
+#   enrollment, a requester whose key is not here cannot enter the mesh through the bootstrap:
+#   in Hiera, `troupe::bootstrap::callers: "%{alias('troupe::node::callers')}"`
 # @param certname  the Puppet certname whose certificate enrolls the bootstrap
 # @param enroll  write `ca`, `cert` and `cert_key` (copies, see above)
 # @param ssldir  Puppet's ssl directory (fact troupe_puppet_ssldir)
-# @param ca  the CA certificate (default: ssldir/certs/ca.pem; read in place, it is public)
+# @param ca  the CA certificate to copy (default: ssldir/certs/ca.pem)
 # @param cert  the certificate to copy (default: ssldir/certs/CERTNAME.pem)
 # @param cert_key  the private key to copy (default: ssldir/private_keys/CERTNAME.pem)
 # @param swarm_key  the private-network key's content, written readable by the troupe user only
@@ -27,7 +30,7 @@ class troupe::bootstrap (
   String[1] $collective = 'main',
   Troupe::Callers $callers = {},
   String[1] $certname = $trusted['certname'],
-  Boolean $enroll = false,
+  Boolean $enroll = true,
   String[1] $ssldir = $facts['troupe_puppet_ssldir'].lest || { '/etc/puppetlabs/puppet/ssl' },
   Optional[String[1]] $ca = undef,
   Optional[String[1]] $cert = undef,
@@ -69,6 +72,14 @@ class troupe::bootstrap (
       group  => 'troupe',
       mode   => '0700',
     }
+    # The CA certificate is public, but Puppet's ssl directory need not be open to the troupe user.
+    file { "${state_dir}/ssl/ca.pem":
+      ensure => file,
+      owner  => 'troupe',
+      group  => 'troupe',
+      mode   => '0444',
+      source => $ca.lest || { "${ssldir}/certs/ca.pem" },
+    }
     file { "${state_dir}/ssl/cert.pem":
       ensure => file,
       owner  => 'troupe',
@@ -85,7 +96,7 @@ class troupe::bootstrap (
       show_diff => false,
     }
     $enrollment = {
-      'ca'       => $ca.lest || { "${ssldir}/certs/ca.pem" },
+      'ca'       => "${state_dir}/ssl/ca.pem",
       'cert'     => "${state_dir}/ssl/cert.pem",
       'cert_key' => "${state_dir}/ssl/key.pem",
     }
@@ -145,7 +156,7 @@ class troupe::bootstrap (
     }
     File["${config_dir}/bootstrap.yaml"] ~> Troupe::Service[$service]
     if $enroll {
-      File["${state_dir}/ssl/cert.pem", "${state_dir}/ssl/key.pem"] ~> Troupe::Service[$service]
+      File["${state_dir}/ssl/ca.pem", "${state_dir}/ssl/cert.pem", "${state_dir}/ssl/key.pem"] ~> Troupe::Service[$service]
     }
     if $swarm_key =~ NotUndef { File["${config_dir}/bootstrap-swarm.key"] ~> Troupe::Service[$service] }
   }

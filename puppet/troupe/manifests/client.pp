@@ -14,7 +14,7 @@
 class troupe::client (
   Array[String[1]] $bootstrap = [],
   String[1] $collective = 'main',
-  Boolean $enroll = false,
+  Boolean $enroll = true,
   String[1] $ssldir = $facts['troupe_puppet_ssldir'].lest || { '/etc/puppetlabs/puppet/ssl' },
   Optional[String[1]] $ca = undef,
   Hash[String[1], Data] $settings = {},

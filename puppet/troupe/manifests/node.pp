@@ -17,7 +17,8 @@
 # @param certname  the Puppet certname: the node's identity and the name of its certificate
 # @param identity  the node's name in the mesh (default: certname)
 # @param enroll  write `ca`, `cert` and `cert_key` (the Puppet CA and this node's Puppet
-#   certificate and key, read in place: the daemon runs as root, as the Puppet agent does)
+#   certificate and key, read in place: the daemon runs as root, as the Puppet agent does);
+#   false is troupe's lab mode (identities unchecked), for hosts without Puppet certificates
 # @param ssldir  Puppet's ssl directory on the node (fact troupe_puppet_ssldir: `puppet config print ssldir`)
 # @param ca  the CA certificate (default: ssldir/certs/ca.pem)
 # @param cert  this node's certificate (default: ssldir/certs/CERTNAME.pem)
@@ -39,7 +40,7 @@ class troupe::node (
   String[1] $collective = 'main',
   String[1] $certname = $trusted['certname'],
   String[1] $identity = $certname,
-  Boolean $enroll = false,
+  Boolean $enroll = true,
   String[1] $ssldir = $facts['troupe_puppet_ssldir'].lest || { '/etc/puppetlabs/puppet/ssl' },
   Optional[String[1]] $ca = undef,
   Optional[String[1]] $cert = undef,
