@@ -177,7 +177,7 @@ describe('Puppet module: troupe::bootstrap, troupe::client, troupe::node with pu
       for (const key of ['/var/lib/troupe/bootstrap/master/bootstrap.key', ...HOSTS.map(host => `/var/lib/troupe/${host}/daemon.key`)]) assert.ok(existsSync(key), key)
     })
 
-    it('the caller the policies restrict may ping but not run inventory; the refusal is audited', async () => {
+    it('the caller the policies restrict may ping but not run inventory nor another agent; the refusals are audited', async () => {
       const auditorConfig = join(scratch, 'auditor.yaml')
       writeFileSync(auditorConfig, readFileSync(clientConfig(), 'utf8')
         .replace(/^caller_key: .*$/m, `caller_key: ${join(scratch, 'auditor.key')}`)
@@ -193,6 +193,13 @@ describe('Puppet module: troupe::bootstrap, troupe::client, troupe::node with pu
         assert.equal(line?.decision, 'refused')
         assert.match(line?.reason ?? '', /not authorized: auditor may not run rpcutil inventory/)
       }
+      // An agent no caller's list names falls to troupe_default.policy: open to the operator
+      // (no `agents`), closed to the auditor.
+      const byAuditor = await troupe(['rpc', 'package', 'status', 'package=bash'])
+      assert.deepEqual(byAuditor.replies.map(reply => [reply.identity, reply.status]), HOSTS.map(host => [host, 1]))
+      assert.deepEqual(HOSTS.map(host => auditOf(host, byAuditor.request.id)[0]?.decision), HOSTS.map(() => 'refused'))
+      const byOperator = parseJson<PingJson>(await inNetns(fleet.namespace('master'), '/usr/bin/troupe', ['rpc', 'package', 'status', 'package=bash', '--json', '--timeout', '10', '--config', clientConfig()]))
+      assert.deepEqual(byOperator.replies.map(reply => [reply.identity, reply.status]), HOSTS.map(host => [host, 0]))
     })
 
     it('a second puppet apply changes nothing (the configuration has converged)', async () => {

@@ -3,7 +3,9 @@
 #
 # A caller with `agents` may run only those agents' listed actions: every agent named by any
 # caller gets a policy file that allows each caller what it lists (and callers without `agents`
-# everything), and denies the rest. `policies` gives an agent's policy file by hand instead.
+# everything), and denies the rest; every other agent falls to troupe_default.policy (the
+# daemon's policy_default), which allows the callers without `agents` only. `policies` gives an
+# agent's policy file by hand instead.
 define troupe::access (
   Pattern[/\A\//] $keys_file,
   Troupe::Callers $callers,
@@ -50,7 +52,12 @@ define troupe::access (
       purge   => true,
       force   => true,
     }
-    ($generated + $policies).each |$agent, $content| {
+    # Every other agent: the callers without `agents` only (the config's policy_default).
+    $open_to = $names.filter |$name| { $callers[$name]['agents'] =~ Undef }
+    $fallback = {
+      'troupe_default' => "# Managed by Puppet (troupe): agents without a policy file of their own.\npolicy default deny\n${open_to.map |$name| { "allow\t${name}\t*\t*\t*\n" }.join('')}",
+    }
+    ($fallback + $generated + $policies).each |$agent, $content| {
       file { "${policy_dir}/${agent}.policy":
         ensure  => file,
         owner   => 'root',

@@ -101,6 +101,7 @@ class troupe::node (
     'key'             => "${state_dir}/daemon.key",
     'authorized_keys' => "${config_dir}/authorized_keys",
     'policy_dir'      => "${config_dir}/policy",
+    'policy_default'  => 'troupe_default',
     'agents_dir'      => "${config_dir}/agents",
     'audit_log'       => "${log_dir}/audit.log",
     'facter'          => $facter,
