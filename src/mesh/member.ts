@@ -299,6 +299,16 @@ export class MeshMember {
     return peers.length > 0 && this.options.config.bootstrap.length === peers.length && peers.every(peer => this.admission.refusedBy(peer) !== undefined)
   }
 
+  /**
+   * Stops taking requests (agent topics and direct requests) while the peer stays up, so that
+   * requests already taken can finish and reply before the peer stops.
+   */
+  async stopServing (): Promise<void> {
+    // The validators stay: a copy still on its way is checked at this hop as before.
+    for (const topic of this.agentTopics) this.node.services.pubsub.unsubscribe(topic)
+    if (this.options.onRequest !== undefined) await this.node.unhandle(DIRECT_REQUEST_PROTOCOL)
+  }
+
   multiaddrs (): string[] {
     return this.node.getMultiaddrs().map(addr => addr.toString())
   }

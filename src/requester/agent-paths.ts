@@ -4,6 +4,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSyn
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { LoadedConfig } from '../config/load.js'
+import { VERSION } from '../version.js'
 
 export function requesterSocketPath (config: LoadedConfig): string {
   if (config.requester_socket !== undefined) return config.requester_socket
@@ -16,11 +17,12 @@ export function requesterSocketPath (config: LoadedConfig): string {
 
 /** Changes whenever the config file does, so a stale agent can be told to make way. */
 export function configStamp (config: LoadedConfig): string {
+  // The version too: after a package upgrade, the first command replaces a warm agent of the old one.
   try {
     const stat = statSync(config.file)
-    return `${stat.mtimeMs}:${stat.size}:${stat.ino}`
+    return `${VERSION}:${stat.mtimeMs}:${stat.size}:${stat.ino}`
   } catch {
-    return 'none'
+    return `${VERSION}:none`
   }
 }
 

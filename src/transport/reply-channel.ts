@@ -17,7 +17,12 @@ const DIAL_ATTEMPTS = 3
 interface OpenReplyStream {
   stream: Stream
   queue: Pushable<Uint8Array>
+  /** settles once every frame pushed has been written and the stream closed */
+  done: Promise<void>
 }
+
+/** How long stop() waits for the replies already queued to be written before the peer goes down. */
+const FLUSH_WAIT_MS = 5000
 
 export class ReplySender {
   private readonly open = new Map<string, Promise<OpenReplyStream>>()
@@ -41,11 +46,23 @@ export class ReplySender {
     }
   }
 
+  /**
+   * Ends every reply stream and waits (a bounded time) until the replies queued on them are
+   * written: a daemon that stops right after answering (a restart) must not drop the answer.
+   */
   async stop (): Promise<void> {
-    for (const pending of this.open.values()) {
-      pending.then(({ queue }) => queue.end(), () => {})
-    }
+    const flushed = [...this.open.values()].map(async pending => {
+      const { queue, done } = await pending
+      queue.end()
+      await done
+    })
     this.open.clear()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.allSettled(flushed),
+      new Promise(resolve => { timer = setTimeout(resolve, FLUSH_WAIT_MS) })
+    ])
+    clearTimeout(timer)
   }
 
   private async openStream (peer: PeerId, addrs: Multiaddr[]): Promise<OpenReplyStream> {
@@ -64,7 +81,7 @@ export class ReplySender {
           this.log.debug({ peer: key, err: String(err) }, 'reply stream closed')
           forget()
         })
-        return { stream, queue }
+        return { stream, queue, done: done.catch(() => {}) }
       } catch (err) {
         lastError = err
         // Refused dials (busy requester) succeed on a retry; back off a little.
