@@ -49,12 +49,6 @@ const SUBSCRIPTION_WAIT_MS = 250
 /** Without expected nodes (broadcast) there is no one to send to directly: wait longer for a first subscriber. */
 const BROADCAST_SUBSCRIPTION_WAIT_MS = 3000
 const DIAL_CONCURRENCY = 32
-/**
- * How long a publish waits for connections being opened to expected nodes. A node that is not
- * connected by then gets the request on its own, when (if) its connection comes: one host that
- * drops packets must not hold the request for everyone else (it delayed healthy replies by 5 s).
- */
-const DIAL_WAIT_MS = 1000
 /** The longest one direct delivery (connect, open a stream, write) may take. */
 const DIRECT_SEND_MS = 5000
 
@@ -195,9 +189,9 @@ export class RequesterPeer {
   private async publish (outgoing: Outgoing, maxWaitMs: number): Promise<void> {
     const node = this.member.node
     const pubsub = node.services.pubsub
-    let waited: NodeJS.Timeout | undefined
-    await Promise.race([this.dialAll(outgoing.expect), new Promise(resolve => { waited = setTimeout(resolve, DIAL_WAIT_MS) })])
-    clearTimeout(waited)
+    // No waiting for dials: an expected node not connected yet gets the request on its own (below)
+    // once its own connection is made. One host that drops packets held every publish for its
+    // 5 s dial timeout (healthy replies came after 5 s), and `-I` on it alone took 10 s.
     // Flood-publish reaches every connected subscriber at once; wait (briefly) until the
     // subscriptions of the expected nodes we are connected to are known (a node we could not
     // reach is down, or reached by gossip), or at least one subscriber when none are expected.
