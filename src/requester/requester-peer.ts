@@ -49,6 +49,12 @@ const SUBSCRIPTION_WAIT_MS = 250
 /** Without expected nodes (broadcast) there is no one to send to directly: wait longer for a first subscriber. */
 const BROADCAST_SUBSCRIPTION_WAIT_MS = 3000
 const DIAL_CONCURRENCY = 32
+/**
+ * How long a fresh requester waits for its first connections to the fleet before it answers:
+ * long enough for reachable nodes, never the dial timeout of one that drops packets (every
+ * request would not be sent until then; each node gets the request on its own anyway).
+ */
+const READY_DIAL_WAIT_MS = 1000
 /** The longest one direct delivery (connect, open a stream, write) may take. */
 const DIRECT_SEND_MS = 5000
 
@@ -102,7 +108,9 @@ export class RequesterPeer {
       return false
     })()
     const synced = await Promise.race([this.member.membership.synced(maxWaitMs), refused])
-    await this.connectToFleet()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.connectToFleet(), new Promise(resolve => { timer = setTimeout(resolve, READY_DIAL_WAIT_MS) })])
+    clearTimeout(timer)
     return synced
   }
 
