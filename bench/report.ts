@@ -51,7 +51,7 @@ function markdown (report: BenchReport): string {
     return [nodes, system.system, `\`${command.command}\``, ms(command.wall_ms), base !== undefined ? `${round(command.wall_ms / base, 1)}×` : '', command.replies, ms(command.last_reply_ms)]
   })))
   const resourceRows = sizes.flatMap(nodes => report.systems.filter(s => s.nodes === nodes).map(system => [
-    nodes, system.system, `${system.daemon_rss_mib} MiB`, `${system.daemon_idle_cpu_percent} %`, `${system.daemon_cpu_ms_per_request} ms`, system.infrastructure_rss_mib !== undefined ? `${system.infrastructure_rss_mib} MiB` : ''
+    nodes, system.system, `${system.daemon_rss_mib} MiB`, `${system.daemon_idle_cpu_percent} %`, `${system.daemon_cpu_ms_per_request} ms`, system.infrastructure_rss_mib !== undefined ? `${system.infrastructure_rss_mib} MiB${system.infrastructure_cpu_ms_per_request !== undefined ? `, ${system.infrastructure_cpu_ms_per_request} ms/request` : ''}` : ''
   ]))
   const scaleRows = report.scale.map(row => [
     row.nodes, ms(row.reach_all_ms), ms(row.last_reply_ms), row.replies_min, `${row.gossip_in_per_request} / ${row.gossip_out_per_request}`,

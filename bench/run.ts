@@ -2,7 +2,8 @@
 // one run, then troupe's scale curve with hundreds to a thousand and more mesh peers. Writes
 // bench/results/latest.json, docs/performance.md and its chart docs/performance.png.
 //
-// BENCH_PARTS   which parts to run (default: troupe,mcollective,serf,scale)
+// BENCH_PARTS   which parts to run (default: troupe,mcollective,serf,pe,scale); pe: the
+//               network-namespace fleet open and under the PE rule (root, nftables)
 // BENCH_NODES   node counts for the side-by-side part (default 10,50)
 // BENCH_SCALE   node counts for the scale part (default 100,250,500,1000)
 // BENCH_RUNS    runs of each command (default 7); BENCH_IDLE_SECONDS (default 20)
@@ -15,12 +16,13 @@ import { benchTroupe } from './troupe-fleet.js'
 import { benchMcollective } from './anchors/mcollective.js'
 import { benchSerf } from './anchors/serf.js'
 import { benchScale, type ScaleResult } from './scale/fleet.js'
+import { benchPeNetwork } from './pe-fleet.js'
 import type { SystemResult } from './anchors/types.js'
 import { timeCommand, median, round } from './measure.js'
 import { writeReport, type BenchReport } from './report.js'
 
 const list = (text: string): number[] => text.split(',').map(Number).filter(n => Number.isInteger(n) && n > 0)
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'troupe,mcollective,serf,scale').split(','))
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'troupe,mcollective,serf,pe,scale').split(','))
 const SIZES = list(process.env.BENCH_NODES ?? '10,50')
 const SCALE = list(process.env.BENCH_SCALE ?? '100,250,500,1000')
 const SCALE_ANNOUNCE_INTERVAL = Number(process.env.BENCH_SCALE_ANNOUNCE ?? 600)
@@ -43,13 +45,14 @@ for (const nodes of SIZES) {
   const parts = [
     { name: 'troupe', run: async () => await benchTroupe(nodes, options) },
     { name: 'mcollective', run: async () => await benchMcollective(nodes, options) },
-    { name: 'serf', run: async () => await benchSerf(nodes, options) }
+    { name: 'serf', run: async () => await benchSerf(nodes, options) },
+    { name: 'pe', run: async () => await benchPeNetwork(nodes, options, log) }
   ]
   for (const part of parts.filter(p => PARTS.has(p.name))) {
     log(`bench: ${part.name} at ${nodes} nodes ...`)
     const result = await part.run()
     if ('skipped' in result) skipped.push(`${part.name}: ${result.skipped}`)
-    else systems.push(result)
+    else systems.push(...(Array.isArray(result) ? result : [result]))
     log(`  ${JSON.stringify(result)}`)
     saveProgress()
   }

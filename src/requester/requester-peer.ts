@@ -145,7 +145,11 @@ export class RequesterPeer {
     // agent's topic has arrived (gossipsub forgets it when the connection goes) counts as one
     // the requester reaches itself.
     const subscribers = new Set(agent === undefined ? [] : this.member.node.services.pubsub.getSubscribers(agentTopic(this.collective, agent)).map(peer => peer.toString()))
-    return this.member.directory.select(filter, agent, { gone: true }).map(ref => ref.gone === true ? ref : { ...ref, subscribed: subscribers.has(ref.peer) })
+    // A node reached only through a relay carries no gossip from here, but gets the request
+    // directly over that connection (publish, below): the mesh need not relay it there too
+    // (under the PE rule that copy doubled the bootstrap's and every node's work).
+    const relayed = new Set(this.member.node.getConnections().filter(connection => connection.status === 'open' && pathOf(connection) === 'relayed').map(connection => connection.remotePeer.toString()))
+    return this.member.directory.select(filter, agent, { gone: true }).map(ref => ref.gone === true ? ref : { ...ref, subscribed: subscribers.has(ref.peer) || relayed.has(ref.peer) })
   }
 
   /** Open connections; one through a circuit relay has /p2p-circuit in its remote address. */
