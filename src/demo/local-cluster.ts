@@ -248,7 +248,7 @@ export class LocalCluster {
     for (const extra of this.moreBootstraps) if (extra.process !== undefined) children.push(extra.process)
     await Promise.all(children.map(async child => { await stopProcess(child) }))
     this.nodes.clear()
-    if (options.keepFiles !== true && this.options.dir === undefined) rmSync(this.dir, { recursive: true, force: true })
+    if (options.keepFiles !== true && this.options.dir === undefined) rmSync(this.dir, { recursive: true, force: true, maxRetries: 5 })
   }
 }
 

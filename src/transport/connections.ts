@@ -12,11 +12,6 @@ export type Path = 'direct' | 'relayed'
 
 /** How long a direct dial runs alone before the relayed addresses are tried beside it. */
 const RELAY_STAGGER_MS = 500
-/**
- * Relayed dials open one HOP stream each on the connection to the relay; libp2p's default cap
- * is 64 outbound streams of a protocol per connection, fewer than the nodes one requester reaches.
- */
-const MAX_RELAYED_DIALS_PER_RELAY = 100_000
 
 export function isRelayedAddr (addr: string | Multiaddr): boolean {
   return addr.toString().includes('/p2p-circuit')
@@ -73,7 +68,8 @@ export async function connectionTo (node: MeshNode, peer: PeerId, addrs: readonl
       if (direct.length > 0) await abortableDelay(RELAY_STAGGER_MS, signal)
       const already = bestConnection(node, peer)
       if (already !== undefined) return already
-      return await node.dial(relayed, { signal, maxOutboundStreams: MAX_RELAYED_DIALS_PER_RELAY } as Parameters<MeshNode['dial']>[1])
+      // Each is one HOP stream on the connection to the relay (see allowManyRelayedDials in mesh-node.ts).
+      return await node.dial(relayed, { signal })
     })())
   }
   return await Promise.any(attempts).catch((err: AggregateError) => { throw err.errors[0] ?? err })

@@ -14,7 +14,7 @@ import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub, type GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
 import type { PubSub, PrivateKey, PeerId, Message, Startable } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
-import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import { circuitRelayServer, circuitRelayTransport, RELAY_V2_HOP_CODEC, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { createHash } from 'node:crypto'
 import type { GossipCounters } from './gossip-counters.js'
@@ -157,7 +157,26 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
   // runs only for admitted peers: the guard is applied here, once, rather than at each handler.
   const handle = node.handle.bind(node)
   node.handle = async (protocols, handler, handlerOptions) => { await handle(protocols, admission.guard(handler), handlerOptions) }
+  if (reservations > 0) await allowManyRelayedDials(node)
   return node
+}
+
+/** Relayed connections one peer may open through one relay at once. */
+const MAX_RELAYED_DIALS_PER_RELAY = 100_000
+
+/**
+ * libp2p caps the outbound streams of one protocol on one connection at 64 unless that
+ * protocol's handler says otherwise, and each relayed connection a peer opens is one HOP stream
+ * on its connection to the relay: a requester reached at most 64 nodes through one bootstrap
+ * (measured: "Too many outbound protocol streams for .../hop - 64/64" at the 65th). Dial options
+ * cannot raise it (the dial queue drops them). So this peer registers a HOP "handler" that only
+ * carries the limit: it refuses every inbound HOP stream (this peer is no relay), and HOP is
+ * taken back out of the protocols identify advertises.
+ */
+async function allowManyRelayedDials (node: MeshNode): Promise<void> {
+  await node.handle(RELAY_V2_HOP_CODEC, ({ stream }) => { stream.abort(new Error('not a relay')) }, { maxInboundStreams: 1, maxOutboundStreams: MAX_RELAYED_DIALS_PER_RELAY })
+  const self = await node.peerStore.get(node.peerId)
+  await node.peerStore.patch(node.peerId, { protocols: self.protocols.filter(protocol => protocol !== RELAY_V2_HOP_CODEC) })
 }
 
 function messageDigest (topic: string, data: Uint8Array): Uint8Array {
