@@ -8,11 +8,11 @@ import type { LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { MeshMember } from '../mesh/member.js'
 import { acceptReplies } from '../transport/reply-channel.js'
-import { DIRECT_REQUEST_PROTOCOL, agentTopic, undeliveredTopic } from '../transport/topics.js'
-import { writeFrame } from '../transport/framing.js'
+import { agentTopic, undeliveredTopic } from '../transport/topics.js'
 import type { Reply } from '../wire/reply.js'
 import { decodeNotice } from '../wire/undelivered.js'
-import { connectionTo, pathOf, streamOn, type Path } from '../transport/connections.js'
+import { connectionTo, pathOf, type Path } from '../transport/connections.js'
+import { RequestChannels } from '../transport/request-channel.js'
 import type { NodeRef } from '../discovery/directory.js'
 import type { Filter } from '../discovery/filter/types.js'
 import { loadCredentials } from '../mesh/credentials.js'
@@ -62,8 +62,11 @@ export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
   private readonly dialing = new Map<string, Promise<void>>()
   private readonly replyRefusals = new LogThrottle()
+  private readonly requestChannels: RequestChannels
 
-  private constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly collective: string) {}
+  private constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly collective: string) {
+    this.requestChannels = new RequestChannels(member.node)
+  }
 
   static async start (config: LoadedConfig, log: Logger): Promise<RequesterPeer> {
     // The caller key admits this peer to the mesh (the bootstrap and nodes list it in authorized_keys).
@@ -238,7 +241,7 @@ export class RequesterPeer {
         const signal = AbortSignal.timeout(Math.min(DIRECT_SEND_MS, outgoing.timeoutMs))
         const id = peerIdFromString(peer)
         const connection = await connectionTo(this.member.node, id, this.member.directory.byPeerId(peer)?.addrs ?? [], signal)
-        await writeFrame(await streamOn(connection, DIRECT_REQUEST_PROTOCOL, signal), outgoing.bytes)
+        await this.requestChannels.send(connection, outgoing.bytes, signal)
       } catch (err) {
         this.log.debug({ peer, err: String(err) }, 'direct request not delivered')
       }
