@@ -90,7 +90,9 @@ export class RequesterPeer {
       if (message.type !== 'signed' || notice.requester !== self) return TopicValidatorResult.Ignore
       const peer = message.from.toString()
       // The gossip signature authenticates the node: it may only speak for its own identity.
-      if (this.vouchedIdentity(peer) !== notice.identity) return TopicValidatorResult.Ignore
+      // The node may not be connected to this requester (that is why it sends a notice): the
+      // directory's entry for it (its enrollment checked, with a CA) says who it is.
+      if (this.member.directory.byPeerId(peer)?.identity !== notice.identity) return TopicValidatorResult.Ignore
       this.listeners.get(notice.id)?.({ reply: { v: 1, id: notice.id, identity: notice.identity, status: notice.status, statusmsg: notice.statusmsg, data: {} }, peer, delivery: 'undelivered' })
       return TopicValidatorResult.Ignore
     })

@@ -2,7 +2,8 @@
 // every relayed connection is one HOP stream on the requester's connection to the bootstrap, and
 // libp2p allows 64 outbound streams of a protocol per connection unless told otherwise (the 65th
 // relayed node of a PE fleet was unreachable). In-process peers: a relay server, 70 peers that only
-// dial out and hold a reservation, a requester that opens a relayed connection to each.
+// dial out and hold a reservation, a requester that opens a relayed connection to each. All from
+// one address, as a fleet behind one NAT is (the relay once refused every peer after the 16th).
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'

@@ -11,6 +11,8 @@ import { createServer } from 'node:net'
 import { LocalCluster, spawnTroupe } from '../../src/demo/local-cluster.js'
 import { generateRequesterKey, writeRequesterKey } from '../../src/security/keys.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
+import { stopRequesterAgent } from '../../src/requester/link.js'
+import { loadConfig } from '../../src/config/load.js'
 
 const NODES = ['node01', 'node02', 'node03', 'node04']
 
@@ -131,7 +133,8 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
 
   it('two configs that name one peer key: the duplicate peer id is detected and reported (exit 2)', async () => {
     const shared = mkdtempSync(join(tmpdir(), 'troupe-same-key-'))
-    const base = readFileSync(cluster.clientConfigPath, 'utf8').replace(/^key: .*/m, `key: ${join(shared, 'one.peer.key')}`)
+    // Both agents must be alive at once: not the cluster's 2 s idle-out.
+    const base = readFileSync(cluster.clientConfigPath, 'utf8').replace(/^key: .*/m, `key: ${join(shared, 'one.peer.key')}`).replace(/requester_idle: .*/, 'requester_idle: 300')
     const first = join(shared, 'one.yaml')
     const second = join(shared, 'two.yaml')
     writeFileSync(first, base.replace(/requester_socket: .*/, `requester_socket: ${join(shared, 'one.sock')}`))
@@ -143,6 +146,7 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
       last = { code: result.code, stderr: result.stderr }
       if (last.code !== 2) await new Promise(resolve => setTimeout(resolve, 500))
     }
+    for (const config of [first, second]) await stopRequesterAgent(loadConfig(config))
     assert.equal(last.code, 2, last.stderr)
     assert.match(last.stderr, /another process uses this requester agent's peer id \S+ \(a bootstrap also sees it connected from \/ip4\//)
   })
