@@ -45,7 +45,7 @@ export function summaryLines (result: RequestResult, context: { filtered: boolea
 }
 
 export function exitCodeFor (result: RequestResult): number {
-  const allAnswered = result.stats.expected > 0 && result.missing.length === 0 && result.undelivered.length === 0 && result.stats.failed === 0
+  const allAnswered = result.stats.expected > 0 && result.missing.length === 0 && (result.undelivered ?? []).length === 0 && result.stats.failed === 0
   return allAnswered ? EXIT_OK : EXIT_FAILED
 }
 

@@ -59,8 +59,8 @@ export interface RequestResult {
   lastSeen: Record<string, number>
   /** named nodes (--nodes) the directory does not hold at all */
   unknown: string[]
-  /** expected nodes that acted but whose reply never arrived */
-  undelivered: UndeliveredRecord[]
+  /** expected nodes that acted but whose reply never arrived (optional: results built elsewhere may omit it) */
+  undelivered?: UndeliveredRecord[]
   stats: { expected: number, responded: number, ok: number, failed: number, elapsed_ms: number, publish_to_last_reply_ms: number }
 }
 
