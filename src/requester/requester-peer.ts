@@ -307,7 +307,9 @@ export class RequesterPeer {
   private async dialAll (peers: string[]): Promise<void> {
     const node = this.member.node
     const connected = new Set(node.getPeers().map(peer => peer.toString()))
-    const wanted = peers.filter(peer => !connected.has(peer) && peer !== node.peerId.toString())
+    // Not a peer with recent rejects (it failed admission here: a revoked node, until its entry
+    // expires): every directory change would reopen a connection only to close it again.
+    const wanted = peers.filter(peer => !connected.has(peer) && peer !== node.peerId.toString() && this.member.penalties.score(peer) >= 0)
     const inFlight = wanted.map(peer => this.dialing.get(peer)).filter((dial): dial is Promise<void> => dial !== undefined)
     const todo = wanted.filter(peer => !this.dialing.has(peer))
     const dialOne = async (peer: string): Promise<void> => {
