@@ -10,6 +10,8 @@ import { NetnsFleet, nftAvailable } from '../helpers/netns.js'
 import { LocalCluster, demoNodeSpecs, TROUPE_BIN } from '../../src/demo/local-cluster.js'
 import { SERVICE_NODE_FLAGS } from '../../src/service-flags.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
+import { stopRequesterAgent } from '../../src/requester/link.js'
+import { loadConfig } from '../../src/config/load.js'
 
 const HOSTS = 6
 const ALL = demoNodeSpecs(HOSTS).map(spec => spec.identity)
@@ -119,6 +121,27 @@ describe('Puppet Enterprise network rule: only the master\'s 61613 is reachable'
     assert.deepEqual(doc.missing, [])
     for (const identity of ['node01', 'node03', 'node05']) assert.equal(actedOn(dir, identity, doc.request.id), 1, identity)
     for (const identity of ['node02', 'node04', 'node06']) assert.equal(actedOn(dir, identity, doc.request.id), 0, identity)
+  })
+
+  it('a host that drops every packet (the open one, dialled directly) delays no healthy reply, and --timeout bounds the whole command', async () => {
+    await eventually(async () => await run(['ping', '--timeout', '5']), d => d.replies.length === HOSTS && via(d).node05 === 'direct', 'every node to answer, node05 directly')
+    // A fresh requester agent, so that the unreachable host is one it has to dial.
+    await stopRequesterAgent(loadConfig(cluster.clientConfigPath))
+    fleet.dropAll('host5')
+    try {
+      const doc = await run(['ping', '--timeout', '3'])
+      assert.deepEqual(doc.missing, ['node05'])
+      assert.deepEqual(doc.replies.map(reply => reply.identity), ALL.filter(identity => identity !== 'node05'))
+      const started = Date.now()
+      const alone = await run(['ping', '--timeout', '2', '-I', 'node05'])
+      const wallMs = Date.now() - started
+      assert.deepEqual(alone.missing, ['node05'])
+      // A bound, not a speed: 2 s plus the CLI's start-up, where two dial timeouts made it 10 s.
+      assert.ok(wallMs < 6000, `troupe ping -t 2 -I node05 took ${wallMs} ms`)
+    } finally {
+      fleet.restore('host5')
+    }
+    await eventually(async () => await run(['ping', '--timeout', '5']), d => d.replies.length === HOSTS, 'node05 to answer again')
   })
 
   it('--batch 2 reaches every node, two at a time', async () => {
