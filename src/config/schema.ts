@@ -91,5 +91,7 @@ export const KEY_ROLES: Record<string, Role[]> = {
   crl: ALL,
   cert: ['daemon', 'bootstrap'],
   cert_key: ['daemon', 'bootstrap'],
-  state_dir: ['daemon']
+  state_dir: ['daemon'],
+  reachability: ['daemon', 'client'],
+  relay: ['bootstrap']
 }
