@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SystemResult } from './anchors/types.js'
 import type { ScaleResult } from './scale/fleet.js'
+import type { RelayCapacityResult } from './relay-capacity.js'
 import { round, median } from './measure.js'
 
 export interface BenchReport {
@@ -13,6 +14,8 @@ export interface BenchReport {
   bare_node_start_ms: number
   systems: SystemResult[]
   scale: ScaleResult[]
+  /** one bootstrap relaying for N peers that cannot be dialled (bench part `relay`) */
+  relay?: RelayCapacityResult[]
   skipped: string[]
   /** added by hand when a report combines runs or a run needs a caveat; printed under the header */
   notes?: string[]
@@ -51,7 +54,7 @@ function markdown (report: BenchReport): string {
     return [nodes, system.system, `\`${command.command}\``, ms(command.wall_ms), base !== undefined ? `${round(command.wall_ms / base, 1)}×` : '', command.replies, ms(command.last_reply_ms)]
   })))
   const resourceRows = sizes.flatMap(nodes => report.systems.filter(s => s.nodes === nodes).map(system => [
-    nodes, system.system, `${system.daemon_rss_mib} MiB`, `${system.daemon_idle_cpu_percent} %`, `${system.daemon_cpu_ms_per_request} ms`, system.infrastructure_rss_mib !== undefined ? `${system.infrastructure_rss_mib} MiB` : ''
+    nodes, system.system, `${system.daemon_rss_mib} MiB`, `${system.daemon_idle_cpu_percent} %`, `${system.daemon_cpu_ms_per_request} ms`, system.infrastructure_rss_mib !== undefined ? `${system.infrastructure_rss_mib} MiB${system.infrastructure_cpu_ms_per_request !== undefined ? `, ${system.infrastructure_cpu_ms_per_request} ms/request` : ''}` : ''
   ]))
   const scaleRows = report.scale.map(row => [
     row.nodes, ms(row.reach_all_ms), ms(row.last_reply_ms), row.replies_min, `${row.gossip_in_per_request} / ${row.gossip_out_per_request}`,
@@ -115,6 +118,25 @@ few milliseconds in parallel, and what remains is hops × a link's latency.
 ${table(['nodes', 'reach all', 'last reply', 'replies', 'copies in / out', 'membership msgs/s', 'idle CPU per node', 'CPU per request per node', 'requester CPU per node', 'RSS per node', 'beat interval', 'join'], scaleRows)}
 
 ${estimates(report.scale, report.machine.cpus)}
+${relaySection(report.relay ?? [])}`
+}
+
+function relaySection (rows: RelayCapacityResult[]): string {
+  if (rows.length === 0) return ''
+  return `## Relay capacity
+
+Under Puppet Enterprise's rule (nodes accept no connection; docs/configuration.md, "Firewall")
+every node holds a relay reservation on a bootstrap, the requester reaches each node through a
+relayed connection, and every request and reply crosses the bootstrap. One real bootstrap
+process, N peers that only dial out, each holding a reservation, then a requester holding a
+relayed connection to each (a warm requester agent), then round trips of a 1.2 KB request and a
+300 B reply over every relayed connection. The side-by-side table above has the whole
+\`troupe ping\` on the namespace fleet, open and under the PE rule (the bootstrap's RSS and CPU
+per request in its last column).
+
+${table(['relayed nodes', 'bootstrap RSS alone / reserved / relaying', 'RSS per reservation', 'RSS per relayed connection', 'bootstrap CPU per relayed reply'], rows.map(row => [
+    row.nodes, `${row.bootstrap_rss_mib.alone} / ${row.bootstrap_rss_mib.reserved} / ${row.bootstrap_rss_mib.relayed} MiB`, `${row.kib_per_reservation} KiB`, `${row.kib_per_relayed_connection} KiB`, `${row.bootstrap_cpu_us_per_relayed_reply} µs`
+  ]))}
 `
 }
 

@@ -2,9 +2,11 @@
 // one run, then troupe's scale curve with hundreds to a thousand and more mesh peers. Writes
 // bench/results/latest.json, docs/performance.md and its chart docs/performance.png.
 //
-// BENCH_PARTS   which parts to run (default: troupe,mcollective,serf,scale)
+// BENCH_PARTS   which parts to run (default: troupe,mcollective,serf,pe,scale); pe: the
+//               network-namespace fleet open and under the PE rule (root, nftables)
 // BENCH_NODES   node counts for the side-by-side part (default 10,50)
 // BENCH_SCALE   node counts for the scale part (default 100,250,500,1000)
+// BENCH_RELAY   relayed peers for the relay part (default 100,500,1000): one bootstrap's capacity
 // BENCH_RUNS    runs of each command (default 7); BENCH_IDLE_SECONDS (default 20)
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
@@ -15,12 +17,15 @@ import { benchTroupe } from './troupe-fleet.js'
 import { benchMcollective } from './anchors/mcollective.js'
 import { benchSerf } from './anchors/serf.js'
 import { benchScale, type ScaleResult } from './scale/fleet.js'
+import { benchPeNetwork } from './pe-fleet.js'
+import { benchRelayCapacity, type RelayCapacityResult } from './relay-capacity.js'
 import type { SystemResult } from './anchors/types.js'
 import { timeCommand, median, round } from './measure.js'
 import { writeReport, type BenchReport } from './report.js'
 
 const list = (text: string): number[] => text.split(',').map(Number).filter(n => Number.isInteger(n) && n > 0)
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'troupe,mcollective,serf,scale').split(','))
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'troupe,mcollective,serf,pe,relay,scale').split(','))
+const RELAY = list(process.env.BENCH_RELAY ?? '100,500,1000')
 const SIZES = list(process.env.BENCH_NODES ?? '10,50')
 const SCALE = list(process.env.BENCH_SCALE ?? '100,250,500,1000')
 const SCALE_ANNOUNCE_INTERVAL = Number(process.env.BENCH_SCALE_ANNOUNCE ?? 600)
@@ -35,22 +40,38 @@ for (let i = 0; i < 7; i++) bare.push((await timeCommand(process.execPath, ['-e'
 const systems: SystemResult[] = []
 const skipped: string[] = []
 const scale: ScaleResult[] = []
+const relay: RelayCapacityResult[] = []
 const resultsDir = join(root, 'bench', 'results')
 mkdirSync(resultsDir, { recursive: true })
 /** Written after every part, so a run cut short keeps what it measured. */
-const saveProgress = (): void => { writeFileSync(join(resultsDir, 'partial.json'), JSON.stringify({ systems, scale, skipped }, null, 2) + '\n') }
+const saveProgress = (): void => { writeFileSync(join(resultsDir, 'partial.json'), JSON.stringify({ systems, scale, relay, skipped }, null, 2) + '\n') }
 for (const nodes of SIZES) {
   const parts = [
     { name: 'troupe', run: async () => await benchTroupe(nodes, options) },
     { name: 'mcollective', run: async () => await benchMcollective(nodes, options) },
-    { name: 'serf', run: async () => await benchSerf(nodes, options) }
+    { name: 'serf', run: async () => await benchSerf(nodes, options) },
+    { name: 'pe', run: async () => await benchPeNetwork(nodes, options, log) }
   ]
   for (const part of parts.filter(p => PARTS.has(p.name))) {
     log(`bench: ${part.name} at ${nodes} nodes ...`)
     const result = await part.run()
     if ('skipped' in result) skipped.push(`${part.name}: ${result.skipped}`)
-    else systems.push(result)
+    else systems.push(...(Array.isArray(result) ? result : [result]))
     log(`  ${JSON.stringify(result)}`)
+    saveProgress()
+  }
+}
+if (PARTS.has('relay')) {
+  for (const nodes of RELAY) {
+    log(`bench: relay capacity, ${nodes} relayed peers ...`)
+    try {
+      const result = await benchRelayCapacity(nodes, log)
+      relay.push(result)
+      log(`  ${JSON.stringify(result)}`)
+    } catch (err) {
+      skipped.push(`relay capacity at ${nodes} peers: ${(err as Error).message}`)
+      log(`  failed: ${(err as Error).message}`)
+    }
     saveProgress()
   }
 }
@@ -83,6 +104,7 @@ const report: BenchReport = {
   bare_node_start_ms: round(median(bare)),
   systems,
   scale,
+  relay,
   skipped
 }
 writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n')
@@ -90,6 +112,7 @@ await writeReport(report, join(root, 'docs'))
 for (const system of systems) {
   for (const command of system.commands) log(`${system.system.padEnd(28)} ${String(system.nodes).padStart(4)}  ${command.command.padEnd(44)} ${String(command.wall_ms).padStart(8)} ms  ${command.replies} replies`)
 }
+for (const row of relay) log(`relay ${row.nodes}: ${row.kib_per_reservation} KiB per reservation, ${row.kib_per_relayed_connection} KiB per relayed connection, ${row.bootstrap_cpu_us_per_relayed_reply} µs bootstrap CPU per relayed reply`)
 for (const row of scale) log(`scale ${row.nodes}: reach all ${row.reach_all_ms} ms, last reply ${row.last_reply_ms} ms, ${row.gossip_in_per_request} copies in per node`)
 for (const line of skipped) log(`skipped ${line}`)
 log('bench: wrote bench/results/latest.json, docs/performance.md, docs/performance.png')

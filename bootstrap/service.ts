@@ -6,6 +6,9 @@ import type { Logger } from '../src/log.js'
 import { MeshMember } from '../src/mesh/member.js'
 import { loadCredentials } from '../src/mesh/credentials.js'
 import { AuthorizedKeyStore } from '../src/security/authorized-keys.js'
+import { TopicValidatorResult } from '@libp2p/interface'
+import { undeliveredTopic } from '../src/transport/topics.js'
+import { decodeNotice } from '../src/wire/undelivered.js'
 
 export const DEFAULT_BOOTSTRAP_LISTEN = ['/ip4/0.0.0.0/tcp/61613']
 /** Agent topics a bootstrap subscribes to at most (a fleet has tens). */
@@ -48,6 +51,15 @@ export class BootstrapService {
     }
     member.directory.onChange(followAgents)
     followAgents()
+    // Nodes that cannot deliver a reply say so on this topic; the bootstrap carries it to the
+    // requesters (a peer forwards only topics it is subscribed to).
+    const pubsub = member.node.services.pubsub
+    const notices = undeliveredTopic(config.collective)
+    pubsub.topicValidators.set(notices, async (_from, message) => {
+      try { decodeNotice(message.data) } catch { return TopicValidatorResult.Reject }
+      return TopicValidatorResult.Accept
+    })
+    pubsub.subscribe(notices)
     return service
   }
 

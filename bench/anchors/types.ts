@@ -28,4 +28,7 @@ export interface SystemResult {
   daemon_cpu_ms_per_request: number
   /** a broker's or bootstrap's memory */
   infrastructure_rss_mib?: number
+  /** a broker's or bootstrap's CPU: idle (percent of a core), and per request (ms) */
+  infrastructure_idle_cpu_percent?: number
+  infrastructure_cpu_ms_per_request?: number
 }

@@ -30,6 +30,10 @@ export async function openClient (configFlag: string | undefined, needsKey = tru
   const key = needsKey ? readRequesterKey(config.caller_key ?? defaultCallerKeyPath()) : (undefined as unknown as RequesterKey)
   const link = await openLink(config)
   const view = await link.hello()
+  if (view.problem !== undefined) {
+    await link.close()
+    throw new UsageError(view.problem)
+  }
   const refusal = view.warnings.find(warning => warning.includes('refused this requester'))
   if (!view.synced && view.size === 0) {
     await link.close()

@@ -38,16 +38,19 @@ export function summaryLines (result: RequestResult, context: { filtered: boolea
       else if (result.unknown.includes(identity)) lines.push(`   ${identity}: not in the directory`)
     }
   }
+  // The node acted: running the action again is not the fix (docs/configuration.md, "Firewall").
+  const undelivered = result.undelivered ?? []
+  if (undelivered.length > 0) lines.push(`Acted, but the reply could not reach this requester: ${undelivered.map(node => `${node.identity} (${node.statusmsg})`).join(' ')}`)
   return lines
 }
 
 export function exitCodeFor (result: RequestResult): number {
-  const allAnswered = result.stats.expected > 0 && result.missing.length === 0 && result.stats.failed === 0
+  const allAnswered = result.stats.expected > 0 && result.missing.length === 0 && (result.undelivered ?? []).length === 0 && result.stats.failed === 0
   return allAnswered ? EXIT_OK : EXIT_FAILED
 }
 
 export function jsonDocument (result: RequestResult): string {
-  return JSON.stringify({ request: result.request, replies: result.replies, missing: result.missing, ...missingDetail(result), stats: result.stats })
+  return JSON.stringify({ request: result.request, replies: result.replies, missing: result.missing, undelivered: result.undelivered ?? [], ...missingDetail(result), stats: result.stats })
 }
 
 /** For --json: when each missing node past expiry was last seen (ISO 8601), and which named nodes the directory lacks. */

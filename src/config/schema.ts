@@ -42,7 +42,11 @@ export const configSchema = z.object({
   puppet_command: z.array(z.string().min(1)).min(1).optional(),
   puppet_args: z.array(z.string().min(1)).optional(),
   caller_rate: z.number().positive().max(100_000).default(50),
-  max_concurrent_actions: z.number().int().positive().max(256).default(4)
+  max_concurrent_actions: z.number().int().positive().max(256).default(4),
+  // Issue 12 (docs/configuration.md, "Firewall"): whether others can open connections to this
+  // peer ('auto': the bootstrap tries), and whether a bootstrap relays for peers that cannot.
+  reachability: z.enum(['auto', 'public', 'private']).default('auto'),
+  relay: z.boolean().default(true)
 }).strict()
 
 export type Config = z.infer<typeof configSchema>
@@ -87,5 +91,7 @@ export const KEY_ROLES: Record<string, Role[]> = {
   crl: ALL,
   cert: ['daemon', 'bootstrap'],
   cert_key: ['daemon', 'bootstrap'],
-  state_dir: ['daemon']
+  state_dir: ['daemon'],
+  reachability: ['daemon', 'client'],
+  relay: ['bootstrap']
 }

@@ -3,7 +3,6 @@
 // and replies directly to the requester.
 import { hostname } from 'node:os'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { MeshMember, stateDir } from '../mesh/member.js'
@@ -20,6 +19,8 @@ import { RateLimiter } from '../security/rate-limit.js'
 import { keyFingerprint } from '../security/keys.js'
 import { ReplySender } from '../transport/reply-channel.js'
 import { encodeReply } from '../wire/reply.js'
+import { encodeNotice } from '../wire/undelivered.js'
+import { undeliveredTopic } from '../transport/topics.js'
 import type { RequestBody } from '../wire/request.js'
 import { VERSION } from '../version.js'
 import { NodeStats } from './node-stats.js'
@@ -246,19 +247,38 @@ export class Daemon {
       ...(suppressed > 0 ? { suppressed } : {})
     })
     const requester = this.member.node.getConnections().find(connection => connection.remotePeer.toString() === body.requester.peer)
-    if (requester !== undefined) void this.reply(body, { status: Status.ABORTED, statusmsg, data: {} })
+    if (requester !== undefined) void this.reply(body, { status: Status.ABORTED, statusmsg, data: {} }, false)
   }
 
-  private async reply (body: RequestBody, reply: ReplyBody): Promise<void> {
-    const addrs: Multiaddr[] = []
-    for (const text of body.requester.addrs) {
-      try { addrs.push(multiaddr(text)) } catch { /* unusable address: skip it */ }
+  /**
+   * Sends the reply over whatever connection to the requester exists (or can be made to what it
+   * advertises), again until the request's time-to-live passes; if the first try fails, the
+   * requester is told over the gossip mesh that this node acted (src/transport/reply-channel.ts).
+   */
+  private async reply (body: RequestBody, reply: ReplyBody, authorized = true): Promise<void> {
+    let peer
+    try { peer = peerIdFromString(body.requester.peer) } catch { return }
+    // A caller nobody authorized gets its refusal only over a connection that exists: it cannot
+    // steer a dial, nor a notice to the whole mesh, nor hold a retry loop for its TTL.
+    if (!authorized) {
+      await this.replies.send({ peer, addrs: [], dial: false }, body.id, encodeReply({ v: 1, id: body.id, identity: this.identity, ...reply }), Date.now() + 5000)
+      return
     }
-    try {
-      await this.replies.send(peerIdFromString(body.requester.peer), addrs, encodeReply({ v: 1, id: body.id, identity: this.identity, ...reply }))
+    // What the request says of its requester's addresses decides which ones are ever dialled.
+    this.member.dialPolicy.learn(body.requester.peer, body.requester.addrs)
+    const deadline = Math.max(Date.now() + 5000, body.issued + body.ttl * 1000)
+    const delivery = await this.replies.send({ peer, addrs: body.requester.addrs }, body.id, encodeReply({ v: 1, id: body.id, identity: this.identity, ...reply }), deadline, () => {
+      const notice = encodeNotice({ v: 1, id: body.id, identity: this.identity, requester: body.requester.peer, status: reply.status, statusmsg: reply.statusmsg })
+      this.member.node.services.pubsub.publish(undeliveredTopic(this.config.collective), notice).catch(err => {
+        this.log.debug({ id: body.id, err: String(err) }, 'undelivered notice not published')
+      })
+    })
+    if (delivery.delivered) {
       this.stats.replies += 1
-    } catch (err) {
-      this.log.warn({ id: body.id, requester: body.requester.peer, err: String(err) }, 'reply not delivered')
+      if (delivery.attempts > 1) this.log.info({ id: body.id, requester: body.requester.peer, attempts: delivery.attempts, path: delivery.path }, 'reply delivered after retrying')
+    } else if (delivery.waiting) {
+      this.stats.replies_undelivered += 1
+      this.log.warn({ id: body.id, requester: body.requester.peer, attempts: delivery.attempts, err: delivery.reason }, 'reply not delivered before the request expired')
     }
   }
 
@@ -287,6 +307,7 @@ export class Daemon {
    */
   async stop (): Promise<void> {
     await this.member.stopServing()
+    this.replies.stopping()
     if (this.inFlight.size > 0) this.log.info({ requests: this.inFlight.size }, 'stopping: finishing the requests in flight')
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
     this.keeper.stop()

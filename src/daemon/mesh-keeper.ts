@@ -1,7 +1,7 @@
 // Keeps a daemon connected to a few other daemons, not only to the bootstrap, so the gossip
 // mesh survives the bootstrap going away: the bootstrap is the first peer, not a router.
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
+import { connectionTo } from '../transport/connections.js'
 import type { MeshMember } from '../mesh/member.js'
 import type { Logger } from '../log.js'
 
@@ -28,14 +28,17 @@ export class MeshKeeper {
     if (node.status !== 'started') return
     const self = node.peerId.toString()
     const connected = new Set(node.getPeers().map(peer => peer.toString()))
-    const candidates = this.member.directory.nodes().filter(reg => reg.peer !== self && !connected.has(reg.peer))
+    // Gossip does not run over relayed connections: a node reachable only through a relay is no
+    // mesh peer (under the PE rule every node is such a node, and the bootstraps carry gossip).
+    // Nor a peer with recent rejects (refused admission, forged requests): dialling it again every
+    // check only reopens a connection to be closed (a revoked node, until its entry expires).
+    const candidates = this.member.directory.nodes().filter(reg => reg.peer !== self && !connected.has(reg.peer) &&
+      !this.member.dialPolicy.relayedOnly(reg.peer) && this.member.penalties.score(reg.peer) >= 0)
     const connectedDaemons = this.member.directory.nodes().filter(reg => connected.has(reg.peer)).length
     const wanted = Math.min(TARGET_PEERS - connectedDaemons, candidates.length)
     for (const registration of shuffle(candidates).slice(0, Math.max(0, wanted))) {
       try {
-        const peer = peerIdFromString(registration.peer)
-        await node.peerStore.merge(peer, { multiaddrs: registration.addrs.map(addr => multiaddr(addr)) })
-        await node.dial(peer, { signal: AbortSignal.timeout(5000) })
+        await connectionTo(node, peerIdFromString(registration.peer), registration.addrs, AbortSignal.timeout(5000))
       } catch (err) {
         this.log.debug({ peer: registration.identity, err: String(err) }, 'could not reach mesh peer')
       }

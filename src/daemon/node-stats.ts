@@ -7,6 +7,8 @@ export class NodeStats {
   filtered = 0
   refused = 0
   replies = 0
+  /** acted on, but the reply reached no connection to the requester before the request expired */
+  replies_undelivered = 0
   ttlexpired = 0
   replayed = 0
   /** requests whose filter ran out of its evaluation budget (counted as not matching) */

@@ -31,6 +31,8 @@ export interface ClusterOptions {
   bootstrapConfig?: Record<string, unknown>
   /** no CA: node identities unchecked (docs/security.md, "Lab mode"); by default the fleet is enrolled */
   labMode?: boolean
+  /** how many bootstraps (named bootstrap, bootstrap2, ...); every config lists them all */
+  bootstraps?: number
   /** host on which everything listens (loopback by default) */
   host?: string
   /**
@@ -71,6 +73,8 @@ export class LocalCluster {
   bootstrapProcess: ChildProcess | undefined
   bootstrapAddr = ''
   private bootstrapConfigPath = ''
+  /** bootstraps after the first: bootstrap2, bootstrap3, ... */
+  readonly moreBootstraps: Array<{ name: string, configPath: string, addr: string, process?: ChildProcess }> = []
   readonly clientConfigPath: string
   readonly callerKeyPath: string
   readonly authorizedKeysPath: string
@@ -142,9 +146,23 @@ export class LocalCluster {
     }))
     this.bootstrapConfigPath = bootstrapConfig
     await this.startBootstrap()
+    for (let n = 2; n <= (this.options.bootstraps ?? 1); n++) {
+      const name = `bootstrap${n}`
+      const configPath = join(this.dir, `${name}.yaml`)
+      writeFileSync(configPath, toYaml({
+        listen: [`/ip4/${this.address(name)}/tcp/${this.options.placement?.bootstrapPort ?? 0}`],
+        key: join(this.dir, `${name}.key`),
+        log_file: join(this.dir, `${name}.log`),
+        authorized_keys: this.authorizedKeysPath,
+        ...await this.enroll(name),
+        ...this.options.bootstrapConfig
+      }))
+      this.moreBootstraps.push({ name, configPath, addr: '' })
+      await this.startBootstrap(n - 1)
+    }
 
     writeFileSync(this.clientConfigPath, toYaml({
-      bootstrap: [this.bootstrapAddr],
+      bootstrap: this.bootstrapAddrs(),
       listen: [`/ip4/${this.address('requester')}/tcp/0`],
       key: join(this.dir, 'requester.key'),
       caller_key: this.callerKeyPath,
@@ -168,7 +186,7 @@ export class LocalCluster {
     writeFileSync(configPath, toYaml({
       identity: spec.identity,
       listen: [`/ip4/${this.address(spec.identity)}/tcp/0`],
-      bootstrap: [this.bootstrapAddr],
+      bootstrap: this.bootstrapAddrs(),
       key: join(nodeDir, 'peer.key'),
       authorized_keys: this.authorizedKeysPath,
       facts: join(nodeDir, 'facts.yaml'),
@@ -193,13 +211,30 @@ export class LocalCluster {
     this.nodes.delete(identity)
   }
 
-  killBootstrap (): void {
+  /** Every bootstrap's address, the first one first. */
+  bootstrapAddrs (): string[] {
+    return [this.bootstrapAddr, ...this.moreBootstraps.map(extra => extra.addr)]
+  }
+
+  killBootstrap (index = 0): void {
+    if (index > 0) {
+      const extra = this.moreBootstraps[index - 1]
+      extra?.process?.kill('SIGKILL')
+      if (extra !== undefined) extra.process = undefined
+      return
+    }
     this.bootstrapProcess?.kill('SIGKILL')
     this.bootstrapProcess = undefined
   }
 
-  /** (Re)starts the bootstrap with its config and key (same peer id). */
-  async startBootstrap (): Promise<void> {
+  /** (Re)starts a bootstrap with its config and key (same peer id). */
+  async startBootstrap (index = 0): Promise<void> {
+    const extra = this.moreBootstraps[index - 1]
+    if (index > 0 && extra !== undefined) {
+      extra.process = this.spawn(extra.name, ['bootstrap', '--config', extra.configPath])
+      extra.addr = await firstLine(extra.process, extra.name)
+      return
+    }
     this.bootstrapProcess = this.spawn('bootstrap', ['bootstrap', '--config', this.bootstrapConfigPath])
     this.bootstrapAddr = await firstLine(this.bootstrapProcess, 'bootstrap')
   }
@@ -210,9 +245,10 @@ export class LocalCluster {
     try { await stopRequesterAgent(loadConfig(this.clientConfigPath)) } catch { /* no agent */ }
     const children = [...this.nodes.values()].map(node => node.process)
     if (this.bootstrapProcess !== undefined) children.push(this.bootstrapProcess)
+    for (const extra of this.moreBootstraps) if (extra.process !== undefined) children.push(extra.process)
     await Promise.all(children.map(async child => { await stopProcess(child) }))
     this.nodes.clear()
-    if (options.keepFiles !== true && this.options.dir === undefined) rmSync(this.dir, { recursive: true, force: true })
+    if (options.keepFiles !== true && this.options.dir === undefined) rmSync(this.dir, { recursive: true, force: true, maxRetries: 5 })
   }
 }
 

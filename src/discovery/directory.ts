@@ -11,7 +11,7 @@ import type { RegistrationCheck } from '../security/registration-check.js'
 export interface NodeRef {
   identity: string
   peer: string
-  /** set by the requester: it has this node's subscription to the agent's topic, so it delivers the request itself */
+  /** set by the requester: it delivers the request itself (it has this node's subscription to the agent's topic, or reaches it only through a relay and sends it there directly) */
   subscribed?: boolean
   /** past expiry (it stopped beating): reported missing, not sent to */
   gone?: boolean

@@ -10,7 +10,6 @@
 // missing, with when it was last seen, until it is purged; a node that stops cleanly leaves at once).
 import { TopicValidatorResult, type PeerId, type Message } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
 import { createHash } from 'node:crypto'
 import type { MeshNode } from '../transport/mesh-node.js'
 import { registryTopic, DIRECTORY_PROTOCOL } from '../transport/topics.js'
@@ -21,6 +20,7 @@ import type { EnrollmentProof } from '../security/enrollment.js'
 import { jsonBytes, parseJsonBytes } from '../wire/canonical.js'
 import { MAX_DIRECTORY_FRAME_BYTES, MAX_DIRECTORY_QUERY_BYTES } from '../wire/limits.js'
 import type { Directory } from './directory.js'
+import { connectionTo, isRelayedAddr, streamOn } from '../transport/connections.js'
 import type { Logger } from '../log.js'
 import { LogThrottle } from '../log-throttle.js'
 import { purgeTopic, verifyPurge, type PurgeBody } from './purge.js'
@@ -64,6 +64,8 @@ export interface MembershipOptions {
   proof?: EnrollmentProof
   /** a peer relayed a registry message that is junk: it is penalised like one sending bad requests */
   onInvalid?: (from: PeerId) => void
+  /** the addresses this node advertises (default: all it listens on); a change is announced */
+  addrs?: () => string[]
   log: Logger
   /**
    * Whether a caller key may purge directory entries; undefined on a peer without
@@ -124,11 +126,12 @@ export class Membership {
         this.options.log.debug({ err: String(err) }, 'directory snapshot not sent')
         stream.abort(err as Error)
       })
-    }, { maxInboundStreams: 64 })
+    }, { maxInboundStreams: 64, runOnLimitedConnection: true })
 
-    // A peer we just connected to knows the fleet: ask it for its directory.
+    // A peer we just connected to knows the fleet: ask it for its directory (not over a relayed
+    // connection: a whole directory would eat the relay's data limit).
     this.node.addEventListener('peer:identify', event => {
-      if (event.detail.protocols.includes(DIRECTORY_PROTOCOL)) void this.syncFrom(event.detail.peerId)
+      if (event.detail.protocols.includes(DIRECTORY_PROTOCOL) && !isRelayedAddr(event.detail.connection.remoteAddr)) void this.syncFrom(event.detail.peerId)
     })
     // Announce as soon as someone can hear it.
     pubsub.addEventListener('subscription-change', event => {
@@ -239,7 +242,7 @@ export class Membership {
 
   private selfDigest (): string {
     const self = this.options.self?.()
-    return self === undefined ? '' : createHash('sha256').update(jsonBytes(self)).digest('base64')
+    return self === undefined ? '' : createHash('sha256').update(jsonBytes(self)).update(this.addrs().join(' ')).digest('base64')
   }
 
   /** This node's registration as of now (at the current seq and rev); undefined for requesters and the bootstrap. */
@@ -292,7 +295,7 @@ export class Membership {
   }
 
   private addrs (): string[] {
-    return this.node.getMultiaddrs().map(addr => addr.toString())
+    return this.options.addrs?.() ?? this.node.getMultiaddrs().map(addr => addr.toString())
   }
 
   private publish (message: RegistryMessage): void {
@@ -389,8 +392,7 @@ export class Membership {
     if (source === this.node.peerId.toString()) return
     try {
       const peer = peerIdFromString(source)
-      if (addrs.length > 0) await this.node.peerStore.merge(peer, { multiaddrs: addrs.flatMap(addr => { try { return [multiaddr(addr)] } catch { return [] } }) })
-      const merged = await this.querySnapshot(peer, peers)
+      const merged = await this.querySnapshot(peer, peers, undefined, addrs)
       this.options.log.debug({ source, asked: peers.length, merged }, 'registrations fetched')
     } catch (err) {
       this.options.log.debug({ source, err: String(err) }, 'registrations not fetched')
@@ -444,8 +446,9 @@ export class Membership {
    * connection's streams are still being set up, it cannot be lost, so the first peers a node
    * meets (the bootstrap first) always know it.
    */
-  private async querySnapshot (peer: PeerId, peers: string[] | undefined, self?: Registration): Promise<number> {
-    const stream = await this.node.dialProtocol(peer, DIRECTORY_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+  private async querySnapshot (peer: PeerId, peers: string[] | undefined, self?: Registration, addrs: string[] = []): Promise<number> {
+    const signal = AbortSignal.timeout(5000)
+    const stream = await streamOn(await connectionTo(this.node, peer, addrs, signal), DIRECTORY_PROTOCOL, signal)
     await writeFrame(stream, jsonBytes({ peers, self }))
     const only = peers !== undefined ? new Set(peers) : undefined
     let merged = 0

@@ -26,6 +26,14 @@ import { AdmissionPolicy, helloFor } from '../security/admission-policy.js'
 import { registrationCheck } from '../security/registration-check.js'
 import { peerSigner } from '../security/peer-signature.js'
 import { LogThrottle } from '../log-throttle.js'
+import { createHash } from 'node:crypto'
+import { homedir } from 'node:os'
+import { DialPolicy } from '../transport/dial-policy.js'
+import { Reachability, serveReachProbes } from '../transport/reachability.js'
+import { SessionGuard, serveSessions } from './session-guard.js'
+
+/** Relays a daemon or requester holds a reservation on at once (more are listed, fewer used). */
+const RELAY_RESERVATIONS = 2
 
 export interface MemberOptions {
   role: MeshRole
@@ -51,9 +59,13 @@ export interface MemberOptions {
   replayJournal?: string
 }
 
-/** Where a role's libp2p key lives: `key`, else beside the config file. */
+/** Where a role's libp2p key lives: `key`, else beside the config file (a requester's: per user, below). */
 export function peerKeyPath (config: LoadedConfig, role: MemberOptions['role']): string {
-  return config.key ?? join(config.file === '' ? process.cwd() : dirname(config.file), `${role}.peer.key`)
+  if (config.key !== undefined) return config.key
+  // A requester's is per user and per client config, in the user's ~/.troupe: two configs in one
+  // directory, or two operators sharing /etc/troupe/client.yaml, were otherwise one peer id.
+  if (role === 'requester') return join(homedir(), '.troupe', 'peer', `requester-${createHash('sha256').update(config.file).digest('hex').slice(0, 12)}.key`)
+  return join(config.file === '' ? process.cwd() : dirname(config.file), `${role}.peer.key`)
 }
 
 /** Where a role keeps what must survive a restart: `state_dir`, else beside its peer key. */
@@ -94,10 +106,12 @@ export class MeshMember {
   private readonly refusalLog = new LogThrottle()
   readonly membership: Membership
   readonly gossipCounters: GossipCounters
+  readonly reachability: Reachability
+  readonly sessions: SessionGuard
   private readonly agentTopics = new Set<string>()
   private bootstrapDialer: BootstrapDialer | undefined
 
-  private constructor (readonly node: MeshNode, private readonly options: MemberOptions, readonly penalties: PeerPenalties, gossipCounters: GossipCounters, readonly admission: AdmissionGate, sign: ReturnType<typeof peerSigner>) {
+  private constructor (readonly node: MeshNode, private readonly options: MemberOptions, readonly penalties: PeerPenalties, gossipCounters: GossipCounters, readonly admission: AdmissionGate, sign: ReturnType<typeof peerSigner>, readonly dialPolicy: DialPolicy) {
     this.gossipCounters = gossipCounters
     const { config, credentials, log } = options
     const callerName = options.callerName
@@ -117,7 +131,13 @@ export class MeshMember {
     const proof = credentials.certificate?.proof({ collective: config.collective, peer: node.peerId.toString() })
     // Purges (troupe directory purge) are judged like requests: by the callers this peer authorizes.
     const isAuthorizedCaller = callerName !== undefined && config.authorized_keys !== undefined ? (key: string) => callerName(key) !== undefined : undefined
-    this.membership = new Membership(node, this.directory, { collective: config.collective, self: options.self, sign, proof, log, isAuthorizedCaller, onInvalid: from => { this.penalize(from) } })
+    // A requester never counts on inbound connections (docs/design.md): it dials every node, and
+    // advertises only relayed addresses unless told `reachability: public`.
+    const mode = options.role === 'requester' && config.reachability === 'auto' ? 'private' : config.reachability
+    this.reachability = new Reachability(node, options.role === 'bootstrap' ? 'public' : mode, log)
+    this.sessions = new SessionGuard(node, log)
+    this.membership = new Membership(node, this.directory, { collective: config.collective, self: options.self, sign, proof, addrs: () => this.advertisedAddrs(), log, isAuthorizedCaller, onInvalid: from => { this.penalize(from) } })
+    dialPolicy.advertised = peer => this.directory.byPeerId(peer)?.addrs
   }
 
   /** The identity this node's certificate gives it, when it has one. */
@@ -151,6 +171,7 @@ export class MeshMember {
         if (penalties.reject(refused.toString())) options.log.warn({ peer: refused.toString() }, 'peer keeps failing admission: banned for a while')
       }
     })
+    const dialPolicy = new DialPolicy()
     let node: MeshNode
     try {
       node = await createMeshNode({
@@ -162,12 +183,26 @@ export class MeshMember {
         isBanned: peer => penalties.isBanned(peer.toString()),
         appScore: peer => penalties.score(peer),
         counters: gossipCounters,
-        admission
+        admission,
+        dialPolicy,
+        relayServer: options.role === 'bootstrap' && config.relay,
+        relayReservations: options.role === 'bootstrap' ? 0 : Math.min(RELAY_RESERVATIONS, config.bootstrap.length)
       })
     } catch (err) {
       throw new ConfigError(`cannot set up the mesh peer: ${(err as Error).message}`)
     }
-    const member = new MeshMember(node, options, penalties, gossipCounters, admission, peerSigner(privateKey))
+    const member = new MeshMember(node, options, penalties, gossipCounters, admission, peerSigner(privateKey), dialPolicy)
+    if (options.role === 'bootstrap') {
+      await serveReachProbes(node, options.log)
+      await serveSessions(node, options.log)
+    } else {
+      member.reachability.start()
+      member.sessions.start()
+    }
+    // What this peer advertises changed (a relay reservation made or lost, reachability found):
+    // registrations say so at once, so requesters reach it the way that works.
+    member.reachability.onChange(() => member.membership.refresh())
+    node.addEventListener('self:peer:update', () => member.membership.refresh())
     try {
       await node.start()
     } catch (err) {
@@ -256,7 +291,12 @@ export class MeshMember {
       }).catch(err => {
         this.refused({ verdict: 'reject', kind: 'size', reason: `unreadable direct request: ${(err as Error).message}` }, connection.remotePeer)
       })
-    }, { maxInboundStreams: 64 })
+    }, { maxInboundStreams: 64, runOnLimitedConnection: true })
+  }
+
+  /** Where others can reach this peer: see src/transport/reachability.ts. */
+  advertisedAddrs (): string[] {
+    return this.reachability.advertised()
   }
 
   /** The gate, and the request must be for the agent whose topic it came on. */
@@ -316,7 +356,10 @@ export class MeshMember {
   async stop (): Promise<void> {
     this.options.credentials.crl?.stop()
     this.bootstrapDialer?.stop()
+    this.reachability.stop()
+    this.sessions.stop()
     await this.membership.stop()
     await this.node.stop()
   }
 }
+

@@ -77,7 +77,9 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
             return
           }
           const isSynced = await synced
-          send({ op: 'hello', ...peer.whoami(), size: peer.directorySize(), synced: isSynced, pid: process.pid })
+          const duplicate = peer.duplicateSeenAt()
+          const problem = duplicate === undefined ? undefined : `another process uses this requester agent's peer id ${peer.whoami().peer} (a bootstrap also sees it connected from ${duplicate}): give each client config its own \`key\`, or remove \`key\` to use the per-user default`
+          send({ op: 'hello', ...peer.whoami(), size: peer.directorySize(), synced: isSynced, problem, pid: process.pid })
           return
         }
         case 'select': {
@@ -97,7 +99,7 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
               expect: message.expect,
               timeoutMs: message.timeout_ms,
               direct: message.direct === true
-            }, event => send({ op: 'reply', id: message.id, peer: event.peer, reply: event.reply }), controller.signal)
+            }, event => send({ op: 'reply', id: message.id, peer: event.peer, reply: event.reply, delivery: event.delivery }), controller.signal)
           } catch (err) {
             send({ op: 'error', message: (err as Error).message })
           } finally {

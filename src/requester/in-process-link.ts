@@ -7,7 +7,7 @@ import type { NodeRef } from '../discovery/directory.js'
 import type { Filter } from '../discovery/filter/types.js'
 import type { MeshView, RequesterLink, SendSpec } from './link.js'
 import { RequesterPeer } from './requester-peer.js'
-import type { PeerConnection } from './socket-protocol.js'
+import type { PeerConnection, ReplyDelivery } from './socket-protocol.js'
 
 export class InProcessLink implements RequesterLink {
   private readonly cancels = new Map<string, AbortController>()
@@ -20,18 +20,19 @@ export class InProcessLink implements RequesterLink {
 
   async hello (): Promise<MeshView> {
     const synced = await this.peer.ready(5000)
-    return { ...this.peer.whoami(), size: this.peer.directorySize(), synced }
+    const duplicate = this.peer.duplicateSeenAt()
+    return { ...this.peer.whoami(), size: this.peer.directorySize(), synced, problem: duplicate === undefined ? undefined : `another process uses this requester's peer id (a bootstrap also sees it connected from ${duplicate}): give it its own \`key\`` }
   }
 
   async select (filter: Filter, agent?: string): Promise<NodeRef[]> {
     return this.peer.select(filter, agent)
   }
 
-  async send (spec: SendSpec, onReply: (reply: Reply, peer: string) => void): Promise<void> {
+  async send (spec: SendSpec, onReply: (reply: Reply, peer: string, delivery?: ReplyDelivery) => void): Promise<void> {
     const controller = new AbortController()
     this.cancels.set(spec.id, controller)
     try {
-      await this.peer.send(spec, event => onReply(event.reply, event.peer), controller.signal)
+      await this.peer.send(spec, event => onReply(event.reply, event.peer, event.delivery), controller.signal)
     } finally {
       this.cancels.delete(spec.id)
     }

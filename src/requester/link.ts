@@ -13,7 +13,7 @@ import type { Filter } from '../discovery/filter/types.js'
 import { randomUUID } from 'node:crypto'
 import type { Reply } from '../wire/reply.js'
 import { agentPeerCheck, configStamp, requesterSocketPath, socketHygiene } from './agent-paths.js'
-import { lineReader, type AgentMessage, type ClientMessage, type PeerConnection } from './socket-protocol.js'
+import { lineReader, type AgentMessage, type ClientMessage, type PeerConnection, type ReplyDelivery } from './socket-protocol.js'
 import { SERVICE_NODE_FLAGS } from '../service-flags.js'
 
 export interface MeshView {
@@ -25,6 +25,8 @@ export interface MeshView {
   synced: boolean
   /** what the operator should know about the mesh as this requester sees it (lab mode, refusals, identity conflicts) */
   warnings: string[]
+  /** why this requester cannot work as it is (another process has its peer id) */
+  problem?: string
 }
 
 /** A signed request and whom it is for (the requester peer's own description of a send). */
@@ -35,7 +37,7 @@ export interface RequesterLink {
   /** The directory's nodes that match the filter and, when given, serve the agent. */
   select (filter: Filter, agent?: string): Promise<NodeRef[]>
   /** Resolves when every expected peer answered, the timeout passed, or cancel() was called. */
-  send (spec: SendSpec, onReply: (reply: Reply, peer: string) => void): Promise<void>
+  send (spec: SendSpec, onReply: (reply: Reply, peer: string, delivery?: ReplyDelivery) => void): Promise<void>
   cancel (id: string): void
   /** Applies and publishes a signed directory purge: why it was refused, or how many peers it went to. */
   purge (bytes: Uint8Array): Promise<{ error?: string, recipients: number }>
@@ -65,7 +67,7 @@ export async function openLink (config: LoadedConfig): Promise<RequesterLink> {
 }
 
 class SocketLink implements RequesterLink {
-  private readonly pending = new Map<string, { onReply: (reply: Reply, peer: string) => void, done: () => void, fail: (err: Error) => void }>()
+  private readonly pending = new Map<string, { onReply: (reply: Reply, peer: string, delivery?: ReplyDelivery) => void, done: () => void, fail: (err: Error) => void }>()
   private helloWaiter: ((message: AgentMessage) => void) | undefined
   private readonly selections = new Map<string, { resolve: (nodes: NodeRef[]) => void, reject: (err: Error) => void }>()
   private readonly purges = new Map<string, (outcome: { error?: string, recipients: number }) => void>()
@@ -130,7 +132,7 @@ class SocketLink implements RequesterLink {
     if (reply.op !== 'hello') throw new LinkError('unexpected answer from the requester agent')
     const notOurs = agentPeerCheck(this.path, reply.pid)
     if (notOurs !== undefined) throw new LinkError(`refusing the requester socket: ${notOurs}`)
-    this.view = { peer: reply.peer, addrs: reply.addrs, size: reply.size, synced: reply.synced, warnings: reply.warnings ?? [] }
+    this.view = { peer: reply.peer, addrs: reply.addrs, size: reply.size, synced: reply.synced, warnings: reply.warnings ?? [], problem: reply.problem }
     return this.view
   }
 
@@ -168,7 +170,7 @@ class SocketLink implements RequesterLink {
     })
   }
 
-  async send (spec: SendSpec, onReply: (reply: Reply, peer: string) => void): Promise<void> {
+  async send (spec: SendSpec, onReply: (reply: Reply, peer: string, delivery?: ReplyDelivery) => void): Promise<void> {
     if (this.closedError !== undefined) throw this.closedError
     await new Promise<void>((resolve, reject) => {
       this.pending.set(spec.id, { onReply, done: resolve, fail: reject })
@@ -213,7 +215,7 @@ class SocketLink implements RequesterLink {
         this.connectionWaiters.delete(message.id)
         return
       case 'reply':
-        this.pending.get(message.id)?.onReply(message.reply, message.peer)
+        this.pending.get(message.id)?.onReply(message.reply, message.peer, message.delivery)
         return
       case 'done': {
         const entry = this.pending.get(message.id)

@@ -3,15 +3,16 @@
 // It runs inside the long-lived requester agent (so CLI calls start warm) or, with
 // `requester_idle: 0`, inside the CLI process itself.
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
-import type { PeerId } from '@libp2p/interface'
+import { TopicValidatorResult, type PeerId } from '@libp2p/interface'
 import type { LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { MeshMember } from '../mesh/member.js'
 import { acceptReplies } from '../transport/reply-channel.js'
-import { DIRECT_REQUEST_PROTOCOL, agentTopic } from '../transport/topics.js'
-import { writeFrame } from '../transport/framing.js'
-import { decodeReply, type Reply } from '../wire/reply.js'
+import { agentTopic, undeliveredTopic } from '../transport/topics.js'
+import type { Reply } from '../wire/reply.js'
+import { decodeNotice } from '../wire/undelivered.js'
+import { connectionTo, pathOf, type Path } from '../transport/connections.js'
+import { RequestChannels } from '../transport/request-channel.js'
 import type { NodeRef } from '../discovery/directory.js'
 import type { Filter } from '../discovery/filter/types.js'
 import { loadCredentials } from '../mesh/credentials.js'
@@ -21,8 +22,15 @@ import type { PeerConnection } from './socket-protocol.js'
 
 export interface ReplyEvent {
   reply: Reply
-  /** peer id of the node that sent it (authenticated by noise) */
+  /** peer id of the node that sent it (authenticated by noise, or by its gossip signature) */
   peer: string
+  /**
+   * How the reply came: over a direct connection, through a relay, or not at all: the node
+   * acted and said so over the gossip mesh, but its reply could not reach this requester
+   * (`reply.data` is then empty; status and statusmsg are the node's); or refused: the node
+   * refused this requester's connection (admission), and the reply says why.
+   */
+  delivery: Path | 'undelivered' | 'refused'
 }
 
 export interface Outgoing {
@@ -41,22 +49,59 @@ const SUBSCRIPTION_WAIT_MS = 250
 /** Without expected nodes (broadcast) there is no one to send to directly: wait longer for a first subscriber. */
 const BROADCAST_SUBSCRIPTION_WAIT_MS = 3000
 const DIAL_CONCURRENCY = 32
+/**
+ * How long a fresh requester waits for its first connections to the fleet before it answers:
+ * long enough for reachable nodes, never the dial timeout of one that drops packets (every
+ * request would not be sent until then; each node gets the request on its own anyway).
+ */
+const READY_DIAL_WAIT_MS = 1000
+/** The longest one direct delivery (connect, open a stream, write) may take. */
+const DIRECT_SEND_MS = 5000
 
 export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
   private readonly dialing = new Map<string, Promise<void>>()
   private readonly replyRefusals = new LogThrottle()
+  private readonly requestChannels: RequestChannels
 
-  private constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly collective: string) {}
+  private constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly collective: string) {
+    this.requestChannels = new RequestChannels(member.node)
+  }
 
   static async start (config: LoadedConfig, log: Logger): Promise<RequesterPeer> {
     // The caller key admits this peer to the mesh (the bootstrap and nodes list it in authorized_keys).
     const credentials = loadCredentials(config, 'requester', config.caller_key ?? defaultCallerKeyPath(), message => log.warn(message))
     const member = await MeshMember.start({ role: 'requester', config, log, credentials, listen: config.listen ?? ['/ip4/0.0.0.0/tcp/0'] })
     const peer = new RequesterPeer(member, log, config.collective)
-    await acceptReplies(member.node, (frame, from) => peer.route(frame, from), log)
+    await acceptReplies(member.node, (_frame, from, path, reply) => peer.route(reply, from, path), log)
+    peer.listenForNotices()
     member.directory.onChange(() => { void peer.connectToFleet() })
     return peer
+  }
+
+  /** Notices of nodes that acted but could not deliver their reply to this requester. */
+  private listenForNotices (): void {
+    const topic = undeliveredTopic(this.collective)
+    const pubsub = this.member.node.services.pubsub
+    const self = this.member.node.peerId.toString()
+    pubsub.topicValidators.set(topic, async (_from, message) => {
+      let notice
+      try { notice = decodeNotice(message.data) } catch { return TopicValidatorResult.Reject }
+      if (message.type !== 'signed' || notice.requester !== self) return TopicValidatorResult.Ignore
+      const peer = message.from.toString()
+      // The gossip signature authenticates the node: it may only speak for its own identity.
+      // The node may not be connected to this requester (that is why it sends a notice): the
+      // directory's entry for it (its enrollment checked, with a CA) says who it is.
+      if (this.member.directory.byPeerId(peer)?.identity !== notice.identity) return TopicValidatorResult.Ignore
+      this.listeners.get(notice.id)?.({ reply: { v: 1, id: notice.id, identity: notice.identity, status: notice.status, statusmsg: notice.statusmsg, data: {} }, peer, delivery: 'undelivered' })
+      return TopicValidatorResult.Ignore
+    })
+    pubsub.subscribe(topic)
+  }
+
+  /** Who the duplicate of this peer id is, if a bootstrap saw one (see src/mesh/session-guard.ts). */
+  duplicateSeenAt (): string | undefined {
+    return this.member.sessions.duplicateSeenAt
   }
 
   /** Waits until the directory has been learned from a peer (or maxWaitMs), then warms connections. */
@@ -68,12 +113,14 @@ export class RequesterPeer {
       return false
     })()
     const synced = await Promise.race([this.member.membership.synced(maxWaitMs), refused])
-    await this.connectToFleet()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.connectToFleet(), new Promise(resolve => { timer = setTimeout(resolve, READY_DIAL_WAIT_MS) })])
+    clearTimeout(timer)
     return synced
   }
 
   whoami (): { peer: string, addrs: string[], warnings: string[] } {
-    return { peer: this.member.node.peerId.toString(), addrs: this.member.multiaddrs(), warnings: this.warnings() }
+    return { peer: this.member.node.peerId.toString(), addrs: this.member.advertisedAddrs(), warnings: this.warnings() }
   }
 
   /** Lab mode, peers that refused this requester, identities claimed twice: said on every command. */
@@ -103,7 +150,11 @@ export class RequesterPeer {
     // agent's topic has arrived (gossipsub forgets it when the connection goes) counts as one
     // the requester reaches itself.
     const subscribers = new Set(agent === undefined ? [] : this.member.node.services.pubsub.getSubscribers(agentTopic(this.collective, agent)).map(peer => peer.toString()))
-    return this.member.directory.select(filter, agent, { gone: true }).map(ref => ref.gone === true ? ref : { ...ref, subscribed: subscribers.has(ref.peer) })
+    // A node reached only through a relay carries no gossip from here, but gets the request
+    // directly over that connection (publish, below): the mesh need not relay it there too
+    // (under the PE rule that copy doubled the bootstrap's and every node's work).
+    const relayed = new Set(this.member.node.getConnections().filter(connection => connection.status === 'open' && pathOf(connection) === 'relayed').map(connection => connection.remotePeer.toString()))
+    return this.member.directory.select(filter, agent, { gone: true }).map(ref => ref.gone === true ? ref : { ...ref, subscribed: subscribers.has(ref.peer) || relayed.has(ref.peer) })
   }
 
   /** Open connections; one through a circuit relay has /p2p-circuit in its remote address. */
@@ -122,20 +173,30 @@ export class RequesterPeer {
   /** Publishes a request and calls onReply for each reply until every expected node answered or the timeout passed. */
   async send (outgoing: Outgoing, onReply: (event: ReplyEvent) => void, signal?: AbortSignal): Promise<void> {
     const remaining = new Set(outgoing.expect)
+    const replied = new Set<string>()
     let finish!: () => void
     const finished = new Promise<void>(resolve => { finish = resolve })
     this.listeners.set(outgoing.id, event => {
+      // A reply that arrives after the node's notice supersedes it; nothing supersedes a reply.
+      if (replied.has(event.peer)) return
+      if (event.delivery !== 'undelivered') replied.add(event.peer)
       onReply(event)
       remaining.delete(event.peer)
       if (outgoing.expect.length > 0 && remaining.size === 0) finish()
     })
+    // The timeout bounds the whole send: publishing, direct deliveries and dials run beside it.
     const timer = setTimeout(finish, outgoing.timeoutMs)
     signal?.addEventListener('abort', finish)
+    const deliver = outgoing.direct === true
+      ? this.sendDirect(outgoing)
+      : this.publish(outgoing, Math.min(outgoing.expect.length > 0 ? SUBSCRIPTION_WAIT_MS : BROADCAST_SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
+    let failure: unknown
+    deliver.catch(err => { failure = err; finish() })
     try {
-      await this.reportRefusals(outgoing)
-      if (outgoing.direct === true) await this.sendDirect(outgoing)
-      else await this.publish(outgoing, Math.min(outgoing.expect.length > 0 ? SUBSCRIPTION_WAIT_MS : BROADCAST_SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
+    // Refusals come as they are known; they never hold up the request to the other nodes.
+    void this.reportRefusals(outgoing).catch(err => this.log.debug({ err: String(err) }, 'refusals not reported'))
       await finished
+      if (failure !== undefined) throw failure
     } finally {
       clearTimeout(timer)
       this.listeners.delete(outgoing.id)
@@ -145,11 +206,15 @@ export class RequesterPeer {
   private async publish (outgoing: Outgoing, maxWaitMs: number): Promise<void> {
     const node = this.member.node
     const pubsub = node.services.pubsub
-    await this.dialAll(outgoing.expect)
+    // No waiting for dials: an expected node not connected yet gets the request on its own (below)
+    // once its own connection is made. One host that drops packets held every publish for its
+    // 5 s dial timeout (healthy replies came after 5 s), and `-I` on it alone took 10 s.
     // Flood-publish reaches every connected subscriber at once; wait (briefly) until the
     // subscriptions of the expected nodes we are connected to are known (a node we could not
     // reach is down, or reached by gossip), or at least one subscriber when none are expected.
-    const connected = new Set(node.getPeers().map(peer => peer.toString()))
+    // Gossip does not run over relayed connections: nodes reached only through a relay get the
+    // request directly, below.
+    const connected = new Set(node.getConnections().filter(connection => connection.status === 'open' && pathOf(connection) === 'direct').map(connection => connection.remotePeer.toString()))
     const reachable = outgoing.expect.filter(peer => connected.has(peer))
     const deadline = Date.now() + maxWaitMs
     let subscribers = new Set<string>()
@@ -167,13 +232,18 @@ export class RequesterPeer {
     if (unreached.length > 0) void this.sendDirect({ ...outgoing, expect: unreached })
   }
 
-  /** One stream per expected node; a node we cannot reach simply stays missing. */
+  /**
+   * The request to each expected node on its own stream, over the connection that exists (a
+   * relayed one included) or a new one to its advertised addresses. Each node on its own: one
+   * that cannot be reached stays missing without holding up the others.
+   */
   private async sendDirect (outgoing: Outgoing): Promise<void> {
-    await this.dialAll(outgoing.expect)
     await Promise.all(outgoing.expect.map(async peer => {
       try {
-        const stream = await this.member.node.dialProtocol(peerIdFromString(peer), DIRECT_REQUEST_PROTOCOL, { signal: AbortSignal.timeout(5000) })
-        await writeFrame(stream, outgoing.bytes)
+        const signal = AbortSignal.timeout(Math.min(DIRECT_SEND_MS, outgoing.timeoutMs))
+        const id = peerIdFromString(peer)
+        const connection = await connectionTo(this.member.node, id, this.member.directory.byPeerId(peer)?.addrs ?? [], signal)
+        await this.requestChannels.send(connection, outgoing.bytes, signal)
       } catch (err) {
         this.log.debug({ peer, err: String(err) }, 'direct request not delivered')
       }
@@ -191,25 +261,25 @@ export class RequesterPeer {
       const reason = await this.member.admission.refusalFrom(peer)
       const identity = this.member.directory.byPeerId(peer)?.identity
       if (reason === undefined || identity === undefined) return
-      this.listeners.get(outgoing.id)?.({ peer, reply: { v: 1, id: outgoing.id, identity, status: 1, statusmsg: `not authorized: ${identity} refused this requester's connection (${reason})`, data: {} } })
+      this.listeners.get(outgoing.id)?.({ peer, delivery: 'refused', reply: { v: 1, id: outgoing.id, identity, status: 1, statusmsg: `not authorized: ${identity} refused this requester's connection (${reason})`, data: {} } })
     }))
   }
 
-  private route (frame: Uint8Array, from: PeerId): void {
-    let reply: Reply
-    try {
-      reply = decodeReply(frame)
-    } catch (err) {
-      this.log.warn({ peer: from.toString(), reason: (err as Error).message }, 'reply refused')
-      return
-    }
+  /** Routes a reply to the send waiting for it; true when one was. */
+  private route (reply: Reply | undefined, from: PeerId, path: Path): boolean {
     const peer = from.toString()
+    if (reply === undefined) {
+      if (this.replyRefusals.allow(peer)) this.log.warn({ peer }, 'reply refused: not a valid reply')
+      return false
+    }
     const vouched = this.vouchedIdentity(peer)
     if (vouched !== reply.identity) {
       if (this.replyRefusals.allow(peer)) this.log.warn({ peer, claimed: reply.identity, vouched }, 'reply refused: sender is not the node it claims to be')
-      return
+      return false
     }
-    this.listeners.get(reply.id)?.({ reply, peer })
+    const listener = this.listeners.get(reply.id)
+    listener?.({ reply, peer, delivery: path })
+    return listener !== undefined
   }
 
   /**
@@ -237,15 +307,14 @@ export class RequesterPeer {
   private async dialAll (peers: string[]): Promise<void> {
     const node = this.member.node
     const connected = new Set(node.getPeers().map(peer => peer.toString()))
-    const wanted = peers.filter(peer => !connected.has(peer) && peer !== node.peerId.toString())
+    // Not a peer with recent rejects (it failed admission here: a revoked node, until its entry
+    // expires): every directory change would reopen a connection only to close it again.
+    const wanted = peers.filter(peer => !connected.has(peer) && peer !== node.peerId.toString() && this.member.penalties.score(peer) >= 0)
     const inFlight = wanted.map(peer => this.dialing.get(peer)).filter((dial): dial is Promise<void> => dial !== undefined)
     const todo = wanted.filter(peer => !this.dialing.has(peer))
     const dialOne = async (peer: string): Promise<void> => {
       try {
-        const registration = this.member.directory.byPeerId(peer)
-        const id = peerIdFromString(peer)
-        if (registration !== undefined) await node.peerStore.merge(id, { multiaddrs: registration.addrs.map(addr => multiaddr(addr)) })
-        await node.dial(id, { signal: AbortSignal.timeout(5000) })
+        await connectionTo(node, peerIdFromString(peer), this.member.directory.byPeerId(peer)?.addrs ?? [], AbortSignal.timeout(5000))
       } catch (err) {
         this.log.debug({ peer, err: String(err) }, 'could not connect to node')
       } finally {

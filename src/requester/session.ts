@@ -39,16 +39,28 @@ export interface ReplyRecord {
   statusmsg: string
   data: Record<string, unknown>
   ms: number
+  /** how the reply reached the requester: a direct connection, or through a relay (bootstrap) */
+  via?: 'direct' | 'relayed'
+}
+
+/** A node that acted (and said so over the gossip mesh) but whose reply could not reach the requester. */
+export interface UndeliveredRecord {
+  identity: string
+  status: number
+  statusmsg: string
 }
 
 export interface RequestResult {
   request: { id: string, agent: string, action: string, filter: Filter }
   replies: ReplyRecord[]
+  /** expected nodes that gave no sign at all */
   missing: string[]
   /** missing nodes the directory holds past their expiry: when each was last heard from (ms since epoch) */
   lastSeen: Record<string, number>
   /** named nodes (--nodes) the directory does not hold at all */
   unknown: string[]
+  /** expected nodes that acted but whose reply never arrived (optional: results built elsewhere may omit it) */
+  undelivered?: UndeliveredRecord[]
   stats: { expected: number, responded: number, ok: number, failed: number, elapsed_ms: number, publish_to_last_reply_ms: number }
 }
 
@@ -75,6 +87,8 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
 
   const replies: ReplyRecord[] = []
   const answered = new Set<string>()
+  const undelivered = new Map<string, UndeliveredRecord>()
+  const noted = (record: UndeliveredRecord): void => { if (!answered.has(record.identity)) undelivered.set(record.identity, record) }
   let firstId = ''
   let publishToLast = 0
   const collect = (record: ReplyRecord): void => {
@@ -90,7 +104,7 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
     let finished = 0
     const worker = async (): Promise<void> => {
       for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
-        const id = await sendAndCollect(link, key, view, plan, pinnedFilter(plan.filter, [node]), [node], collect)
+        const id = await sendAndCollect(link, key, view, plan, pinnedFilter(plan.filter, [node]), [node], collect, noted)
         if (firstId === '') firstId = id
         hooks.onBatch?.(++finished, targets.length)
       }
@@ -102,16 +116,17 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
     if (!broadcast && batch.length === 0) continue
     // A narrowed selection (limit, batch) is pinned by identity so no other node acts on it.
     const filter: Filter = narrowed && !broadcast ? pinnedFilter(plan.filter, batch) : plan.filter
-    const id = await sendAndCollect(link, key, view, plan, filter, broadcast ? undefined : batch, collect)
+    const id = await sendAndCollect(link, key, view, plan, filter, broadcast ? undefined : batch, collect, noted)
     if (firstId === '') firstId = id
     hooks.onBatch?.(index + 1, batches.length)
   }
 
+  for (const identity of answered) undelivered.delete(identity)
   const lastSeen: Record<string, number> = {}
   for (const node of gone) lastSeen[node.identity] = node.lastSeen ?? 0
   const known = new Set(selected.map(node => node.identity))
   const unknown = broadcast ? [] : (plan.named ?? []).filter(identity => !known.has(identity)).sort(compareText)
-  const missing = [...targets.map(node => node.identity).filter(identity => !answered.has(identity)), ...gone.map(node => node.identity), ...unknown].sort(compareText)
+  const missing = [...targets.map(node => node.identity).filter(identity => !answered.has(identity) && !undelivered.has(identity)), ...gone.map(node => node.identity), ...unknown].sort(compareText)
   const ok = replies.filter(reply => reply.status === 0).length
   replies.sort((a, b) => compareText(a.identity, b.identity))
   return {
@@ -120,6 +135,7 @@ export async function runRequest (link: RequesterLink, key: RequesterKey, plan: 
     missing,
     lastSeen,
     unknown,
+    undelivered: [...undelivered.values()].sort((a, b) => compareText(a.identity, b.identity)),
     stats: {
       expected: broadcast ? replies.length : targets.length + gone.length + unknown.length,
       responded: replies.length,
@@ -148,7 +164,8 @@ export async function sendAndCollect (
   plan: Pick<RequestPlan, 'collective' | 'agent' | 'action' | 'args' | 'ttlSeconds' | 'timeoutMs'>,
   filter: Filter,
   expected: NodeRef[] | undefined,
-  onReply: (record: ReplyRecord) => void
+  onReply: (record: ReplyRecord) => void,
+  onUndelivered?: (record: UndeliveredRecord) => void
 ): Promise<string> {
   const signed = signRequest({
     collective: plan.collective,
@@ -172,9 +189,10 @@ export async function sendAndCollect (
     expect: [...expectedPeers],
     timeoutMs: plan.timeoutMs,
     direct: expected !== undefined && isDirectSelection(filter, expected.length)
-  }, (reply, peer) => {
+  }, (reply, peer, delivery) => {
     if (expected !== undefined && !expectedPeers.has(peer)) return
-    onReply({ identity: reply.identity, status: reply.status, statusmsg: reply.statusmsg, data: reply.data, ms: Date.now() - sentAt })
+    if (delivery === 'undelivered') onUndelivered?.({ identity: reply.identity, status: reply.status, statusmsg: reply.statusmsg })
+    else onReply({ identity: reply.identity, status: reply.status, statusmsg: reply.statusmsg, data: reply.data, ms: Date.now() - sentAt, via: delivery === 'direct' || delivery === 'relayed' ? delivery : undefined })
   })
   return signed.body.id
 }

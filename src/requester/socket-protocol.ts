@@ -10,6 +10,8 @@ export interface PeerConnection {
   addr: string
   relayed: boolean
 }
+/** How a reply came (see ReplyEvent in requester-peer.ts). */
+export type ReplyDelivery = 'direct' | 'relayed' | 'undelivered' | 'refused'
 
 export type ClientMessage =
   /** file and collective: an agent serving another config (a shared requester_socket) says so instead of restarting */
@@ -25,8 +27,9 @@ export type ClientMessage =
   | { op: 'shutdown' }
 
 export type AgentMessage =
+  /** problem: set when this agent cannot work as it is (another process has its peer id) */
   /** pid: the CLI checks that this user's process holds the socket (agent-paths.ts agentPeerCheck) */
-  | { op: 'hello', peer: string, addrs: string[], size: number, synced: boolean, warnings?: string[], pid?: number }
+  | { op: 'hello', peer: string, addrs: string[], size: number, synced: boolean, warnings?: string[], pid?: number, problem?: string }
   | { op: 'selected', id: string, nodes: NodeRef[] }
   /** the agent runs with an older config than the CLI's: it exits, and the CLI starts a fresh one */
   | { op: 'restart' }
@@ -34,7 +37,7 @@ export type AgentMessage =
   | { op: 'other', file: string, collective: string }
   | { op: 'purged', id: string, error?: string, recipients?: number }
   | { op: 'connections', id: string, connections: PeerConnection[] }
-  | { op: 'reply', id: string, peer: string, reply: Reply }
+  | { op: 'reply', id: string, peer: string, reply: Reply, delivery?: ReplyDelivery }
   | { op: 'done', id: string }
   | { op: 'error', message: string }
 

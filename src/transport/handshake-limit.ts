@@ -21,12 +21,18 @@ export class InboundHandshakeLimit {
     return false
   }
 
-  /** The handshake finished: the socket no longer counts. */
+  /**
+   * The handshake finished: the socket no longer counts. libp2p hands the encrypted-connection
+   * gater a copy of the socket's object ({...protected, ...encrypted}), not the one deny() saw;
+   * the copy shares its `timeline`. (Matching the object itself never matched: after 16
+   * handshakes from one address, every later connection from it was refused, a fleet on one host
+   * or behind one NAT included.)
+   */
   done (maConn: MultiaddrConnection): void {
     const host = hostOf(maConn)
     if (host === undefined) return
     const sockets = this.pending.get(host)
-    sockets?.delete(maConn)
+    for (const socket of sockets ?? []) if (socket === maConn || socket.timeline === maConn.timeline) sockets?.delete(socket)
     if (sockets?.size === 0) this.pending.delete(host)
   }
 }

@@ -1,4 +1,5 @@
-// Builds the libp2p peer every role runs: TCP, (optional pnet), noise, yamux, identify, gossipsub.
+// Builds the libp2p peer every role runs: TCP, (optional pnet), noise, yamux, identify, gossipsub;
+// circuit relay v2 (the bootstrap serves it, the others dial and reserve through it) and DCUtR.
 // The settings below are the ones that decided whether messages arrived at all on a fleet
 // (see docs/design.md and shared notes): scoring that tolerates many peers per IP, peer
 // exchange so nodes mesh with each other rather than through the bootstrap, and connection
@@ -13,10 +14,14 @@ import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub, type GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
 import type { PubSub, PrivateKey, PeerId, Message, Startable } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
+import { circuitRelayServer, circuitRelayTransport, RELAY_V2_HOP_CODEC, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
 import { createHash } from 'node:crypto'
 import type { GossipCounters } from './gossip-counters.js'
 import type { AdmissionGate } from './admission-gate.js'
 import { InboundHandshakeLimit } from './handshake-limit.js'
+import type { DialPolicy } from './dial-policy.js'
+import { RELAY_LIMITS } from './relay-limits.js'
 
 export type MeshRole = 'bootstrap' | 'daemon' | 'requester'
 
@@ -35,6 +40,12 @@ export interface MeshNodeOptions {
   counters?: GossipCounters
   /** decides which peers take part: every service and protocol handler waits for it */
   admission: AdmissionGate
+  /** addresses never to dial (direct addresses of peers reachable only through a relay) */
+  dialPolicy?: DialPolicy
+  /** serve circuit relay v2 (the bootstrap, unless `relay: false`) */
+  relayServer?: boolean
+  /** how many relays to hold a reservation on at once (daemons and requesters; 0: none) */
+  relayReservations?: number
 }
 
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
@@ -42,6 +53,9 @@ export type MeshServices = {
   pubsub: PubSub<GossipsubEvents>
   identify: Identify
   admission: Startable
+  /** the bootstrap's relay server, when it serves one */
+  relay?: CircuitRelayService
+  dcutr?: unknown
 }
 
 export type MeshNode = Libp2p<MeshServices>
@@ -53,16 +67,28 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
   const handshakes = new InboundHandshakeLimit()
   const admission = options.admission
 
+  const reservations = options.relayReservations ?? 0
+  // '/p2p-circuit' alone asks the relay transport for one reservation on any connected peer that
+  // serves relay v2 (the bootstraps); when that relay goes, the transport looks for another.
+  const listen = [...options.listen, ...Array.from({ length: reservations }, () => '/p2p-circuit')]
+  const relayServices = options.relayServer === true
+    ? { relay: admission.withAdmission(circuitRelayServer(RELAY_LIMITS)) }
+    // Hole punching: a node reached through a relay tries a direct connection (libp2p's DCUtR
+    // only tries public addresses; on a LAN, troupe's own reachability check decides).
+    : reservations > 0 ? { dcutr: admission.withAdmission(dcutr()) } : {}
+
   const node = await createLibp2p({
     privateKey: options.privateKey,
-    addresses: { listen: options.listen },
-    transports: [tcp()],
+    addresses: { listen },
+    // Behind admission too: its STOP handler and relay discovery only see admitted peers.
+    transports: [tcp(), admission.withAdmission(circuitRelayTransport({ reservationCompletionTimeout: 10_000 }))],
     connectionProtector: options.swarmKey !== undefined ? preSharedKey({ psk: options.swarmKey }) : undefined,
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: {
-      // Loopback and private addresses are where fleets live.
-      denyDialMultiaddr: () => false,
+      // Loopback and private addresses are where fleets live; only addresses known not to
+      // answer (a relayed-only peer's direct ones) are never dialled.
+      denyDialMultiaddr: addr => options.dialPolicy?.denies(addr) ?? false,
       // Sockets that never finish their handshake must not lock newcomers out (a few per address).
       denyInboundConnection: maConn => handshakes.deny(maConn),
       denyInboundEncryptedConnection: (peer, maConn) => { handshakes.done(maConn); return denied(peer) },
@@ -78,6 +104,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
     connectionMonitor: { enabled: false },
     services: {
       admission: admission.service(),
+      ...relayServices,
       identify: identify(),
       pubsub: admission.withAdmission(gossipsub({
         allowPublishToZeroTopicPeers: true,
@@ -125,12 +152,31 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
       }))
     },
     start: false
-  })
+  }) as MeshNode
   // Every protocol troupe itself handles (directory, requests, replies, and any added later)
   // runs only for admitted peers: the guard is applied here, once, rather than at each handler.
   const handle = node.handle.bind(node)
   node.handle = async (protocols, handler, handlerOptions) => { await handle(protocols, admission.guard(handler), handlerOptions) }
+  if (reservations > 0) await allowManyRelayedDials(node)
   return node
+}
+
+/** Relayed connections one peer may open through one relay at once. */
+const MAX_RELAYED_DIALS_PER_RELAY = 100_000
+
+/**
+ * libp2p caps the outbound streams of one protocol on one connection at 64 unless that
+ * protocol's handler says otherwise, and each relayed connection a peer opens is one HOP stream
+ * on its connection to the relay: a requester reached at most 64 nodes through one bootstrap
+ * (measured: "Too many outbound protocol streams for .../hop - 64/64" at the 65th). Dial options
+ * cannot raise it (the dial queue drops them). So this peer registers a HOP "handler" that only
+ * carries the limit: it refuses every inbound HOP stream (this peer is no relay), and HOP is
+ * taken back out of the protocols identify advertises.
+ */
+async function allowManyRelayedDials (node: MeshNode): Promise<void> {
+  await node.handle(RELAY_V2_HOP_CODEC, ({ stream }) => { stream.abort(new Error('not a relay')) }, { maxInboundStreams: 1, maxOutboundStreams: MAX_RELAYED_DIALS_PER_RELAY })
+  const self = await node.peerStore.get(node.peerId)
+  await node.peerStore.patch(node.peerId, { protocols: self.protocols.filter(protocol => protocol !== RELAY_V2_HOP_CODEC) })
 }
 
 function messageDigest (topic: string, data: Uint8Array): Uint8Array {

@@ -9,11 +9,20 @@ export function registryTopic (collective: string): string {
   return `troupe/${collective}/registry`
 }
 
+/**
+ * Where a node says it acted on a request but could not deliver its reply (issue 12): the one
+ * path left when no connection to the requester works is the gossip mesh the request came by.
+ */
+export function undeliveredTopic (collective: string): string {
+  return `troupe/${collective}/undelivered`
+}
+
 export function isAgentTopic (collective: string, topic: string): boolean {
   return topic.startsWith(`troupe/${collective}/agent/`)
 }
 
-export const REPLY_PROTOCOL = '/troupe/reply/1.0.0'
+// 2.0.0: the requester acknowledges every reply frame (src/transport/reply-channel.ts).
+export const REPLY_PROTOCOL = '/troupe/reply/2.0.0'
 export const DIRECTORY_PROTOCOL = '/troupe/directory/2.0.0'
 export const DIRECT_REQUEST_PROTOCOL = '/troupe/request/1.0.0'
 export const ADMIT_PROTOCOL = '/troupe/admit/1.0.0'

@@ -13,8 +13,9 @@ export function registerPing (program: Command, run: (action: () => Promise<numb
         action: 'ping',
         args: {},
         // A node that refused (a revoked key, a policy) is not a healthy node: its line says so.
+        // -v: whether the reply came over a direct connection or through a relay (bootstrap).
         onReply: reply => process.stdout.write(reply.status === 0
-          ? `${pad(reply.identity, 40)} time=${reply.ms} ms\n`
+          ? `${pad(reply.identity, 40)} time=${reply.ms} ms${flags.verbose === true && reply.via !== undefined ? ` ${reply.via}` : ''}\n`
           : `${pad(reply.identity, 40)} FAILED status=${reply.status} ${reply.statusmsg === '' ? '(no message)' : reply.statusmsg}\n`),
         render: result => {
           const times = result.replies.filter(reply => reply.status === 0).map(reply => reply.ms)

@@ -1,0 +1,38 @@
+// A node's notice that it acted on a request but could not deliver its reply: gossiped on the
+// collective's undelivered topic (src/transport/topics.ts), signed by the node's peer key like
+// every gossip message. The requester it names reports the node as "acted, reply undeliverable"
+// with the outcome's status, rather than "no response" (issue 12).
+import { z } from 'zod'
+import { jsonBytes, parseJsonBytes } from './canonical.js'
+import { WireError } from './errors.js'
+
+export const MAX_NOTICE_BYTES = 8 * 1024
+
+const noticeSchema = z.object({
+  v: z.literal(1),
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  identity: z.string().min(1).max(256),
+  /** peer id of the requester the reply was for */
+  requester: z.string().min(1).max(128),
+  status: z.number().int().min(0).max(5),
+  statusmsg: z.string().max(1024)
+}).strict()
+
+export type UndeliveredNotice = z.infer<typeof noticeSchema>
+
+export function encodeNotice (notice: UndeliveredNotice): Uint8Array {
+  return jsonBytes({ ...notice, statusmsg: notice.statusmsg.slice(0, 1024) })
+}
+
+export function decodeNotice (bytes: Uint8Array): UndeliveredNotice {
+  if (bytes.length > MAX_NOTICE_BYTES) throw new WireError('size', `notice of ${bytes.length} bytes exceeds ${MAX_NOTICE_BYTES}`)
+  let raw: unknown
+  try {
+    raw = parseJsonBytes(bytes)
+  } catch {
+    throw new WireError('format', 'notice is not UTF-8 JSON')
+  }
+  const parsed = noticeSchema.safeParse(raw)
+  if (!parsed.success) throw new WireError('format', `notice field '${parsed.error.issues[0]?.path.join('.') ?? '?'}' is invalid`)
+  return parsed.data
+}
