@@ -52,6 +52,8 @@ describe('fleet in network namespaces', function () {
     fleet = NetnsFleet.create(HOSTS)
     cluster = await LocalCluster.start({
       nodes: HOSTS,
+      // TROUPE_KEEP_TEST_DIR=DIR keeps the fleet's configs and logs there after the run.
+      ...(process.env.TROUPE_KEEP_TEST_DIR !== undefined ? { dir: process.env.TROUPE_KEEP_TEST_DIR } : {}),
       // Short beats, so that what beats do (expiry, catching up after a partition) shows in seconds.
       daemonConfig: { announce_interval: 3 },
       placement: {
