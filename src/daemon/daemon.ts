@@ -134,7 +134,8 @@ export class Daemon {
         this.stats.unvalidated += 1
         const body = verdict.body
         this.audit.record({
-          request_id: body?.id ?? '',
+          // The id the request claims, even when its signature failed (the reason says so).
+          request_id: body?.id ?? verdict.id ?? '',
           caller: body !== undefined ? (this.authorizedKeys.callerName(body.caller) ?? '') : '',
           caller_key: body !== undefined ? keyFingerprint(body.caller) : '',
           agent: body?.agent ?? '',
