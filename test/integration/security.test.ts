@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
+import { createConnection } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -327,6 +328,30 @@ describe('security promises on a real cluster', function () {
       attacker.services.pubsub.removeEventListener('message', onMessage)
       await attacker.hangUp(peerIdFromString(view.peer)).catch(() => {})
     }
+  })
+
+  it('every connection is encrypted: a daemon will not negotiate plaintext, only noise', async () => {
+    // multistream-select by hand over a raw TCP socket: what a peer that wants no encryption would try.
+    const { address: host, port } = multiaddr(cluster.nodes.get('node01')?.addrs[0] ?? '').nodeAddress()
+    const answerTo = async (protocol: string): Promise<string> => await new Promise((resolve, reject) => {
+      const frame = (text: string): Buffer => Buffer.concat([Buffer.from([Buffer.byteLength(text) + 1]), Buffer.from(`${text}\n`)])
+      const socket = createConnection({ host, port }, () => socket.write(Buffer.concat([frame('/multistream/1.0.0'), frame(protocol)])))
+      let received = Buffer.alloc(0)
+      const messages: string[] = []
+      socket.on('data', chunk => {
+        received = Buffer.concat([received, chunk])
+        while (received.length > 0 && received.length >= 1 + (received[0] ?? 0)) {
+          messages.push(received.subarray(1, 1 + (received[0] ?? 0)).toString().trimEnd())
+          received = received.subarray(1 + (received[0] ?? 0))
+        }
+        if (messages.length >= 2) { socket.destroy(); resolve(messages[1] ?? '') }
+      })
+      socket.on('error', reject)
+      setTimeout(() => { socket.destroy(); reject(new Error(`no answer to ${protocol}: ${JSON.stringify(messages)}`)) }, 5000)
+    })
+    assert.equal(await answerTo('/plaintext/2.0.0'), 'na')
+    assert.equal(await answerTo('/plaintext/1.0.0'), 'na')
+    assert.equal(await answerTo('/noise'), '/noise')
   })
 
   it('secret inputs never reach the audit log', async () => {
