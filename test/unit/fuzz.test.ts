@@ -14,7 +14,8 @@ import { generateRequesterKey } from '../../src/security/keys.js'
 import { emptyFilter } from '../../src/discovery/filter/types.js'
 import { lineReader } from '../../src/requester/socket-protocol.js'
 
-const RUNS = 3000
+// npm run mutate runs fewer (FUZZ_RUNS): each surviving mutant is run against these again.
+const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
 
 function refusesCleanly<E> (errorType: new (...args: never[]) => E, fn: () => unknown): void {
   try { fn() } catch (err) { if (!(err instanceof errorType)) throw err }

@@ -15,7 +15,7 @@ describe('replay cache', () => {
   })
 
   it('full: refuses new ids rather than forgetting a live one; expired ids make room', () => {
-    const cache = new ReplayCache(3)
+    const cache = new ReplayCache({ maxEntries: 3, maxPerOwner: 3 })
     for (const id of ['a', 'b', 'c']) assert.equal(cache.remember(id, id === 'a' ? 100 : 10_000, 0), 'fresh')
     assert.equal(cache.remember('d', 10_000, 50), 'full')
     assert.equal(cache.remember('b', 10_000, 50), 'replay', 'a live id is never forgotten to make room')
