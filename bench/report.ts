@@ -137,9 +137,9 @@ it. troupe knows the expected nodes from its directory and returns when the last
 "Last reply" is when the last reply arrived, where the command shows it. "Runs" says how many
 runs were complete; a command with no complete run is shown as failed.
 
-How requests are authenticated, which the figures include: ${security.join('; ')}. MCollective
-here runs with the psk security provider (no signatures); troupe signs every request and every
-node verifies the signature.
+How requests are authenticated, which the figures include: ${security.join('; ')}. In this
+benchmark MCollective runs with the psk security provider (no signatures); troupe signs every
+request and every node verifies the signature.
 
 ${table(['nodes', 'system', 'command', 'wall', 'ratio to troupe ping', 'runs', 'replies (fewest / expected)', 'last reply'], commandRows)}
 
@@ -172,6 +172,9 @@ ${parts.has('scale') ? scaleSection(report) : notMeasured(report, 'scale')}
 }
 
 function scaleSection (report: BenchReport): string {
+  if (report.scale.length === 0) {
+    return `No fleet size was measured in this run: ${report.skipped.filter(line => line.startsWith('scale')).join('; ') || 'none was asked for'}.\n`
+  }
   const rows = report.scale.map(row => [
     row.nodes, `${row.complete_pings}/${row.pings.length}`, ms(row.reach_all_ms) || '**failed**', ms(row.last_reply_ms) || '**failed**', `${row.replies_min}/${row.nodes}`,
     `${row.gossip_in_per_request} / ${row.gossip_out_per_request}`, `${row.idle_gossip_per_second}`, `${derivedMembershipRate(row)} (derived)`,

@@ -108,12 +108,16 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
   let link: RequesterLink | undefined
   try {
     const identities = Array.from({ length: nodes }, (_, i) => `s${String(i + 1).padStart(5, '0')}`)
+    // Daemons are enrolled as a real fleet's are: each its certificate from the fleet's CA.
+    const enrollment: Record<string, Record<string, string>> = {}
+    for (const identity of identities) enrollment[identity] = await cluster.enroll(identity)
+    options.log(`  ${nodes} certificates issued`)
     const started = Date.now()
     const starts: Array<Promise<WorkerReport>> = []
     for (let from = 0; from < nodes; from += DAEMONS_PER_WORKER) {
       const worker = startWorker()
       workers.push(worker)
-      starts.push(ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER), announceInterval: options.announceInterval }))
+      starts.push(ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER), announceInterval: options.announceInterval, enrollment }))
     }
     await Promise.all(starts)
     options.log(`  ${nodes} daemons started in ${workers.length} processes (${((Date.now() - started) / 1000).toFixed(0)} s)`)

@@ -122,13 +122,15 @@ describe('benchmark report', () => {
     const page = markdown(report())
     assert.match(page, /\| 800 MiB \/ 100 \|/)
     assert.match(page, /not a daemon's RSS/)
-    assert.match(page, /MCollective\s+here runs with the psk security provider \(no signatures\); troupe signs every request/)
+    assert.match(page, /benchmark MCollective runs with the psk security provider \(no signatures\); troupe signs every\s+request/)
     assert.match(page, /### First call of a cold requester agent/)
     assert.match(page, /\| 10 \| 1\.23 s, 10\/10 replies \| 400 ms \| 150 ms \|/)
   })
 
-  it('a part left out of the run says so in its section', () => {
+  it('a part left out of the run says so in its section; a part whose every size failed says why', () => {
     const page = markdown({ ...report(), run: { ...run, settings: { ...run.settings, parts: ['troupe'] } }, scale: [] })
     assert.match(page.split('## Scale')[1] ?? '', /Not measured in this run: `BENCH_PARTS=troupe` left out `scale`\./)
+    const failed = markdown({ ...report(), scale: [], skipped: ['scale at 100 daemons: timed out'] })
+    assert.match(failed.split('## Scale')[1] ?? '', /No fleet size was measured in this run: scale at 100 daemons: timed out\./)
   })
 })
