@@ -229,6 +229,17 @@ describe('request handler: the daemon decision path, one refusal at a time', () 
     assert.match(line.reason ?? '', /request handling failed: Error: facts unreadable/)
   })
 
+  it('counts each outcome in the daemon\'s stats (rpcutil daemon_stats), and logs each refusal once', async () => {
+    const h = harness({ policy: 'policy default allow\ndeny\talice\tmark\t*\t*\n' })
+    await h.handler.handle(request({ caller: stranger }))
+    await h.handler.handle(request({ filter: otherNode }))
+    await h.handler.handle(request())
+    assert.deepEqual(h.stats.toRecord(), { total: 2, validated: 2, unvalidated: 0, passed: 1, filtered: 1, refused: 1, replies: 0, ttlexpired: 0, replayed: 0 })
+    const served = harness()
+    await served.handler.handle(request())
+    assert.deepEqual([served.stats.total, served.stats.passed, served.stats.refused], [1, 1, 0])
+  })
+
   it('the real rate limiter: a burst of twice caller_rate, then refusals', async () => {
     const limiter = new RateLimiter(2)
     const h = harness({ allowRate: key => limiter.allow(key, 1_000) })
