@@ -6,9 +6,10 @@ import { generateRequesterKey } from '../../src/security/keys.js'
 import { signRequest, openRequest, requestValidUntil, type NewRequest } from '../../src/wire/request.js'
 import { WireError } from '../../src/wire/errors.js'
 import { decodeReply, encodeReply } from '../../src/wire/reply.js'
+import { decodeRegistryMessage, encodeRegistryMessage, type Beat } from '../../src/wire/registration.js'
 import { parseJsonBytes, canonicalJson, MAX_JSON_DEPTH } from '../../src/wire/canonical.js'
 import { emptyFilter } from '../../src/discovery/filter/types.js'
-import { CLOCK_SKEW_MS, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, MAX_TTL_SECONDS } from '../../src/wire/limits.js'
+import { CLOCK_SKEW_MS, MAX_REGISTRATION_BYTES, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, MAX_TTL_SECONDS } from '../../src/wire/limits.js'
 
 const key = generateRequesterKey()
 const base: NewRequest = { collective: 'main', agent: 'rpcutil', action: 'ping', args: {}, filter: emptyFilter(), requester: { peer: 'p', addrs: [] }, ttl: 60 }
@@ -102,5 +103,23 @@ describe('wire: bounds at their edges', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}')
     const parsed = JSON.parse('{"__proto__":{"x":1},"a":1}') as Record<string, unknown>
     assert.equal(canonicalJson(parsed), '{"__proto__":{"x":1},"a":1}')
+  })
+
+  it('replies and registry messages: refusals name the reason and the field', () => {
+    const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
+    const reply = { v: 1, id: 'a'.repeat(32), identity: 'n', status: 0, statusmsg: 'OK', data: {} }
+    assert.throws(() => decodeReply(bytes({ ...reply, status: 6 })), (err: unknown) => err instanceof WireError && err.reason === 'format' && err.message === "reply field 'status' is invalid")
+    assert.throws(() => decodeReply(Uint8Array.from([0x7b])), (err: unknown) => err instanceof WireError && err.message === 'reply is not UTF-8 JSON')
+    const beat: Beat = { v: 1, kind: 'beat', identity: 'n1', peer: 'p1', started: 1, seq: 2, rev: 1, interval: 30, addrs: [] }
+    assert.deepEqual(decodeRegistryMessage(encodeRegistryMessage(beat)), beat)
+    assert.throws(() => decodeRegistryMessage(bytes({ ...beat, interval: 0 })), (err: unknown) => err instanceof WireError && err.message === "beat field 'interval' is invalid")
+    assert.throws(() => decodeRegistryMessage(bytes({ ...beat, kind: 'announce' })), (err: unknown) => err instanceof WireError && /^registration field '\w+' is invalid$/.test(err.message))
+    assert.throws(() => decodeRegistryMessage(bytes([beat])), (err: unknown) => err instanceof WireError && err.message === "registration field '' is invalid")
+    assert.throws(() => decodeRegistryMessage(Uint8Array.from([0x5b])), (err: unknown) => err instanceof WireError && err.message === 'registry message is not UTF-8 JSON')
+    const padded = new Uint8Array(MAX_REGISTRATION_BYTES + 1).fill(0x20)
+    assert.throws(() => decodeRegistryMessage(padded), (err: unknown) => err instanceof WireError && err.reason === 'size')
+    const exact = new Uint8Array(MAX_REGISTRATION_BYTES).fill(0x20)
+    exact.set(encodeRegistryMessage(beat))
+    assert.deepEqual(decodeRegistryMessage(exact), beat)
   })
 })
