@@ -109,13 +109,13 @@ describe('wire: bounds at their edges', () => {
     const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
     const reply = { v: 1, id: 'a'.repeat(32), identity: 'n', status: 0, statusmsg: 'OK', data: {} }
     assert.throws(() => decodeReply(bytes({ ...reply, status: 6 })), (err: unknown) => err instanceof WireError && err.reason === 'format' && err.message === "reply field 'status' is invalid")
-    assert.throws(() => decodeReply(Uint8Array.from([0x7b])), (err: unknown) => err instanceof WireError && err.message === 'reply is not UTF-8 JSON')
+    assert.throws(() => decodeReply(Uint8Array.from([0x7b])), (err: unknown) => err instanceof WireError && err.reason === 'format' && err.message.startsWith('reply: '))
     const beat: Beat = { v: 1, kind: 'beat', identity: 'n1', peer: 'p1', started: 1, seq: 2, rev: 1, interval: 30, addrs: [] }
     assert.deepEqual(decodeRegistryMessage(encodeRegistryMessage(beat)), beat)
     assert.throws(() => decodeRegistryMessage(bytes({ ...beat, interval: 0 })), (err: unknown) => err instanceof WireError && err.message === "beat field 'interval' is invalid")
     assert.throws(() => decodeRegistryMessage(bytes({ ...beat, kind: 'announce' })), (err: unknown) => err instanceof WireError && /^registration field '\w+' is invalid$/.test(err.message))
     assert.throws(() => decodeRegistryMessage(bytes([beat])), (err: unknown) => err instanceof WireError && err.message === "registration field '' is invalid")
-    assert.throws(() => decodeRegistryMessage(Uint8Array.from([0x5b])), (err: unknown) => err instanceof WireError && err.message === 'registry message is not UTF-8 JSON')
+    assert.throws(() => decodeRegistryMessage(Uint8Array.from([0x5b])), (err: unknown) => err instanceof WireError && err.reason === 'format' && err.message.startsWith('registry message: '))
     const padded = new Uint8Array(MAX_REGISTRATION_BYTES + 1).fill(0x20)
     assert.throws(() => decodeRegistryMessage(padded), (err: unknown) => err instanceof WireError && err.reason === 'size')
     const exact = new Uint8Array(MAX_REGISTRATION_BYTES).fill(0x20)
