@@ -1,7 +1,7 @@
 // Small measuring tools for the benchmarks: wall time of whole commands, process RSS and CPU.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import type { SystemResult } from './anchors/types.js'
+import type { SystemResult, RunOutcome, CommandResult } from './anchors/types.js'
 
 export interface Timed {
   ms: number
@@ -68,23 +68,49 @@ export async function idleCpuPercent (pids: number[], seconds: number): Promise<
 
 /**
  * Runs a command `runs` times; returns what each run gave, and the CPU ms each run cost each of
- * the given processes: what they used meanwhile, less what they would have used idle.
+ * the given processes: what they used meanwhile, less what they would have used idle. A negative
+ * difference (the idle window was the busier one) is not a measurement: null, shown as n/a.
  */
-export async function sample<T> (runs: number, pids: number[], idlePercents: number[], once: () => Promise<T>): Promise<{ samples: T[], cpuMsPerRun: number }> {
+export async function sample<T> (runs: number, pids: number[], idlePercents: number[], once: () => Promise<T>): Promise<{ samples: T[], cpuMsPerRun: number | null }> {
   const samples: T[] = []
   const started = performance.now()
   const before = processCpuMs(pids)
   for (let i = 0; i < runs; i++) samples.push(await once())
   const elapsedMs = performance.now() - started
   const idleMs = idlePercents.reduce((sum, percent) => sum + percent, 0) / 100 * elapsedMs
-  return { samples, cpuMsPerRun: Math.max(0, processCpuMs(pids) - before - idleMs) / runs / Math.max(1, pids.length) }
+  const busyMs = processCpuMs(pids) - before - idleMs
+  return { samples, cpuMsPerRun: busyMs < 0 ? null : busyMs / runs / Math.max(1, pids.length) }
 }
 
 /** The per-daemon figures every system reports: median RSS, median idle CPU, CPU per request. */
-export function daemonFigures (pids: number[], idlePercents: number[], cpuMsPerRequest: number): Pick<SystemResult, 'daemon_rss_mib' | 'daemon_idle_cpu_percent' | 'daemon_cpu_ms_per_request'> {
+export function daemonFigures (pids: number[], idlePercents: number[], cpuMsPerRequest: number | null): Pick<SystemResult, 'daemon_rss_mib' | 'daemon_idle_cpu_percent' | 'daemon_cpu_ms_per_request'> {
   return {
     daemon_rss_mib: round(median(pids.map(rssMiB))),
     daemon_idle_cpu_percent: round(median(idlePercents), 2),
-    daemon_cpu_ms_per_request: round(cpuMsPerRequest, 2)
+    daemon_cpu_ms_per_request: cpuMsPerRequest === null ? null : round(cpuMsPerRequest, 2)
+  }
+}
+
+/**
+ * A command's runs, summed up without hiding a failure: complete runs (exit 0, every expected
+ * reply) give the medians; partial and failed runs are counted, and non-zero exits listed.
+ */
+export function commandResult (name: string, command: string, expected: number, runs: RunOutcome[]): CommandResult {
+  const complete = runs.filter(run => run.code === 0 && run.replies >= expected)
+  const failed = runs.filter(run => run.replies === 0 && expected > 0)
+  const lasts = complete.flatMap(run => run.last_reply_ms !== undefined ? [run.last_reply_ms] : [])
+  const showsLast = runs.some(run => run.last_reply_ms !== undefined)
+  return {
+    name,
+    command,
+    expected,
+    runs: runs.map(run => ({ ...run, ms: round(run.ms), ...(run.last_reply_ms !== undefined ? { last_reply_ms: round(run.last_reply_ms) } : {}) })),
+    complete: complete.length,
+    partial: runs.length - complete.length - failed.length,
+    failed: failed.length,
+    wall_ms: complete.length > 0 ? round(median(complete.map(run => run.ms))) : null,
+    ...(showsLast ? { last_reply_ms: lasts.length > 0 ? round(median(lasts)) : null } : {}),
+    replies: runs.length > 0 ? Math.min(...runs.map(run => run.replies)) : 0,
+    exit_codes: [...new Set(runs.flatMap(run => run.code === 0 ? [] : [run.code ?? -1]))].sort((a, b) => a - b)
   }
 }

@@ -8,7 +8,7 @@ import { LocalCluster, TROUPE_BIN } from '../src/demo/local-cluster.js'
 import { SERVICE_NODE_FLAGS } from '../src/service-flags.js'
 import { NetnsFleet, nftAvailable } from '../test/helpers/netns.js'
 import type { SystemResult, MeasureOptions, CommandResult } from './anchors/types.js'
-import { median, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, processCpuMs } from './measure.js'
+import { rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, processCpuMs, commandResult } from './measure.js'
 import { spawn } from 'node:child_process'
 
 export interface PeResult extends SystemResult {
@@ -51,16 +51,19 @@ async function benchOne (nodes: number, rule: 'open' | 'pe', options: MeasureOpt
       }
     })
     const config = cluster.clientConfigPath
-    const run = async (args: string[]): Promise<{ ms: number, doc: PingDoc }> => {
+    const run = async (args: string[]): Promise<{ ms: number, code: number | null, doc: PingDoc }> => {
       const started = process.hrtime.bigint()
-      const stdout = await new Promise<string>((resolve, reject) => {
+      const { stdout, code } = await new Promise<{ stdout: string, code: number | null }>((resolve, reject) => {
         const child = spawn('ip', ['netns', 'exec', fleet.namespace('master'), process.execPath, TROUPE_BIN, ...args, '--json', '--config', config], { stdio: ['ignore', 'pipe', 'ignore'] })
         let out = ''
         child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString() })
         child.once('error', reject)
-        child.once('exit', () => resolve(out))
+        child.once('exit', exitCode => resolve({ stdout: out, code: exitCode }))
       })
-      return { ms: Number(process.hrtime.bigint() - started) / 1e6, doc: JSON.parse(stdout) as PingDoc }
+      let doc: PingDoc = {}
+      // A command that failed may print no JSON: it counts as a run with no replies, its exit code kept.
+      try { doc = JSON.parse(stdout) as PingDoc } catch { /* no replies */ }
+      return { ms: Number(process.hrtime.bigint() - started) / 1e6, code, doc }
     }
     // Settled: every node answers (under the PE rule, through the relay).
     await waitUntil(`every one of ${nodes} nodes to answer`, 180_000, async () => ((await run(['ping', '--timeout', '5'])).doc.stats?.responded ?? 0) === nodes)
@@ -72,18 +75,17 @@ async function benchOne (nodes: number, rule: 'open' | 'pe', options: MeasureOpt
     const started = performance.now()
     const { samples, cpuMsPerRun } = await sample(options.runs, daemonPids, idle.slice(0, -1), async () => await run(['ping']))
     const bootstrapMs = Math.max(0, processCpuMs([bootstrapPid]) - bootstrapBefore - bootstrapIdle / 100 * (performance.now() - started)) / options.runs
-    const lasts = samples.flatMap(result => result.doc.stats !== undefined ? [result.doc.stats.publish_to_last_reply_ms] : [])
-    const command: CommandResult = {
-      name: 'ping',
-      command: 'troupe ping',
-      wall_ms: round(median(samples.map(result => result.ms))),
-      replies: Math.min(...samples.map(result => result.doc.stats?.responded ?? 0)),
-      last_reply_ms: round(median(lasts))
-    }
+    const command: CommandResult = commandResult('ping', 'troupe ping', nodes, samples.map(result => ({
+      ms: result.ms,
+      code: result.code,
+      replies: result.doc.stats?.responded ?? 0,
+      ...(result.doc.stats !== undefined ? { last_reply_ms: result.doc.stats.publish_to_last_reply_ms } : {})
+    })))
     const vias = samples[samples.length - 1]?.doc.replies?.map(reply => reply.via) ?? []
     return {
       system: rule === 'open' ? 'troupe (netns, open)' : 'troupe (netns, PE rule)',
       nodes,
+      security: 'every request signed (ed25519) and verified by every node; nodes enrolled (certificates from the fleet\'s CA)',
       commands: [command],
       ...daemonFigures(daemonPids, idle.slice(0, -1), cpuMsPerRun),
       infrastructure_rss_mib: round(rssMiB(bootstrapPid)),

@@ -1,25 +1,44 @@
-// Turns a benchmark run into docs/performance.md and the chart docs/performance.png. Everything
-// in them comes from the run; the prose around the tables says how to read them.
+// Turns one benchmark run (bench/results/latest.json) into docs/performance.md and the chart
+// docs/performance.png. Everything on the page is generated from that run's JSON: each section
+// names the run (commit, time, machine), a failed or partial measurement is shown as such, and
+// figures derived from the code's constants (not measured) say so and import those constants.
+// `npm run bench:report` rebuilds the page from the committed JSON byte for byte
+// (test/unit/bench-report.test.ts checks that the committed page is what the JSON gives).
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { SystemResult } from './anchors/types.js'
+import type { CommandResult, RunOutcome, SystemResult } from './anchors/types.js'
 import type { ScaleResult } from './scale/fleet.js'
+import type { TroupeResult } from './troupe-fleet.js'
 import type { RelayCapacityResult } from './relay-capacity.js'
 import { round, median } from './measure.js'
+import { beatIntervalFor, FLEET_BEATS_PER_SECOND } from '../src/discovery/membership.js'
+import { MISSED_INTERVALS_BEFORE_EXPIRY } from '../src/discovery/directory.js'
+import { configSchema } from '../src/config/schema.js'
+
+/** Where a run came from: the code, the time, the machine, the settings. */
+export interface RunInfo {
+  commit: string
+  /** uncommitted changes to tracked files when the run started: the commit alone does not describe the code */
+  dirty: boolean
+  started: string
+  finished: string
+  machine: { cpus: number, cpu_model: string, memory_gib: number, node: string, os: string }
+  settings: { parts: string[], nodes: number[], scale: number[], runs: number, idle_seconds: number, scale_announce_interval: number }
+}
 
 export interface BenchReport {
-  date: string
-  machine: { cpus: number, cpu_model: string, memory_gib: number, node: string, os: string }
-  runs: number
+  run: RunInfo
   bare_node_start_ms: number
-  systems: SystemResult[]
+  systems: Array<SystemResult | TroupeResult>
   scale: ScaleResult[]
   /** one bootstrap relaying for N peers that cannot be dialled (bench part `relay`) */
   relay?: RelayCapacityResult[]
+  /** parts or sizes that could not be measured, with the reason */
   skipped: string[]
-  /** added by hand when a report combines runs or a run needs a caveat; printed under the header */
-  notes?: string[]
 }
+
+/** The announce interval a daemon gets when its config does not set one (the code's own default). */
+export const DEFAULT_ANNOUNCE_INTERVAL: number = configSchema.shape.announce_interval.parse(undefined)
 
 export async function writeReport (report: BenchReport, docsDir: string): Promise<void> {
   writeFileSync(join(docsDir, 'performance.md'), markdown(report))
@@ -30,11 +49,32 @@ function table (header: string[], rows: Array<Array<string | number>>): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map(row => `| ${row.join(' | ')} |`)].join('\n')
 }
 
-const ms = (value: number | undefined): string => value === undefined ? '' : value >= 1000 ? `${round(value / 1000, 2)} s` : `${round(value, 0)} ms`
+const ms = (value: number | null | undefined): string => value === undefined || value === null ? '' : value >= 1000 ? `${round(value / 1000, 2)} s` : `${round(value, 0)} ms`
+/** A figure that could not be measured (e.g. a negative busy-less-idle CPU difference). */
+const orNa = (value: number | null, unit: string): string => value === null ? 'n/a' : `${value} ${unit}`
+
+/** The line under every section: which run its figures come from. */
+export function runLine (run: RunInfo): string {
+  const m = run.machine
+  return `_Run: commit \`${run.commit.slice(0, 12)}\`${run.dirty ? ' with uncommitted changes' : ''}, ${run.started.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} to ${run.finished.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}, ` +
+    `${m.cpus} × ${m.cpu_model}, ${m.memory_gib} GiB, ${m.os}, Node ${m.node}; ${run.settings.runs} runs of each command._`
+}
+
+/** How the runs of a command went: all complete, or how many were partial or failed. */
+function runsText (command: CommandResult): string {
+  const total = command.runs.length
+  const parts = [`${command.complete}/${total} complete`]
+  if (command.partial > 0) parts.push(`${command.partial} partial`)
+  if (command.failed > 0) parts.push(`${command.failed} failed`)
+  if (command.exit_codes.length > 0) parts.push(`exit ${command.exit_codes.join(', ')} in ${command.runs.filter(run => run.code !== 0).length}`)
+  return parts.join(', ')
+}
+
+const wallText = (command: CommandResult): string => command.wall_ms === null ? '**failed** (no complete run)' : ms(command.wall_ms)
 
 /** troupe ping's wall time at this node count: the yardstick for every ratio. */
-function yardstick (report: BenchReport, nodes: number): number | undefined {
-  return report.systems.find(s => s.system === 'troupe' && s.nodes === nodes)?.commands.find(c => c.name === 'ping')?.wall_ms
+function yardstick (report: BenchReport, nodes: number): number | null {
+  return report.systems.find(s => s.system === 'troupe' && s.nodes === nodes)?.commands.find(c => c.name === 'ping')?.wall_ms ?? null
 }
 
 /** Least squares y = a + b·x. */
@@ -47,123 +87,162 @@ function fit (points: Array<[number, number]>): { a: number, b: number } {
   return { a: my - b * mx, b }
 }
 
-function markdown (report: BenchReport): string {
+function notMeasured (report: BenchReport, part: string): string {
+  return `Not measured in this run: \`BENCH_PARTS=${report.run.settings.parts.join(',')}\` left out \`${part}\`.`
+}
+
+const isTroupe = (system: SystemResult | TroupeResult): system is TroupeResult => 'first_call' in system
+
+function runText (run: RunOutcome, expected: number): string {
+  const complete = run.code === 0 && run.replies >= expected
+  return `${ms(run.ms)}, ${run.replies}/${expected} replies${run.code !== 0 ? `, exit ${run.code ?? 'signal'}` : ''}${complete ? '' : run.replies === 0 ? ' (**failed**)' : ' (**partial**)'}`
+}
+
+export function markdown (report: BenchReport): string {
+  const parts = new Set(report.run.settings.parts)
   const sizes = [...new Set(report.systems.map(s => s.nodes))].sort((a, b) => a - b)
   const commandRows = sizes.flatMap(nodes => report.systems.filter(s => s.nodes === nodes).flatMap(system => system.commands.map(command => {
     const base = yardstick(report, nodes)
-    return [nodes, system.system, `\`${command.command}\``, ms(command.wall_ms), base !== undefined ? `${round(command.wall_ms / base, 1)}×` : '', command.replies, ms(command.last_reply_ms)]
+    const ratio = base !== null && command.wall_ms !== null ? `${round(command.wall_ms / base, 1)}×` : ''
+    return [nodes, system.system, `\`${command.command}\``, wallText(command), ratio, runsText(command), `${command.replies}/${command.expected}`, ms(command.last_reply_ms)]
   })))
   const resourceRows = sizes.flatMap(nodes => report.systems.filter(s => s.nodes === nodes).map(system => [
-    nodes, system.system, `${system.daemon_rss_mib} MiB`, `${system.daemon_idle_cpu_percent} %`, `${system.daemon_cpu_ms_per_request} ms`, system.infrastructure_rss_mib !== undefined ? `${system.infrastructure_rss_mib} MiB${system.infrastructure_cpu_ms_per_request !== undefined ? `, ${system.infrastructure_cpu_ms_per_request} ms/request` : ''}` : ''
+    nodes, system.system, `${system.daemon_rss_mib} MiB`, `${system.daemon_idle_cpu_percent} %`, orNa(system.daemon_cpu_ms_per_request, 'ms'), system.infrastructure_rss_mib !== undefined ? `${system.infrastructure_rss_mib} MiB${system.infrastructure_cpu_ms_per_request !== undefined ? `, ${system.infrastructure_cpu_ms_per_request} ms/request` : ''}` : ''
   ]))
-  const scaleRows = report.scale.map(row => [
-    row.nodes, ms(row.reach_all_ms), ms(row.last_reply_ms), row.replies_min, `${row.gossip_in_per_request} / ${row.gossip_out_per_request}`,
-    membershipRate(row), `${row.idle_cpu_ms_per_second} ms/s`, `${row.cpu_ms_per_request} ms`, `${row.requester_cpu_us_per_node} µs`, `${row.rss_mib_per_node} MiB`, `${row.beat_interval_s} s`, `${row.join_seconds} s`
-  ])
+  const firstRows = report.systems.filter(isTroupe).map(system => [system.nodes, runText(system.first_call, system.nodes), ms(system.first_call.last_reply_ms), ms(system.commands.find(c => c.name === 'ping')?.wall_ms)])
+  const security = [...new Map(report.systems.map(system => [system.system, system.security])).entries()].map(([name, how]) => `${name}: ${how}`)
+  const sideBySide = parts.has('troupe') || parts.has('mcollective') || parts.has('serf')
   return `# Performance
 
-Written by \`npm run bench\` (bench/run.ts) on ${report.date.slice(0, 10)}; every figure on this page
-comes from that one run, on one machine: ${report.machine.cpus} × ${report.machine.cpu_model},
-${report.machine.memory_gib} GiB, ${report.machine.os}, Node ${report.machine.node}. Each command ran
-${report.runs} times; tables give the median. Ratios are against \`troupe ping\` at the same node
-count in the same run. For scale: a bare \`node -e 0\` starts in ${ms(report.bare_node_start_ms)} here.
+Written by \`npm run bench\` (bench/run.ts) from one run, whose raw results are committed as
+bench/results/latest.json; \`npm run bench:report\` rebuilds this page and its chart from that
+file byte for byte. Each section names the run its figures come from. Tables give medians over
+the complete runs of a command (exit 0, every expected reply); a partial or failed run is counted
+and shown, never folded into a median.
 
+${runLine(report.run)}
+
+Settings: parts \`${report.run.settings.parts.join(',')}\`, side-by-side sizes ${report.run.settings.nodes.join(', ')}, scale sizes
+${report.run.settings.scale.join(', ')}, idle windows ${report.run.settings.idle_seconds} s. A bare \`node -e 0\` starts in ${ms(report.bare_node_start_ms)} here.
 All nodes of a fleet share this machine's cores, so these are the figures of a crowded fleet:
 on real hosts each node has its own CPU, and per-node costs matter more than the sums.
-${report.skipped.length > 0 ? `\nNot measured in this run: ${report.skipped.join('; ')}.\n` : ''}${(report.notes ?? []).map(note => `\n**Note:** ${note}\n`).join('')}
+${report.skipped.length > 0 ? `\nNot measured in this run: ${report.skipped.join('; ')}.\n` : ''}
 ![Whole-command times and the scale curve](performance.png)
 
 ## Whole commands, side by side
 
-The wall time of the whole command, process start to exit, as an operator waits for it.
+${runLine(report.run)}
+
+${sideBySide ? `The wall time of the whole command, process start to exit, as an operator waits for it.
 MCollective's \`mco ping\` and Serf's \`serf query\` cannot know how many nodes should answer,
 so they wait out their timeout; \`mco rpc\` first runs a 2 s discovery; \`--nodes FILE\` skips
 it. troupe knows the expected nodes from its directory and returns when the last has answered.
-"Last reply" is when the last reply arrived, where the command shows it.
+"Last reply" is when the last reply arrived, where the command shows it. "Runs" says how many
+runs were complete; a command with no complete run is shown as failed.
 
-${table(['nodes', 'system', 'command', 'wall', 'ratio to troupe ping', 'replies', 'last reply'], commandRows)}
+How requests are authenticated, which the figures include: ${security.join('; ')}. In this
+benchmark MCollective runs with the psk security provider (no signatures); troupe signs every
+request and every node verifies the signature.
+
+${table(['nodes', 'system', 'command', 'wall', 'ratio to troupe ping', 'runs', 'replies (fewest / expected)', 'last reply'], commandRows)}
+
+### First call of a cold requester agent
+
+The operator's first command on a settled fleet (\`troupe ping\`, no requester agent running):
+it starts the agent, which joins the mesh and learns the directory before sending. One run per
+size; the last column is the same command once the agent runs (the median above).
+
+${table(['nodes', 'first call', 'publish to last reply', 'warm ping (median)'], firstRows)}` : notMeasured(report, 'troupe,mcollective,serf')}
 
 ## Memory and CPU per daemon
 
-RSS of each node daemon (median), its CPU while the fleet is idle, and the CPU each request
-costs each node (its CPU while the requests ran, less its idle CPU over the same time): for
+${runLine(report.run)}
+
+${sideBySide ? `RSS of each node daemon (median), its CPU while the fleet is idle, and the CPU each request
+costs each node (its CPU while the requests ran, less its idle CPU over the same time; "n/a"
+when that difference came out negative, the idle window having been the busier one): for
 troupe \`troupe ping\`, for MCollective \`mco rpc rpcutil ping --nodes FILE\`, for Serf
 \`serf query ping\`. The last column is the broker's (ActiveMQ) or the bootstrap's RSS.
 
-${table(['nodes', 'system', 'daemon RSS', 'idle CPU', 'CPU per request', 'broker / bootstrap RSS'], resourceRows)}
+${table(['nodes', 'system', 'daemon RSS', 'idle CPU', 'CPU per request', 'broker / bootstrap RSS'], resourceRows)}` : notMeasured(report, 'troupe,mcollective,serf')}
 
 ## Scale
 
-Real daemons, many to a process (bench/scale: 125 per worker process), a real bootstrap
-process, and a requester, all on this machine. For each fleet size: a ping to every node,
-${report.runs} times. "Reach all" is from publish to the moment the last node handled the
-request (its reply's timestamp), "last reply" until the requester had every reply. Copies of a
-request per node: received (the first plus duplicates from mesh peers) / forwarded. Membership:
-beat messages per second each node receives and sends, from the fleet's beat rate (nodes / beat
-interval) times the copies a node handles of each gossiped message (a beat travels as a request
-does); the bench's daemons beat every ${report.scale[0]?.beat_interval_s ?? ''} s or more, too seldom for an idle window to
-count them. Idle CPU per node is measured: the mesh's own upkeep between beats. CPU per request: the whole
-machine's CPU for one request divided by the nodes (its CPU during the pings less its idle CPU
-over the same time: on a crowded machine the idle share can swamp it, and a 0 means the idle
-window was the busier one; the side-by-side table above, one process per daemon, is the surer
-figure); requester CPU: the requester's CPU per node
-addressed (sending the request, taking the reply). "Join" is how long until the requester's
-directory held every node after the first daemon started.
+${runLine(report.run)}
 
+${parts.has('scale') ? scaleSection(report) : notMeasured(report, 'scale')}
+${parts.has('relay') ? relaySection(report) : ''}`
+}
+
+function scaleSection (report: BenchReport): string {
+  if (report.scale.length === 0) {
+    return `No fleet size was measured in this run: ${report.skipped.filter(line => line.startsWith('scale')).join('; ') || 'none was asked for'}.\n`
+  }
+  const rows = report.scale.map(row => [
+    row.nodes, `${row.complete_pings}/${row.pings.length}`, ms(row.reach_all_ms) || '**failed**', ms(row.last_reply_ms) || '**failed**', `${row.replies_min}/${row.nodes}`,
+    `${row.gossip_in_per_request} / ${row.gossip_out_per_request}`, `${row.idle_gossip_per_second}`, `${derivedMembershipRate(row)} (derived)`,
+    `${row.idle_cpu_ms_per_second} ms/s`, orNa(row.cpu_ms_per_request, 'ms'), `${row.requester_cpu_us_per_node} µs`,
+    `${median(row.worker_rss_mib)} MiB / ${Math.min(row.daemons_per_worker, row.nodes)}`, `${row.beat_interval_s} s`, `${row.join_seconds} s`
+  ])
+  const failedPings = report.scale.flatMap(row => row.pings.filter(ping => ping.replies < ping.expected || ping.expected < row.nodes).map(ping => `${row.nodes} nodes: ${ping.replies} of ${row.nodes} replied${ping.expected < row.nodes ? ` (the directory held ${ping.expected} when selecting)` : ''}`))
+  return `Real daemons, many to a process (bench/scale: up to ${report.scale[0]?.daemons_per_worker ?? ''} per worker process), a real bootstrap
+process, and a requester, all on this machine. For each fleet size: a ping to every node,
+${report.run.settings.runs} times. "Pings" counts the pings every node answered; the times are medians over those.
+"Reach all" is from publish to the moment the last node handled the request (its reply's
+timestamp), "last reply" until the requester had every reply. Copies of a request per node:
+received (the first plus duplicates from mesh peers) / forwarded. Idle gossip is measured:
+membership messages each node received and sent per second while idle (the bench's daemons beat
+every ${report.scale[0]?.beat_interval_s ?? ''} s or more, so an idle window may count few or none).
+Membership msgs/s is **derived**, not measured: the fleet's beat rate (nodes ÷ beat interval)
+times the copies a node handles of each gossiped message. Idle CPU per node: the whole machine's
+CPU while idle over the nodes. CPU per request: the whole machine's CPU for one request divided by
+the nodes (its CPU during the pings less its idle CPU over the same time; "n/a" when that came out
+negative; the side-by-side table, one process per daemon, is the surer figure). Requester CPU:
+the requester's CPU per node addressed (sending the request, taking the reply). Worker RSS: the
+RSS of one worker process (median over the workers) and the daemons it hosts; one process
+hosting that many daemons shares its code and heap among them, so this is not a daemon's RSS
+(the side-by-side table has that). "Join" is how long until the requester's directory held
+every node after the first daemon started.
+${failedPings.length > 0 ? `\nPings that did not get every reply: ${failedPings.join('; ')}.\n` : ''}
 Read "reach all" and "last reply" with the machine in mind: one request costs the whole fleet
-its nodes × the CPU per request per node, and here ${report.machine.cpus} cores do all of it, so
+its nodes × the CPU per request per node, and here ${report.run.machine.cpus} cores do all of it, so
 these times are bounded below by that sum over the cores. On real hosts each node spends its own
 few milliseconds in parallel, and what remains is hops × a link's latency.
 
-${table(['nodes', 'reach all', 'last reply', 'replies', 'copies in / out', 'membership msgs/s', 'idle CPU per node', 'CPU per request per node', 'requester CPU per node', 'RSS per node', 'beat interval', 'join'], scaleRows)}
+${table(['nodes', 'pings', 'reach all', 'last reply', 'replies (fewest)', 'copies in / out', 'idle gossip msgs/s', 'membership msgs/s', 'idle CPU per node', 'CPU per request per node', 'requester CPU per node', 'worker RSS / daemons', 'beat interval', 'join'], rows)}
 
-${estimates(report.scale, report.machine.cpus)}
-${relaySection(report.relay ?? [])}`
+${estimates(report)}`
 }
 
-function relaySection (rows: RelayCapacityResult[]): string {
-  if (rows.length === 0) return ''
-  return `## Relay capacity
-
-Under Puppet Enterprise's rule (nodes accept no connection; docs/configuration.md, "Firewall")
-every node holds a relay reservation on a bootstrap, the requester reaches each node through a
-relayed connection, and every request and reply crosses the bootstrap. One real bootstrap
-process, N peers that only dial out, each holding a reservation, then a requester holding a
-relayed connection to each (a warm requester agent), then round trips of a 1.2 KB request and a
-300 B reply over every relayed connection. The side-by-side table above has the whole
-\`troupe ping\` on the namespace fleet, open and under the PE rule (the bootstrap's RSS and CPU
-per request in its last column).
-
-${table(['relayed nodes', 'bootstrap RSS alone / reserved / relaying', 'RSS per reservation', 'RSS per relayed connection', 'bootstrap CPU per relayed reply'], rows.map(row => [
-    row.nodes, `${row.bootstrap_rss_mib.alone} / ${row.bootstrap_rss_mib.reserved} / ${row.bootstrap_rss_mib.relayed} MiB`, `${row.kib_per_reservation} KiB`, `${row.kib_per_relayed_connection} KiB`, `${row.bootstrap_cpu_us_per_relayed_reply} µs`
-  ]))}
-`
-}
-
-/** Beats each node handles per second: the fleet's beats per second times the copies of each. */
-function membershipRate (row: ScaleResult): number {
+/** Beats each node handles per second, derived: the fleet's beats per second times the copies of each. */
+function derivedMembershipRate (row: ScaleResult): number {
   return round(row.nodes / row.beat_interval_s * (row.gossip_in_per_request + row.gossip_out_per_request), 2)
 }
 
-function estimates (scale: ScaleResult[], cpus: number): string {
-  if (scale.length < 2) return ''
+function estimates (report: BenchReport): string {
+  const scale = report.scale.filter(row => row.complete_pings > 0)
+  if (scale.length < 2) return `### What 10,000 and 50,000 nodes would take\n\nNot estimated: fewer than two fleet sizes with a complete ping in this run.\n`
   const largest = scale[scale.length - 1] as ScaleResult
   const requester = fit(scale.map(row => [row.nodes, row.requester_cpu_us_per_node * row.nodes / 1000]))
   // Each node handles a handful of copies of a request whatever N (the table's copies column),
-  // so its CPU per request does not grow with N: the median of the rows, not a line through them
-  // (each row's figure is the machine's busy CPU less its idle CPU, noisy on a crowded machine).
-  const perNodeCpu = median(scale.map(row => row.cpu_ms_per_request))
+  // so its CPU per request does not grow with N: the median of the rows, not a line through them.
+  // Rows whose figure is n/a (negative) do not feed it.
+  const measuredCpu = scale.flatMap(row => row.cpu_ms_per_request === null ? [] : [row.cpu_ms_per_request])
+  const perNodeCpu = measuredCpu.length > 0 ? `${round(median(measuredCpu), 1)} ms` : 'n/a'
+  const copies = largest.gossip_in_per_request + largest.gossip_out_per_request
   const lines = [10_000, 50_000].map(nodes => {
     const requesterSeconds = (requester.a + requester.b * nodes) / 1000
-    const beatInterval = Math.max(30, nodes / 2)
-    return `| ${nodes.toLocaleString('en')} | ${round(requesterSeconds, 1)} s | ${round(perNodeCpu, 1)} ms | ${round(beatInterval / 60, 0)} min | ${round(beatInterval * 3 / 3600, 1)} h |`
+    const beatInterval = beatIntervalFor(nodes, DEFAULT_ANNOUNCE_INTERVAL)
+    return `| ${nodes.toLocaleString('en')} | ${round(requesterSeconds, 1)} s | ${perNodeCpu} | ${round(beatInterval / 60, 0)} min (derived) | ${round(beatInterval * MISSED_INTERVALS_BEFORE_EXPIRY / 3600, 1)} h (derived) |`
   })
   return `### What 10,000 and 50,000 nodes would take
 
-From the measured growth, for a fleet where every node has its own CPU: the requester's CPU
-from a least-squares line through the rows above, a node's CPU per request as the median of
-the rows (it handles about as many copies of a request at 1000 nodes as at 100), the beat
-interval and expiry from the two-beats-a-second cap:
+Estimates for a fleet where every node has its own CPU. Measured in this run: the requester's CPU
+(a least-squares line through the rows with a complete ping) and a node's CPU per request (the
+median of the rows that have one; it handles about as many copies of a request at ${largest.nodes} nodes as at
+${scale[0]?.nodes ?? ''}). **Derived** from the code's constants, not measured: the beat interval (the default
+announce interval, ${DEFAULT_ANNOUNCE_INTERVAL} s, stretched so the fleet sends at most ${FLEET_BEATS_PER_SECOND} beats a second) and how
+long before a crashed node is marked gone (${MISSED_INTERVALS_BEFORE_EXPIRY} missed beat intervals).
 
 | nodes | requester CPU for one request to all | CPU per request per node | beat interval | a crashed node is marked gone after |
 | --- | --- | --- | --- | --- |
@@ -172,18 +251,19 @@ ${lines.join('\n')}
 - **A request reaching every node** does not grow with N on a real fleet: the requester sends
   it straight to every node it holds a connection to (one hop), and the mesh carries it to the
   rest in a few hops (${largest.gossip_in_per_request} copies a node at ${largest.nodes} nodes). Here, where
-  ${largest.nodes} nodes share ${cpus} cores, it took ${ms(largest.reach_all_ms)}.
+  ${largest.nodes} nodes share ${report.run.machine.cpus} cores, it took ${ms(largest.reach_all_ms)}.
 - **The requester is what grows**: it sends N copies and takes N replies, so one request to
   everyone costs it the CPU in the table (about ${round(largest.requester_cpu_us_per_node, 0)} µs a node
   measured at ${largest.nodes}). At 50,000 nodes that is the whole-command time, and it holds
   50,000 connections; Choria's published figure for its Go client is 51,152 hosts in about 20 s.
-- **Membership per node is flat**: beats are capped at two a second for the whole fleet, so each
-  node handles about ${round(2 * (largest.gossip_in_per_request + largest.gossip_out_per_request), 0)} membership messages a second whatever N (two beats a second
-  at most, fleet-wide, each handled as the table's copies of a request); what grows is
-  the beat interval, hence how long before a crashed node is marked gone (it is reported
-  missing throughout; a node that stops cleanly leaves at once).
+- **Membership per node is flat** (derived): beats are capped at ${FLEET_BEATS_PER_SECOND} a second for the whole
+  fleet, so each node handles about ${round(FLEET_BEATS_PER_SECOND * copies, 0)} membership messages a second whatever N
+  (${FLEET_BEATS_PER_SECOND} beats a second × the ${round(copies, 2)} copies a node handled of each gossiped message at ${largest.nodes} nodes); what
+  grows is the beat interval, hence how long before a crashed node is marked gone (it is
+  reported missing throughout; a node that stops cleanly leaves at once).
 - **Memory**: every peer keeps the directory, about one registration (a few hundred bytes plus
-  its facts) per node: ${largest.nodes} nodes cost ${largest.rss_mib_per_node} MiB per node here, mostly libp2p itself.
+  its facts) per node. A worker process hosting ${Math.min(largest.daemons_per_worker, largest.nodes)} of the ${largest.nodes} daemons held
+  ${median(largest.worker_rss_mib)} MiB, each of its daemons with a directory of ${largest.nodes} nodes.
   With facter's facts (tens of KiB per node) the directory, not the mesh, is what limits a daemon
   at 50,000 nodes; daemons do not need other nodes' facts, and keeping only requesters' and
   bootstraps' directories whole is the step that would remove it.
@@ -194,24 +274,19 @@ async function chart (report: BenchReport): Promise<Buffer> {
   const vega = await import('vega')
   const vegaLite = await import('vega-lite')
   const { Resvg } = await import('@resvg/resvg-js')
-  const commands = report.systems.flatMap(system => system.commands.filter(c => c.name !== 'find -F role=web').map(command => ({
+  // A command with no complete run has no time to draw (the table says it failed).
+  const commands = report.systems.flatMap(system => system.commands.filter(c => c.name !== 'find -F role=web' && c.wall_ms !== null).map(command => ({
     label: `${system.system.split(' ')[0]}: ${command.command.replace(/ FILE$/, '')}`,
     nodes: `${system.nodes} nodes`,
-    seconds: command.wall_ms / 1000
+    seconds: (command.wall_ms ?? 0) / 1000
   })))
-  const curve = report.scale.flatMap(row => [
+  const curve = report.scale.flatMap(row => row.reach_all_ms === null || row.last_reply_ms === null ? [] : [
     { nodes: row.nodes, what: 'request reaches every node', seconds: row.reach_all_ms / 1000 },
     { nodes: row.nodes, what: 'last reply back', seconds: row.last_reply_ms / 1000 }
   ])
-  const spec = vegaLite.compile({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    config: { font: 'sans-serif', view: { stroke: null }, axisY: { labelLimit: 320 } },
-    // Each chart has its own colours: the bars need none in a legend, the curve does.
-    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
-    // A part the run left out (BENCH_PARTS) has no panel: an empty one cannot be drawn.
-    hconcat: [
+  const panels = [
       {
-        title: 'Whole command, wall time (s)',
+        title: `Whole command, wall time (s), run ${report.run.commit.slice(0, 12)}`,
         data: { values: commands },
         mark: 'bar',
         encoding: {
@@ -233,8 +308,36 @@ async function chart (report: BenchReport): Promise<Buffer> {
           color: { field: 'what', type: 'nominal', title: null, legend: { orient: 'bottom' } }
         }
       }
-    ].filter(panel => panel.data.values.length > 0)
+    // A part the run left out (BENCH_PARTS) has no panel: an empty one cannot be drawn.
+  ].filter(panel => panel.data.values.length > 0)
+  const spec = vegaLite.compile({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    config: { font: 'sans-serif', view: { stroke: null }, axisY: { labelLimit: 320 } },
+    // Each chart has its own colours: the bars need none in a legend, the curve does.
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+    hconcat: panels.length > 0 ? panels : [{ title: 'No complete measurement in this run', data: { values: [{ text: 'see docs/performance.md' }] }, mark: 'text', encoding: { text: { field: 'text', type: 'nominal' } } }]
   } as never).spec
   const svg = await new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG()
   return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng()
+}
+
+function relaySection (report: BenchReport): string {
+  const rows = report.relay ?? []
+  return `## Relay capacity
+
+${runLine(report.run)}
+
+Under Puppet Enterprise's rule (nodes accept no connection; docs/configuration.md, "Firewall")
+every node holds a relay reservation on a bootstrap, the requester reaches each node through a
+relayed connection, and every request and reply crosses the bootstrap. One real bootstrap
+process, N peers that only dial out, each holding a reservation, then a requester holding a
+relayed connection to each (a warm requester agent), then round trips of a 1.2 KB request and a
+300 B reply over every relayed connection. The side-by-side table above has the whole
+\`troupe ping\` on the namespace fleet, open and under the PE rule (the bootstrap's RSS and CPU
+per request in its last column).
+
+${rows.length === 0 ? notMeasured(report, 'relay') : table(['relayed nodes', 'bootstrap RSS alone / reserved / relaying', 'RSS per reservation', 'RSS per relayed connection', 'bootstrap CPU per relayed reply'], rows.map(row => [
+    row.nodes, `${row.bootstrap_rss_mib.alone} / ${row.bootstrap_rss_mib.reserved} / ${row.bootstrap_rss_mib.relayed} MiB`, `${row.kib_per_reservation} KiB`, `${row.kib_per_relayed_connection} KiB`, `${row.bootstrap_cpu_us_per_relayed_reply} µs`
+  ]))}
+`
 }

@@ -1,6 +1,8 @@
 // `npm run bench`: troupe against MCollective (with ActiveMQ) and Serf at the same node counts in
 // one run, then troupe's scale curve with hundreds to a thousand and more mesh peers. Writes
-// bench/results/latest.json, docs/performance.md and its chart docs/performance.png.
+// bench/results/latest.json (the run's raw results and where they came from: commit, time,
+// machine, settings; commit it with the page), docs/performance.md and its chart
+// docs/performance.png. `npm run bench:report` rebuilds the page from that JSON byte for byte.
 //
 // BENCH_PARTS   which parts to run (default: troupe,mcollective,serf,pe,scale); pe: the
 //               network-namespace fleet open and under the PE rule (root, nftables)
@@ -33,6 +35,13 @@ const options = { runs: Number(process.env.BENCH_RUNS ?? 7), idleSeconds: Number
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 const log = (line: string): void => { process.stderr.write(line + '\n') }
+const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim()
+const started = new Date().toISOString()
+const commit = git('rev-parse', 'HEAD')
+// Uncommitted changes to tracked files (the results and the page this run writes aside): the
+// commit alone would not say which code ran.
+const dirty = git('status', '--porcelain', '--untracked-files=no').split('\n')
+  .filter(line => line !== '' && !/ (bench\/results\/|docs\/performance\.)/.test(line)).length > 0
 
 const bare: number[] = []
 for (let i = 0; i < 7; i++) bare.push((await timeCommand(process.execPath, ['-e', '0'])).ms)
@@ -92,15 +101,20 @@ if (PARTS.has('scale')) {
 }
 
 const report: BenchReport = {
-  date: new Date().toISOString(),
-  machine: {
-    cpus: cpus().length,
-    cpu_model: cpus()[0]?.model ?? 'unknown',
-    memory_gib: round(totalmem() / 1024 ** 3),
-    node: process.version,
-    os: execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim()
+  run: {
+    commit,
+    dirty,
+    started,
+    finished: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model ?? 'unknown',
+      memory_gib: round(totalmem() / 1024 ** 3),
+      node: process.version,
+      os: execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim()
+    },
+    settings: { parts: [...PARTS], nodes: SIZES, scale: PARTS.has('scale') ? SCALE : [], runs: options.runs, idle_seconds: options.idleSeconds, scale_announce_interval: SCALE_ANNOUNCE_INTERVAL }
   },
-  runs: options.runs,
   bare_node_start_ms: round(median(bare)),
   systems,
   scale,
@@ -110,9 +124,9 @@ const report: BenchReport = {
 writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n')
 await writeReport(report, join(root, 'docs'))
 for (const system of systems) {
-  for (const command of system.commands) log(`${system.system.padEnd(28)} ${String(system.nodes).padStart(4)}  ${command.command.padEnd(44)} ${String(command.wall_ms).padStart(8)} ms  ${command.replies} replies`)
+  for (const command of system.commands) log(`${system.system.padEnd(28)} ${String(system.nodes).padStart(4)}  ${command.command.padEnd(44)} ${String(command.wall_ms ?? 'failed').padStart(8)} ms  ${command.complete}/${command.runs.length} complete  ${command.replies}/${command.expected} replies`)
 }
 for (const row of relay) log(`relay ${row.nodes}: ${row.kib_per_reservation} KiB per reservation, ${row.kib_per_relayed_connection} KiB per relayed connection, ${row.bootstrap_cpu_us_per_relayed_reply} µs bootstrap CPU per relayed reply`)
-for (const row of scale) log(`scale ${row.nodes}: reach all ${row.reach_all_ms} ms, last reply ${row.last_reply_ms} ms, ${row.gossip_in_per_request} copies in per node`)
+for (const row of scale) log(`scale ${row.nodes}: ${row.complete_pings}/${row.pings.length} pings complete, reach all ${row.reach_all_ms ?? 'failed'} ms, last reply ${row.last_reply_ms ?? 'failed'} ms, ${row.gossip_in_per_request} copies in per node`)
 for (const line of skipped) log(`skipped ${line}`)
 log('bench: wrote bench/results/latest.json, docs/performance.md, docs/performance.png')

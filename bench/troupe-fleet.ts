@@ -1,16 +1,16 @@
 // troupe on K daemon processes on loopback (a bootstrap, the daemons, the requester agent the CLI
 // starts), measured the way the comparison systems are: whole commands, daemon memory and CPU.
-import { LocalCluster, TROUPE_BIN } from '../src/demo/local-cluster.js'
+import { LocalCluster, TROUPE_BIN, demoNodeSpecs } from '../src/demo/local-cluster.js'
 import { loadConfig } from '../src/config/load.js'
 import { stopRequesterAgent } from '../src/requester/link.js'
-import type { SystemResult, MeasureOptions, CommandResult } from './anchors/types.js'
-import { timeCommand, median, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures } from './measure.js'
+import type { SystemResult, MeasureOptions, CommandResult, RunOutcome } from './anchors/types.js'
+import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult } from './measure.js'
 
 export interface TroupeResult extends SystemResult {
-  /** the first command on a settled fleet: it starts the requester agent, which learns the fleet */
-  first_call_ms: number
-  /** median of `troupe ping`'s own figure: publish to the last reply */
-  publish_to_last_reply_ms: number
+  /** the first command on a settled fleet (`troupe ping`): it starts the requester agent, which learns the fleet */
+  first_call: RunOutcome
+  /** median of `troupe ping`'s own figure over its complete runs: publish to the last reply */
+  publish_to_last_reply_ms: number | null
 }
 
 interface PingDoc { stats?: { responded: number, publish_to_last_reply_ms: number }, nodes?: string[] }
@@ -18,45 +18,48 @@ interface PingDoc { stats?: { responded: number, publish_to_last_reply_ms: numbe
 export async function benchTroupe (nodes: number, options: MeasureOptions): Promise<TroupeResult> {
   const cluster = await LocalCluster.start({ nodes })
   try {
-    const run = async (args: string[]): Promise<{ ms: number, doc: PingDoc }> => {
+    const run = async (args: string[]): Promise<RunOutcome> => {
       const timed = await timeCommand(process.execPath, [TROUPE_BIN, ...args, '--json', '--config', cluster.clientConfigPath])
-      return { ms: timed.ms, doc: JSON.parse(timed.stdout) as PingDoc }
+      let doc: PingDoc = {}
+      // A command that failed may print no JSON: it counts as a run with no replies, its exit code kept.
+      try { doc = JSON.parse(timed.stdout) as PingDoc } catch { /* no replies */ }
+      return {
+        ms: timed.ms,
+        code: timed.code,
+        replies: doc.stats?.responded ?? doc.nodes?.length ?? 0,
+        ...(doc.stats !== undefined ? { last_reply_ms: doc.stats.publish_to_last_reply_ms } : {})
+      }
     }
-    await waitUntil(`the directory to hold ${nodes} nodes`, 120_000, async () => ((await run(['find'])).doc.nodes?.length ?? 0) === nodes)
+    await waitUntil(`the directory to hold ${nodes} nodes`, 120_000, async () => (await run(['find'])).replies === nodes)
     // The operator's first command of the day: the fleet is settled, no requester agent runs yet.
     await stopRequesterAgent(loadConfig(cluster.clientConfigPath))
     const first = await run(['ping'])
+    const web = demoNodeSpecs(nodes).filter(spec => spec.facts.role === 'web').length
     const daemonPids = [...cluster.nodes.values()].map(node => node.process.pid ?? 0)
 
     const variants = [
-      { name: 'ping', args: ['ping'] },
-      { name: 'rpc ping', args: ['rpc', 'rpcutil', 'ping'] },
-      { name: 'ping -F role=web', args: ['ping', '-F', 'role=web'] },
-      { name: 'find -F role=web', args: ['find', '-F', 'role=web'] }
+      { name: 'ping', args: ['ping'], expected: nodes },
+      { name: 'rpc ping', args: ['rpc', 'rpcutil', 'ping'], expected: nodes },
+      { name: 'ping -F role=web', args: ['ping', '-F', 'role=web'], expected: web },
+      { name: 'find -F role=web', args: ['find', '-F', 'role=web'], expected: web }
     ]
     const idle = await idleCpuPercent(daemonPids, options.idleSeconds)
     const commands: CommandResult[] = []
-    let cpuPerRequest = 0
+    let cpuPerRequest: number | null = null
     for (const variant of variants) {
       const { samples, cpuMsPerRun } = await sample(options.runs, daemonPids, idle, async () => await run(variant.args))
-      const lasts = samples.flatMap(result => result.doc.stats !== undefined ? [result.doc.stats.publish_to_last_reply_ms] : [])
       if (variant.name === 'ping') cpuPerRequest = cpuMsPerRun
-      commands.push({
-        name: variant.name,
-        command: `troupe ${variant.args.join(' ')}`,
-        wall_ms: round(median(samples.map(result => result.ms))),
-        replies: Math.min(...samples.map(result => result.doc.stats?.responded ?? result.doc.nodes?.length ?? 0)),
-        ...(lasts.length > 0 ? { last_reply_ms: round(median(lasts)) } : {})
-      })
+      commands.push(commandResult(variant.name, `troupe ${variant.args.join(' ')}`, variant.expected, samples))
     }
     return {
       system: 'troupe',
       nodes,
+      security: 'every request signed (ed25519) and verified by every node',
       commands,
       ...daemonFigures(daemonPids, idle, cpuPerRequest),
       infrastructure_rss_mib: round(rssMiB(cluster.bootstrapProcess?.pid ?? 0)),
-      first_call_ms: round(first.ms),
-      publish_to_last_reply_ms: commands[0]?.last_reply_ms ?? 0
+      first_call: { ...first, ms: round(first.ms) },
+      publish_to_last_reply_ms: commands[0]?.last_reply_ms ?? null
     }
   } finally {
     await cluster.stop()

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SystemResult, MeasureOptions } from './types.js'
 import { ensureDebianPackages } from './packages.js'
-import { timeCommand, median, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures } from '../measure.js'
+import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult } from '../measure.js'
 
 const STOMP_PORT = 61613
 const USER = 'mcollective'
@@ -50,21 +50,20 @@ export async function benchMcollective (nodes: number, options: MeasureOptions):
     ]
     const idle = await idleCpuPercent(daemonPids, options.idleSeconds)
     const results: SystemResult['commands'] = []
-    let cpuPerRequest = 0
+    let cpuPerRequest: number | null = null
     for (const command of commands) {
       const { samples, cpuMsPerRun } = await sample(options.runs, daemonPids, idle, async () => await timeCommand(...mco(...command.args)))
       // Every node answers the directly addressed rpc once: the request's own cost.
       if (command.args.includes('--nodes')) cpuPerRequest = cpuMsPerRun
-      results.push({
-        name: command.name,
-        command: `mco ${command.args.join(' ').replace(nodesFile, 'FILE')}`,
-        wall_ms: round(median(samples.map(timed => timed.ms))),
-        replies: Math.min(...samples.map(timed => command.replies(timed.stdout)))
-      })
+      results.push(commandResult(command.name, `mco ${command.args.join(' ').replace(nodesFile, 'FILE')}`, nodes,
+        samples.map(timed => ({ ms: timed.ms, code: timed.code, replies: command.replies(timed.stdout) }))))
     }
     return {
       system: 'MCollective 2.12 + ActiveMQ',
       nodes,
+      // As writeConfigs below sets it up: the psk provider hashes each message with a key every
+      // node and client shares; nothing is signed per caller, so this costs less than troupe's signatures.
+      security: 'securityprovider psk (a shared key, no signatures)',
       commands: results,
       ...daemonFigures(daemonPids, idle, cpuPerRequest),
       infrastructure_rss_mib: round(rssMiB(brokerPid))

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SystemResult, MeasureOptions, CommandResult } from './types.js'
 import { ensureDebianPackages } from './packages.js'
-import { median, round, waitUntil, timeCommand, idleCpuPercent, sample, daemonFigures } from '../measure.js'
+import { waitUntil, timeCommand, idleCpuPercent, sample, daemonFigures, commandResult } from '../measure.js'
 
 const BIND_BASE = 29000
 const RPC_BASE = 29500
@@ -41,21 +41,17 @@ export async function benchSerf (nodes: number, options: MeasureOptions): Promis
 
     const idle = await idleCpuPercent(pids, options.idleSeconds)
     const commands: CommandResult[] = []
-    let cpuPerRequest = 0
+    let cpuPerRequest: number | null = null
     for (const variant of [{ name: 'query ping (default timeout)', args: [] as string[] }, { name: 'query ping -timeout 1.5s', args: ['-timeout', '1.5s'] }]) {
       const { samples, cpuMsPerRun } = await sample(options.runs, pids, idle, async () => await timeResponses(['query', '-rpc-addr', rpcAddr(1), ...variant.args, 'ping']))
       if (variant.args.length === 0) cpuPerRequest = cpuMsPerRun
-      commands.push({
-        name: variant.name,
-        command: ['serf query', ...variant.args, 'ping'].join(' '),
-        wall_ms: round(median(samples.map(timed => timed.wallMs))),
-        replies: Math.min(...samples.map(timed => timed.responses)),
-        last_reply_ms: round(median(samples.map(timed => timed.lastResponseMs)))
-      })
+      commands.push(commandResult(variant.name, ['serf query', ...variant.args, 'ping'].join(' '), nodes,
+        samples.map(timed => ({ ms: timed.wallMs, code: timed.code, replies: timed.responses, ...(timed.responses > 0 ? { last_reply_ms: timed.lastResponseMs } : {}) }))))
     }
     return {
       system: 'Serf 0.9',
       nodes,
+      security: 'no request authentication (any agent may query; gossip encryption off)',
       commands,
       ...daemonFigures(pids, idle, cpuPerRequest)
     }
@@ -70,7 +66,7 @@ function rpcAddr (i: number): string {
 }
 
 /** Runs `serf query`, noting when each "Response from" line arrives. */
-async function timeResponses (args: string[]): Promise<{ wallMs: number, lastResponseMs: number, responses: number }> {
+async function timeResponses (args: string[]): Promise<{ wallMs: number, lastResponseMs: number, responses: number, code: number | null }> {
   const started = performance.now()
   return await new Promise((resolve, reject) => {
     const child = spawn('serf', args, { stdio: ['ignore', 'pipe', 'ignore'] })
@@ -89,6 +85,6 @@ async function timeResponses (args: string[]): Promise<{ wallMs: number, lastRes
       }
     })
     child.once('error', reject)
-    child.once('exit', () => resolve({ wallMs: performance.now() - started, lastResponseMs: last, responses }))
+    child.once('exit', code => resolve({ wallMs: performance.now() - started, lastResponseMs: last, responses, code }))
   })
 }

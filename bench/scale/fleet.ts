@@ -14,19 +14,34 @@ import { emptyFilter } from '../../src/discovery/filter/index.js'
 import { median, round, waitUntil, processCpuMs } from '../measure.js'
 import type { WorkerCommand, WorkerReport } from './worker.js'
 
-const DAEMONS_PER_WORKER = 125
+export const DAEMONS_PER_WORKER = 125
 /** After the directory is complete: the daemons' start-up burst of beats (to 31 s) is over. */
 const SETTLE_MS = 40_000
+
+/** One ping to every node, as measured (ms from publish; null when no reply came). */
+export interface PingOutcome {
+  expected: number
+  replies: number
+  /** the latest `pong` timestamp a node put in its reply: when the last node handled the request */
+  reach_all_ms: number | null
+  first_reply_ms: number | null
+  last_reply_ms: number | null
+}
 
 export interface ScaleResult {
   nodes: number
   workers: number
+  daemons_per_worker: number
   /** seconds until the requester's directory held every node */
   join_seconds: number
-  /** median over the pings, ms from publish */
-  reach_all_ms: number
-  first_reply_ms: number
-  last_reply_ms: number
+  /** every ping as measured */
+  pings: PingOutcome[]
+  /** pings every node answered; the medians below are over these only */
+  complete_pings: number
+  /** median over the complete pings, ms from publish; null when none was complete */
+  reach_all_ms: number | null
+  first_reply_ms: number | null
+  last_reply_ms: number | null
   replies_min: number
   /** per node, per request: copies of the request received by gossip (duplicates included) and forwarded */
   gossip_in_per_request: number
@@ -34,12 +49,12 @@ export interface ScaleResult {
   /** per node, idle: membership messages (beats) per second in and out, and CPU ms per second */
   idle_gossip_per_second: number
   idle_cpu_ms_per_second: number
-  /** per node: CPU ms a request costs (the whole machine's CPU over the nodes) */
-  cpu_ms_per_request: number
+  /** per node: CPU ms a request costs (the whole machine's CPU over the nodes); null when the busy-less-idle difference came out negative */
+  cpu_ms_per_request: number | null
   /** the requester's CPU for one request, per node addressed (sending it, taking the reply), in µs */
   requester_cpu_us_per_node: number
-  /** per node: resident memory (workers' RSS over the nodes they host) */
-  rss_mib_per_node: number
+  /** each worker process's RSS: one process hosting daemons_per_worker daemons (shared code and heap), not a daemon's */
+  worker_rss_mib: number[]
   beat_interval_s: number
 }
 
@@ -93,12 +108,16 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
   let link: RequesterLink | undefined
   try {
     const identities = Array.from({ length: nodes }, (_, i) => `s${String(i + 1).padStart(5, '0')}`)
+    // Daemons are enrolled as a real fleet's are: each its certificate from the fleet's CA.
+    const enrollment: Record<string, Record<string, string>> = {}
+    for (const identity of identities) enrollment[identity] = await cluster.enroll(identity)
+    options.log(`  ${nodes} certificates issued`)
     const started = Date.now()
     const starts: Array<Promise<WorkerReport>> = []
     for (let from = 0; from < nodes; from += DAEMONS_PER_WORKER) {
       const worker = startWorker()
       workers.push(worker)
-      starts.push(ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER), announceInterval: options.announceInterval }))
+      starts.push(ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER), announceInterval: options.announceInterval, enrollment }))
     }
     await Promise.all(starts)
     options.log(`  ${nodes} daemons started in ${workers.length} processes (${((Date.now() - started) / 1000).toFixed(0)} s)`)
@@ -129,10 +148,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     const key = readRequesterKey(cluster.callerKeyPath)
     const view = await requester.hello()
     const plan = { collective: config.collective, agent: 'rpcutil', action: 'ping', args: {}, ttlSeconds: 60, timeoutMs: 30_000 }
-    const reach: number[] = []
-    const first: number[] = []
-    const last: number[] = []
-    let repliesMin = Infinity
+    const pings: PingOutcome[] = []
     const before = await allStats(workers)
     const cpuBefore = cpuMs(before, [bootstrapPid, process.pid])
     const pingsStarted = Date.now()
@@ -148,10 +164,15 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
         arrivals.push(Date.now())
         pongs.push(Number(reply.data.pong))
       })
-      reach.push(Math.max(...pongs) - sentAt)
-      first.push(Math.min(...arrivals) - sentAt)
-      last.push(Math.max(...arrivals) - sentAt)
-      repliesMin = Math.min(repliesMin, arrivals.length)
+      // A ping with no replies has no times: it is a failed ping, not the fastest one.
+      const got = arrivals.length > 0
+      pings.push({
+        expected: expected.length,
+        replies: arrivals.length,
+        reach_all_ms: got ? Math.max(...pongs) - sentAt : null,
+        first_reply_ms: got ? Math.min(...arrivals) - sentAt : null,
+        last_reply_ms: got ? Math.max(...arrivals) - sentAt : null
+      })
       await new Promise(resolve => setTimeout(resolve, 1000))
     }
     const requesterCpuMicros = (({ user, system }) => user + system)(process.cpuUsage(requesterCpu))
@@ -160,22 +181,29 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     const idleShare = pingSeconds / idleSeconds
     const perRequest = (key: string): number => median(perNodeDelta(before, after, key)) / options.pings
     const cpuDuringPings = cpuMs(after, [bootstrapPid, process.pid]) - cpuBefore
-    const rss = after.reduce((sum, s) => sum + s.rssBytes, 0) / 1024 / 1024
+    const complete = pings.filter(ping => ping.replies >= nodes)
+    const medianOf = (key: 'reach_all_ms' | 'first_reply_ms' | 'last_reply_ms'): number | null =>
+      complete.length > 0 ? round(median(complete.map(ping => ping[key] ?? 0))) : null
+    const busyCpu = cpuDuringPings - idleCpu * idleShare
     return {
       nodes,
       workers: workers.length,
+      daemons_per_worker: DAEMONS_PER_WORKER,
       join_seconds: round(joinSeconds),
-      reach_all_ms: round(median(reach)),
-      first_reply_ms: round(median(first)),
-      last_reply_ms: round(median(last)),
-      replies_min: repliesMin,
+      pings,
+      complete_pings: complete.length,
+      reach_all_ms: medianOf('reach_all_ms'),
+      first_reply_ms: medianOf('first_reply_ms'),
+      last_reply_ms: medianOf('last_reply_ms'),
+      replies_min: Math.min(...pings.map(ping => ping.replies)),
       gossip_in_per_request: round(perRequest('gossip_requests_in'), 2),
       gossip_out_per_request: round(perRequest('gossip_requests_out'), 2),
       idle_gossip_per_second: round(median(idleMessages) / idleSeconds, 2),
       idle_cpu_ms_per_second: round(idleCpu / idleSeconds / nodes, 2),
-      cpu_ms_per_request: round(Math.max(0, cpuDuringPings - idleCpu * idleShare) / options.pings / nodes, 2),
+      // Negative: the idle window was the busier one; not a measurement (n/a), never 0.
+      cpu_ms_per_request: busyCpu < 0 ? null : round(busyCpu / options.pings / nodes, 2),
       requester_cpu_us_per_node: round(requesterCpuMicros / options.pings / nodes),
-      rss_mib_per_node: round(rss / nodes, 2),
+      worker_rss_mib: after.map(s => round(s.rssBytes / 1024 / 1024)),
       beat_interval_s: beatInterval
     }
   } finally {

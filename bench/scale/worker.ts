@@ -16,6 +16,8 @@ export interface WorkerStart {
   identities: string[]
   /** the daemons' announce_interval (seconds) */
   announceInterval: number
+  /** per identity: the config keys of its certificate from the fleet's CA (ca, cert, cert_key), as `troupe daemon` has them */
+  enrollment: Record<string, Record<string, string>>
 }
 
 export type WorkerCommand = WorkerStart | { op: 'stats' } | { op: 'stop' }
@@ -42,7 +44,8 @@ async function startDaemons (command: WorkerStart): Promise<void> {
       authorized_keys: command.authorizedKeys,
       facts: join(dir, 'facts.yaml'),
       classes: join(dir, 'classes.txt'),
-      announce_interval: command.announceInterval
+      announce_interval: command.announceInterval,
+      ...command.enrollment[identity]
     }), join(dir, 'daemon.yaml'))
     daemons.push(await Daemon.start(config, silentLogger()))
   }

@@ -13,6 +13,9 @@ export interface RegistryOptions extends BuiltinOptions {
   warn?: (message: string) => void
 }
 
+/** What prepare() makes of a request's arguments: validated inputs, or the reply that refuses them. */
+export type Prepared = { input: Record<string, unknown> } | { reply: ReplyBody }
+
 export class AgentRegistry {
   private readonly agents = new Map<string, Agent>()
   private running = 0
@@ -44,17 +47,30 @@ export class AgentRegistry {
     return this.agents.get(name)
   }
 
-  async invoke (agentName: string, action: string, args: Record<string, unknown>, ctx: Omit<ActionContext, 'signal'>): Promise<ReplyBody> {
+  /** Lookup and input validation (never trust the wire): the inputs the action will get, or the reply refusing it. */
+  prepare (agentName: string, action: string, args: Record<string, unknown>): Prepared {
     const agent = this.agents.get(agentName)
-    if (agent === undefined) return { status: Status.UNKNOWN_ACTION, statusmsg: `unknown agent '${agentName}'`, data: {} }
+    if (agent === undefined) return { reply: { status: Status.UNKNOWN_ACTION, statusmsg: `unknown agent '${agentName}'`, data: {} } }
     const actionDDL = agent.ddl.actions[action]
-    if (actionDDL === undefined) return { status: Status.UNKNOWN_ACTION, statusmsg: `unknown action '${agentName}.${action}'`, data: {} }
-    let input: Record<string, unknown>
+    if (actionDDL === undefined) return { reply: { status: Status.UNKNOWN_ACTION, statusmsg: `unknown action '${agentName}.${action}'`, data: {} } }
     try {
-      input = validateInputs(action, actionDDL, args)
+      return { input: validateInputs(action, actionDDL, args) }
     } catch (err) {
-      return failure(err)
+      return { reply: failure(err) }
     }
+  }
+
+  async invoke (agentName: string, action: string, args: Record<string, unknown>, ctx: Omit<ActionContext, 'signal'>): Promise<ReplyBody> {
+    const prepared = this.prepare(agentName, action, args)
+    if ('reply' in prepared) return prepared.reply
+    return await this.run(agentName, action, prepared.input, ctx)
+  }
+
+  /** Runs an action on inputs prepare() returned: at most maxConcurrent at once, within its time limit. */
+  async run (agentName: string, action: string, input: Record<string, unknown>, ctx: Omit<ActionContext, 'signal'>): Promise<ReplyBody> {
+    const agent = this.agents.get(agentName)
+    const actionDDL = agent?.ddl.actions[action]
+    if (agent === undefined || actionDDL === undefined) return { status: Status.UNKNOWN_ACTION, statusmsg: `unknown action '${agentName}.${action}'`, data: {} }
     const timeoutSeconds = actionDDL.timeout ?? agent.ddl.metadata.timeout
     await this.acquire()
     const controller = new AbortController()

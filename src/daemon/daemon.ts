@@ -10,11 +10,11 @@ import { join } from 'node:path'
 import { AgentRegistry } from '../agents/registry.js'
 import { type ReplyBody, Status, type NodeInfo } from '../agents/types.js'
 import { FactStore } from '../discovery/facts.js'
-import { matchesFilter, nodeDataLookup } from '../discovery/filter/index.js'
+import { nodeDataLookup } from '../discovery/filter/index.js'
 import type { NodeView } from '../discovery/filter/types.js'
 import { AuthorizedKeyStore } from '../security/authorized-keys.js'
 import { PolicyStore } from '../security/policy.js'
-import { AuditLog, redactArgs, type AuditEntry } from '../security/audit.js'
+import { AuditLog } from '../security/audit.js'
 import { RateLimiter } from '../security/rate-limit.js'
 import { keyFingerprint } from '../security/keys.js'
 import { ReplySender } from '../transport/reply-channel.js'
@@ -25,6 +25,7 @@ import type { RequestBody } from '../wire/request.js'
 import { VERSION } from '../version.js'
 import { NodeStats } from './node-stats.js'
 import { MeshKeeper } from './mesh-keeper.js'
+import { RequestHandler } from './request-handler.js'
 import { existsSync, mkdirSync } from 'node:fs'
 import { LogThrottle } from '../log-throttle.js'
 import { loadCredentials, type MeshCredentials } from '../mesh/credentials.js'
@@ -45,6 +46,7 @@ export class Daemon {
   private readonly audit: AuditLog
   private readonly rateLimiter: RateLimiter
   private readonly strangerRefusals = new LogThrottle()
+  private readonly handler: RequestHandler
   private registry!: AgentRegistry
   /** requests taken and not yet answered: stop() waits for them */
   private readonly inFlight = new Set<Promise<void>>()
@@ -61,6 +63,27 @@ export class Daemon {
       facter: config.facter,
       classesFile: config.classes ?? DEFAULT_CLASSES_FILES.find(path => existsSync(path)),
       onWarning: msg => log.warn(msg)
+    })
+    this.handler = new RequestHandler({
+      identity: this.identity,
+      callerRate: config.caller_rate,
+      callerName: key => this.authorizedKeys.callerName(key),
+      rateLimiter: this.rateLimiter,
+      view: () => this.view(),
+      policy: this.policies,
+      agents: {
+        secretInputs: (agent, action) => this.secretInputs(agent, action),
+        prepare: (agent, action, args) => this.registry.prepare(agent, action, args),
+        run: async (agent, action, input, ctx) => await this.registry.run(agent, action, input, { ...ctx, node: this.nodeInfo() })
+      },
+      audit: this.audit,
+      stats: this.stats,
+      // A filter over its whole-request budget is no match: counted, and logged once per request.
+      onFilterExhausted: (id, reason) => {
+        this.stats.filter_budget_exceeded += 1
+        this.log.warn({ id, reason }, 'filter evaluation stopped: over budget, treated as no match')
+      },
+      log
     })
   }
 
@@ -114,7 +137,8 @@ export class Daemon {
         this.stats.unvalidated += 1
         const body = verdict.body
         this.audit.record({
-          request_id: body?.id ?? '',
+          // The id the request claims, even when its signature failed (the reason says so).
+          request_id: body?.id ?? verdict.id ?? '',
           caller: body !== undefined ? (this.authorizedKeys.callerName(body.caller) ?? '') : '',
           caller_key: body !== undefined ? keyFingerprint(body.caller) : '',
           agent: body?.agent ?? '',
@@ -168,53 +192,12 @@ export class Daemon {
     }
   }
 
-  /** Everything after the gate. Never throws: every failure becomes a reply or a log line. */
+  /** Everything after the gate (src/daemon/request-handler.ts decides). Never throws. */
   private async handle (body: RequestBody): Promise<void> {
-    this.stats.total += 1
-    this.stats.validated += 1
-    const caller = this.authorizedKeys.callerName(body.caller)
-    const audit = (entry: Pick<AuditEntry, 'decision'> & Partial<AuditEntry>): void => this.audit.record({
-      request_id: body.id,
-      caller: caller ?? '',
-      caller_key: keyFingerprint(body.caller),
-      agent: body.agent,
-      action: body.action,
-      args: redactArgs(body.args, this.secretInputs(body.agent, body.action)),
-      peer: body.requester.peer,
-      ...entry
-    })
-    try {
-      // A filter over its whole-request budget is no match: counted, and logged once per request.
-      if (!matchesFilter(body.filter, this.view(), { onExhausted: reason => { this.stats.filter_budget_exceeded += 1; this.log.warn({ id: body.id, reason }, 'filter evaluation stopped: over budget, treated as no match') } })) {
-        this.stats.filtered += 1
-        audit({ decision: 'filtered' })
-        return
-      }
-      this.stats.passed += 1
-      const { reply, refusal } = await this.decide(body, caller)
-      audit({ decision: refusal === undefined ? 'accepted' : 'refused', reason: refusal, status: reply.status, statusmsg: reply.statusmsg })
-      await this.reply(body, reply)
-    } catch (err) {
-      this.log.error({ id: body.id, err: String(err) }, 'request handling failed')
-    }
-  }
-
-  /** Who may do what: the caller's key, its request rate, the agent's policy; then the action itself. */
-  private async decide (body: RequestBody, caller: string | undefined): Promise<{ reply: ReplyBody, refusal?: string }> {
-    const logContext = { id: body.id, agent: body.agent, action: body.action, caller: caller ?? keyFingerprint(body.caller) }
-    const refuse = (statusmsg: string): { reply: ReplyBody, refusal: string } => {
-      this.stats.refused += 1
-      this.log.warn({ ...logContext, reason: statusmsg }, 'request refused')
-      return { reply: { status: Status.ABORTED, statusmsg, data: {} }, refusal: statusmsg }
-    }
-    if (caller === undefined) return refuse(`not authorized: caller key ${keyFingerprint(body.caller)} is not in authorized_keys on ${this.identity}`)
-    if (!this.rateLimiter.allow(body.caller)) return refuse(`refused: ${caller} sends more than ${this.config.caller_rate} requests a second to ${this.identity}`)
-    const decision = this.policies.decide(body.agent, caller, body.action, this.view())
-    if (!decision.allowed) return refuse(`not authorized: ${caller} may not run ${body.agent} ${body.action} on ${this.identity} (${decision.reason})`)
-    const reply = await this.registry.invoke(body.agent, body.action, body.args, { requestId: body.id, caller, node: this.nodeInfo() })
-    // The audit log has every request; the daemon log has it only at debug (a line per request costs a write).
-    this.log.debug({ ...logContext, status: reply.status }, 'request served')
-    return { reply }
+    const outcome = await this.handler.handle(body)
+    // The gate let the caller through, but authorized_keys no longer lists it: a stranger's refusal.
+    if (outcome.kind === 'stranger') this.refuseStranger(body)
+    if (outcome.kind === 'reply') await this.reply(body, outcome.reply)
   }
 
   private secretInputs (agent: string, action: string): string[] {

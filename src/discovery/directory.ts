@@ -30,7 +30,7 @@ export interface DirectoryEntry {
 }
 
 /** An entry expires after this many missed announce intervals. */
-const MISSED_INTERVALS_BEFORE_EXPIRY = 3
+export const MISSED_INTERVALS_BEFORE_EXPIRY = 3
 /**
  * An expired entry is kept, and its node reported missing with its last-seen time, this long
  * (docs/configuration.md): a dead host must not silently drop out of every answer. Before then

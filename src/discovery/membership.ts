@@ -52,6 +52,11 @@ const FETCH_GATHER_MS = 200
 /** A registration asked for is not asked for again sooner than this. */
 const FETCH_RETRY_MS = 5000
 
+/** Seconds between a node's beats in a fleet of this size (the bench derives its figures from this too). */
+export function beatIntervalFor (fleetSize: number, configuredSeconds: number): number {
+  return Math.max(configuredSeconds, Math.ceil(fleetSize / FLEET_BEATS_PER_SECOND))
+}
+
 export type SelfRegistration = Omit<Registration, 'kind' | 'seq' | 'rev' | 'peer' | 'addrs' | 'collective' | 'proof' | 'sig'>
 
 export interface MembershipOptions {
@@ -269,8 +274,7 @@ export class Membership {
 
   /** Seconds between beats: the configured interval, stretched so the fleet sends at most FLEET_BEATS_PER_SECOND. */
   beatInterval (): number {
-    const configured = this.options.self?.().interval ?? 30
-    return Math.max(configured, Math.ceil(this.directory.size / FLEET_BEATS_PER_SECOND))
+    return beatIntervalFor(this.directory.size, this.options.self?.().interval ?? 30)
   }
 
   async stop (): Promise<void> {

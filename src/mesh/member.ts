@@ -313,7 +313,7 @@ export class MeshMember {
     const suppressed = this.refusalLog.take(sender)
     if (suppressed !== undefined) {
       this.options.onRefused?.(verdict, sender, suppressed)
-      this.options.log.warn({ from: sender, reason: verdict.reason, ...(suppressed > 0 ? { suppressed } : {}) }, 'request refused at the gate')
+      this.options.log.warn({ from: sender, id: verdict.body?.id ?? verdict.id, reason: verdict.reason, ...(suppressed > 0 ? { suppressed } : {}) }, 'request refused at the gate')
     }
     if (verdict.verdict === 'reject') this.penalize(from)
   }

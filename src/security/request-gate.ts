@@ -15,9 +15,9 @@ export type GateVerdict =
    */
   | { verdict: 'stranger', body: RequestBody, reason: string }
   /** forged, tampered, undecodable or for another collective: the sender is at fault (gossipsub penalises it) */
-  | { verdict: 'reject', reason: string, kind: WireError['reason'] | 'collective', body?: RequestBody }
+  | { verdict: 'reject', reason: string, kind: WireError['reason'] | 'collective', body?: RequestBody, id?: string }
   /** expired, from the future or replayed: dropped without blaming the forwarder, who may be innocent */
-  | { verdict: 'ignore', reason: string, kind: WireError['reason'] | 'full', body?: RequestBody }
+  | { verdict: 'ignore', reason: string, kind: WireError['reason'] | 'full', body?: RequestBody, id?: string }
 
 export interface RequestGateOptions {
   collective: string
@@ -49,8 +49,8 @@ export class RequestGate {
       if (!(err instanceof WireError)) return { verdict: 'reject', reason: `undecodable request: ${String(err)}`, kind: 'format' }
       const blameSender = err.reason === 'format' || err.reason === 'signature' || err.reason === 'size'
       return blameSender
-        ? { verdict: 'reject', reason: err.message, kind: err.reason }
-        : { verdict: 'ignore', reason: err.message, kind: err.reason }
+        ? { verdict: 'reject', reason: err.message, kind: err.reason, id: err.requestId }
+        : { verdict: 'ignore', reason: err.message, kind: err.reason, id: err.requestId }
     }
     if (body.collective !== this.options.collective) {
       return { verdict: 'reject', reason: `request is signed for collective '${body.collective}', not '${this.options.collective}'`, kind: 'collective', body }

@@ -96,9 +96,9 @@ export function openRequest (bytes: Uint8Array, now = Date.now()): RequestBody {
     throw new WireError('format', `request field '${issue?.path.join('.') ?? '?'}': ${issue?.message ?? 'invalid'}`)
   }
   const body = parsed.data
-  if (!verifyBytes(body.caller, concat(DOMAIN, bodyBytes), signature)) throw new WireError('signature', 'request signature does not verify')
-  if (body.issued - now > CLOCK_SKEW_MS) throw new WireError('future', `request issued ${Math.round((body.issued - now) / 1000)} s in the future (clock skew allowance ${CLOCK_SKEW_MS / 1000} s)`)
-  if (now > requestValidUntil(body)) throw new WireError('expired', `request expired ${Math.round((now - body.issued) / 1000 - body.ttl)} s ago`)
+  if (!verifyBytes(body.caller, concat(DOMAIN, bodyBytes), signature)) throw new WireError('signature', 'request signature does not verify', body.id)
+  if (body.issued - now > CLOCK_SKEW_MS) throw new WireError('future', `request issued ${Math.round((body.issued - now) / 1000)} s in the future (clock skew allowance ${CLOCK_SKEW_MS / 1000} s)`, body.id)
+  if (now > requestValidUntil(body)) throw new WireError('expired', `request expired ${Math.round((now - body.issued) / 1000 - body.ttl)} s ago`, body.id)
   return body
 }
 

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
+import { requireOrSkip } from '../helpers/prerequisite.js'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'agents')
 const hasPuppet = existsSync('/usr/bin/puppet')
@@ -45,7 +46,7 @@ describe('agents on a real cluster', function () {
   })
 
   it('resource find shows a package as Puppet\'s resource layer sees it on each node; search lists a type', async function () {
-    if (!hasPuppet) this.skip()
+    requireOrSkip(this, hasPuppet, 'Puppet (/usr/bin/puppet)')
     const version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'bash'], { encoding: 'utf8' })
     const found = parseJson<PingJson>(await troupe(['rpc', 'resource', 'find', 'type=package', 'title=bash', '-I', 'node01', '-I', 'node02', '--json', ...config]))
     assert.deepEqual(found.replies.map(reply => [reply.identity, reply.data.ensure]), [['node01', version], ['node02', version]])
@@ -64,7 +65,7 @@ describe('agents on a real cluster', function () {
   })
 
   it('a real sysv-init service: status, stop, start', async function () {
-    if (!hasCronService) this.skip()
+    requireOrSkip(this, hasCronService, 'a sysv-init cron service (/etc/init.d/cron, no systemd)')
     const status = async (): Promise<unknown> => parseJson<PingJson>(await troupe(['rpc', 'service', 'status', 'service=cron', '-I', 'node01', '--json', ...config])).replies[0]?.data.status
     const start = parseJson<PingJson>(await troupe(['rpc', 'service', 'start', 'service=cron', '-I', 'node01', '--json', ...config]))
     assert.equal(start.replies[0]?.data.status, 'running', JSON.stringify(start))
@@ -77,7 +78,7 @@ describe('agents on a real cluster', function () {
   })
 
   it('puppet: disable with a message, status shows it, runonce is refused, enable again', async function () {
-    if (!hasPuppet) this.skip()
+    requireOrSkip(this, hasPuppet, 'Puppet (/usr/bin/puppet)')
     // One quoted message, as the shell passes `troupe puppet disable 'maintenance window'`.
     const disable = await troupe(['puppet', 'disable', 'maintenance window', '-I', 'node02', '--json', ...config])
     assert.equal(parseJson<PingJson>(disable).replies[0]?.data.enabled, false)
@@ -92,7 +93,7 @@ describe('agents on a real cluster', function () {
   })
 
   it('puppet runonce runs Puppet; last_run_summary shows the run', async function () {
-    if (!hasPuppet) this.skip()
+    requireOrSkip(this, hasPuppet, 'Puppet (/usr/bin/puppet)')
     const run = parseJson<PingJson>(await troupe(['puppet', 'runonce', '-I', 'node03', '--json', ...config]))
     assert.equal(run.replies[0]?.status, 0, run.replies[0]?.statusmsg)
     const summary = parseJson<PingJson>(await troupe(['rpc', 'puppet', 'last_run_summary', '-I', 'node03', '--json', ...config])).replies[0]?.data
@@ -101,7 +102,7 @@ describe('agents on a real cluster', function () {
   })
 
   it('puppet runall 2 over 6 nodes never has more than 2 runs at once (from the nodes\' run records)', async function () {
-    if (!hasPuppet) this.skip()
+    requireOrSkip(this, hasPuppet, 'Puppet (/usr/bin/puppet)')
     const started = Date.now()
     const result = await troupe(['puppet', 'runall', '2', ...config], { timeoutMs: 240_000 })
     assert.equal(result.code, 0, result.stdout + result.stderr)
@@ -143,9 +144,17 @@ describe('agents on a real cluster', function () {
     assert.match(invalid.replies[0]?.statusmsg ?? '', /input 'name' must match/)
   })
 
-  it('a broken DDL in agents_dir is skipped with a warning, the daemon keeps serving', () => {
+  it('a broken DDL in agents_dir is skipped with a warning, the daemon keeps serving', async () => {
     const log = readFileSync(join(dir, 'node01', 'daemon.log'), 'utf8')
     assert.match(log, /agent DDL .*broken\.json skipped/)
+    // Keeps serving: the agent beside the broken DDL (greet.json sorts after broken.json) is loaded
+    // and answers, and the node lists every agent but the broken one.
+    const stats = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '-I', 'node01', '--json', ...config]))
+    assert.equal(stats.replies[0]?.status, 0, stats.replies[0]?.statusmsg)
+    assert.deepEqual(stats.replies[0]?.data.agents, ['greet', 'package', 'puppet', 'resource', 'rpcutil', 'service'])
+    const hello = parseJson<PingJson>(await troupe(['rpc', 'greet', 'hello', 'name=Ada', '-I', 'node01', '--json', ...config]))
+    assert.equal(hello.replies[0]?.status, 0, hello.replies[0]?.statusmsg)
+    assert.match(String(hello.replies[0]?.data.greeting), /^hello Ada from /)
   })
 
   it('plugin doc lists every agent and documents one', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalCluster, demoNodeSpecs, TROUPE_BIN } from '../../src/demo/local-cluster.js'
 import { troupe, parseJson, waitForDirectory, type PingJson } from '../helpers/cli.js'
+import { requireOrSkip } from '../helpers/prerequisite.js'
 
 const hasPuppet = existsSync('/usr/bin/puppet')
 const isRoot = process.getuid?.() === 0
@@ -126,7 +127,7 @@ describe('cli: every answer can be trusted', function () {
     })
 
     it('puppet summary says Puppet has not run, as --json does, instead of empty sections', async function () {
-      if (!hasPuppet) this.skip()
+      requireOrSkip(this, hasPuppet, 'Puppet (/usr/bin/puppet)')
       const doc = parseJson<PingJson>(await troupe(['puppet', 'summary', '-I', 'node01', '--json', ...config]))
       assert.equal(doc.replies[0]?.data.summary, 'Puppet has not run yet')
       const human = await troupe(['puppet', 'summary', '-I', 'node01', ...config])
@@ -135,7 +136,7 @@ describe('cli: every answer can be trusted', function () {
     })
 
     it('a Puppet run that fails without a word still has a reason', async function () {
-      if (!hasPuppet) this.skip()
+      requireOrSkip(this, hasPuppet, 'Puppet (/usr/bin/puppet)')
       const result = await troupe(['puppet', 'runonce', '-I', 'node04', ...config])
       assert.equal(result.code, 1)
       assert.match(result.stdout, /^node04 +Puppet run failed after [\d.]+ s: false exited with 1 and printed nothing \(see the Puppet logs on the node\) \(status 5\)$/m)
@@ -146,7 +147,7 @@ describe('cli: every answer can be trusted', function () {
   })
 
   it('item 7: an action waits as long as its DDL allows (puppet disable behind a 12 s run on a busy host)', async function () {
-    if (!hasPuppet) this.skip()
+    requireOrSkip(this, hasPuppet, 'Puppet (/usr/bin/puppet)')
     const runonce = troupe(['puppet', 'runonce', '-I', 'node03', '--json', ...config], { timeoutMs: 120_000 })
     // The node's one action slot is taken once the run's command is running.
     await eventually(() => readdirSync('/proc').some(pid => /^\d+$/.test(pid) && (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(busyMarker) } catch { return false } })()), 'the slow run to start')
@@ -271,7 +272,7 @@ describe('cli: every answer can be trusted', function () {
     })
 
     it('a socket held by a process of another user is refused (its uid, from /proc, as SO_PEERCRED would give it)', async function () {
-      if (!isRoot) this.skip()
+      requireOrSkip(this, isRoot, 'root')
       const open = mkdtempSync(join(tmpdir(), 'troupe-open-'))
       chmodSync(open, 0o777)
       const theirs = join(open, 'agent.sock')

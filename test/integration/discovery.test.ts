@@ -1,12 +1,15 @@
 // Selecting nodes on a real cluster: every filter form, alone and combined, against the exact
 // expected set, through find (directory), ping and rpc (the nodes decide); limit and batch;
-// inventory and facts.
+// inventory and facts. The requester drops replies from nodes it did not expect, so replies
+// alone cannot show a node acting when it should not: each case also reads every node's audit
+// log for the request id (matching nodes accepted it; the others filtered it, never accepted).
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalCluster, type ClusterNodeSpec } from '../../src/demo/local-cluster.js'
 import { troupe, parseJson, waitForDirectory, type PingJson } from '../helpers/cli.js'
+import { requireOrSkip } from '../helpers/prerequisite.js'
 
 const fleet: ClusterNodeSpec[] = [
   { identity: 'web01', facts: { role: 'web', env: 'prod', cores: 4, os: { family: 'Debian', release: 12 } }, classes: ['profile::base', 'role::web', 'nginx'] },
@@ -29,6 +32,29 @@ describe('discovery: filters on a real cluster', function () {
   })
 
   after(async () => { await cluster?.stop() })
+
+  interface AuditLine { request_id: string, decision: string, reason?: string }
+  const auditOf = (identity: string): AuditLine[] => {
+    const path = join(cluster.dir, identity, 'audit.log')
+    return existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(line => line !== '').map(line => JSON.parse(line) as AuditLine) : []
+  }
+
+  /**
+   * What each node did with request `id`: the matching ones accepted it, the others filtered it
+   * (when `reachesAll`: the request went to every node) or never saw it (direct addressing sends
+   * a few exactly named nodes the request alone). No node outside `expected` ever accepted it.
+   */
+  async function nodesDecided (id: string, expected: string[], reachesAll: boolean, what: string): Promise<void> {
+    assert.match(id, /^[0-9a-f]{32}$/, what)
+    const want = (identity: string): string[] => expected.includes(identity) ? ['accepted'] : reachesAll ? ['filtered'] : []
+    // A second copy of a request (the requester's direct send to a node whose subscription had
+    // not arrived) is refused as a replay at the gate: not a decision about the filter.
+    const decided = (): Array<[string, string[]]> => fleet.map(node => [node.identity, auditOf(node.identity)
+      .filter(line => line.request_id === id && !/already seen \(replay\)/.test(line.reason ?? '')).map(line => line.decision)])
+    const expectedDecisions = fleet.map(node => [node.identity, want(node.identity)])
+    for (let i = 0; i < 100 && JSON.stringify(decided()) !== JSON.stringify(expectedDecisions); i++) await new Promise(resolve => setTimeout(resolve, 100))
+    assert.deepEqual(decided(), expectedDecisions, `${what}: each node's audit decisions for ${id}`)
+  }
 
   const cases: Array<{ flags: string[], expected: string[] }> = [
     { flags: ['-F', 'role=web'], expected: ['web01', 'web02', 'web03'] },
@@ -57,6 +83,9 @@ describe('discovery: filters on a real cluster', function () {
     it(`${flags.join(' ')} selects ${expected.length === 0 ? 'nothing' : expected.join(' ')} (find, ping and rpc agree)`, async () => {
       const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', ...flags, ...config]))
       assert.deepEqual(found.nodes, expected, 'find')
+      // A few nodes named exactly are sent the request directly (direct addressing); any other
+      // selection is published to every node, and the nodes decide.
+      const direct = flags.every((flag, i) => i % 2 === 0 ? flag === '-I' : !flag.startsWith('/'))
       const ping = await troupe(['ping', '--json', '--timeout', '5', ...flags, ...config])
       const pinged = parseJson<PingJson>(ping)
       assert.deepEqual(pinged.replies.map(reply => reply.identity), expected, 'ping')
@@ -65,12 +94,24 @@ describe('discovery: filters on a real cluster', function () {
       const rpc = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'get_fact', 'fact=role', '--json', '--timeout', '5', ...flags, ...config]))
       assert.deepEqual(rpc.replies.map(reply => reply.identity), expected, 'rpc')
       for (const reply of rpc.replies) assert.equal(reply.data.value, fleet.find(node => node.identity === reply.identity)?.facts.role)
+      if (expected.length > 0) {
+        await nodesDecided(pinged.request.id, expected, !direct, 'ping')
+        await nodesDecided(rpc.request.id, expected, !direct, 'rpc')
+      } else {
+        // The directory selects nobody: nothing is sent (broadcast below sends it to every node).
+        assert.equal(pinged.request.id, '')
+      }
+      // Broadcast discovery: no directory, every node gets the request and decides.
+      const broadcast = parseJson<PingJson>(await troupe(['ping', '--json', '--dm', 'broadcast', '--timeout', '2', ...flags, ...config]))
+      assert.deepEqual(broadcast.replies.map(reply => reply.identity), expected, 'broadcast ping')
+      await nodesDecided(broadcast.request.id, expected, true, 'broadcast ping')
     })
   }
 
   it('the node decides: with --dm broadcast (no directory) only matching nodes answer, after the whole timeout', async () => {
     const doc = parseJson<PingJson>(await troupe(['ping', '--json', '--dm', 'broadcast', '--timeout', '2', '-F', 'role=db', ...config]))
     assert.deepEqual(doc.replies.map(reply => reply.identity), ['db01', 'db02'])
+    await nodesDecided(doc.request.id, ['db01', 'db02'], true, 'broadcast')
   })
 
   it('a parse error is one line pointing at the character, exit 2', async () => {
@@ -146,7 +187,7 @@ describe('discovery: facts from facter', function () {
   const hasFacter = existsSync('/usr/bin/facter')
 
   before(async function () {
-    if (!hasFacter) this.skip()
+    requireOrSkip(this, hasFacter, 'facter (/usr/bin/facter)')
     cluster = await LocalCluster.start({ nodes: [{ identity: 'host01', facts: { role: 'web', timezone: 'Mars/Olympus' }, classes: [], config: { facter: true } }] })
     config = ['--config', cluster.clientConfigPath]
     await waitForDirectory(config, 1)
@@ -164,9 +205,12 @@ describe('discovery: facts from facter', function () {
   })
 
   it('volatile facts (load, free memory) stay out of the directory; the node still filters on them', async function () {
-    if (execFileSync('facter', ['load_averages.1m'], { encoding: 'utf8' }).trim() === '') this.skip()
-    assert.deepEqual(parseJson<{ nodes: string[] }>(await troupe(['find', '-F', 'load_averages.1m>=0', '--json', ...config])).nodes, [])
-    const broadcast = parseJson<PingJson>(await troupe(['ping', '-F', 'load_averages.1m>=0', '--dm', 'broadcast', '--timeout', '2', '--json', ...config]))
+    // Which volatile facts facter reports depends on the host (a container may have no uptime).
+    const volatile = ['load_averages.1m', 'memory.system.available_bytes', 'system_uptime.seconds']
+      .find(fact => execFileSync('facter', [fact], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '')
+    requireOrSkip(this, volatile !== undefined, 'a volatile fact from facter (load averages, available memory, uptime)')
+    assert.deepEqual(parseJson<{ nodes: string[] }>(await troupe(['find', '-F', `${volatile}>=0`, '--json', ...config])).nodes, [])
+    const broadcast = parseJson<PingJson>(await troupe(['ping', '-F', `${volatile}>=0`, '--dm', 'broadcast', '--timeout', '2', '--json', ...config]))
     assert.deepEqual(broadcast.replies.map(reply => reply.identity), ['host01'])
   })
 })

@@ -9,6 +9,7 @@ import { NetnsFleet } from '../helpers/netns.js'
 import { LocalCluster, demoNodeSpecs, TROUPE_BIN } from '../../src/demo/local-cluster.js'
 import { SERVICE_NODE_FLAGS } from '../../src/service-flags.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
+import { requireOrSkip } from '../helpers/prerequisite.js'
 import { loadConfig } from '../../src/config/load.js'
 import { openLink } from '../../src/requester/link.js'
 import { readRequesterKey } from '../../src/security/keys.js'
@@ -45,10 +46,7 @@ describe('fleet in network namespaces', function () {
   const hostOf = (identity: string): string => `host${Number(identity.replace('node', ''))}`
 
   before(async function () {
-    if (!NetnsFleet.available()) {
-      console.log('      (skipped: network namespaces cannot be made here; run as root on Linux)')
-      this.skip()
-    }
+    requireOrSkip(this, NetnsFleet.available(), 'network namespaces (root on Linux)')
     fleet = NetnsFleet.create(HOSTS)
     cluster = await LocalCluster.start({
       nodes: HOSTS,

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
+import { createConnection } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -11,7 +12,12 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
 import type { MeshNode } from '../../src/transport/mesh-node.js'
 import { testPeer } from '../helpers/peers.js'
-import { DIRECT_REQUEST_PROTOCOL, agentTopic } from '../../src/transport/topics.js'
+import type { Message } from '@libp2p/interface'
+import { DIRECT_REQUEST_PROTOCOL, REPLY_PROTOCOL, agentTopic } from '../../src/transport/topics.js'
+import { encodeReply } from '../../src/wire/reply.js'
+import { openLink } from '../../src/requester/link.js'
+import * as lp from 'it-length-prefixed'
+import { pipe } from 'it-pipe'
 import { writeFrame } from '../../src/transport/framing.js'
 import { acceptReplies } from '../../src/transport/reply-channel.js'
 import { generateRequesterKey, readRequesterKey, writeRequesterKey, type RequesterKey } from '../../src/security/keys.js'
@@ -77,8 +83,8 @@ describe('security promises on a real cluster', function () {
     return readFileSync(path, 'utf8').trim().split('\n').filter(line => line !== '').map(line => JSON.parse(line) as AuditLine)
   }
 
-  function markRequest (name: string, key: RequesterKey, issued = Date.now()): Uint8Array {
-    return signRequest({
+  function markRequest (name: string, key: RequesterKey, issued = Date.now()): { bytes: Uint8Array, id: string } {
+    const { bytes, body } = signRequest({
       collective: 'main',
       agent: 'greet',
       action: 'mark',
@@ -86,7 +92,8 @@ describe('security promises on a real cluster', function () {
       filter: { ...emptyFilter(), identities: [{ exact: 'node01' }] },
       requester: { peer: attacker.peerId.toString(), addrs: attacker.getMultiaddrs().map(String) },
       ttl: 60
-    }, key, issued).bytes
+    }, key, issued)
+    return { bytes, id: body.id }
   }
 
   async function sendDirect (bytes: Uint8Array, identity = 'node01'): Promise<void> {
@@ -96,8 +103,17 @@ describe('security promises on a real cluster', function () {
     await writeFrame(stream, bytes)
   }
 
-  async function refusedInAudit (name: string, reason: RegExp): Promise<void> {
-    await eventually(() => audit('node01').some(line => line.decision === 'refused' && reason.test(line.reason ?? '')), `node01 to audit the refusal of ${name}`)
+  /** The request with this id was refused on the node for this reason, never accepted, and its action did not run. */
+  async function refusedInAudit (name: string, id: string, reason: RegExp, identity = 'node01'): Promise<void> {
+    assert.match(id, /^[0-9a-f]{32}$/)
+    await eventually(() => audit(identity).some(line => line.request_id === id && line.decision === 'refused' && reason.test(line.reason ?? '')), `${identity} to audit the refusal of ${name} (${id})`)
+    neverAccepted(name, id, identity)
+  }
+
+  /** No node line accepted this request id, and its action did not run. */
+  function neverAccepted (name: string, id: string, identity = 'node01'): void {
+    assert.match(id, /^[0-9a-f]{32}$/)
+    assert.deepEqual(audit(identity).filter(line => line.request_id === id && line.decision === 'accepted'), [], `${name} must never be accepted`)
     assert.equal(existsSync(marker(name)), false, 'the action must not have run')
   }
 
@@ -131,7 +147,7 @@ describe('security promises on a real cluster', function () {
       assert.equal(doc.replies[0]?.identity, 'node01')
       assert.equal(doc.replies[0]?.status, 1)
       assert.match(doc.replies[0]?.statusmsg ?? '', /not authorized: node01 refused this requester/)
-      assert.equal(existsSync(marker('partial')), false)
+      neverAccepted('partial', doc.request.id)
       assert.match(readFileSync(join(cluster.dir, 'node01', 'daemon.log'), 'utf8'), /caller key is not in authorized_keys here/)
     } finally {
       writeFileSync(cluster.authorizedKeysPath, shared)
@@ -148,7 +164,9 @@ describe('security promises on a real cluster', function () {
       const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('revoked')}`, '-I', 'node01', '--json', ...config]))
       assert.equal(doc.replies[0]?.status, 1)
       assert.match(doc.replies[0]?.statusmsg ?? '', /not authorized/)
-      assert.equal(existsSync(marker('revoked')), false)
+      // node01 dropped the requester's connection: this request id never reached its gate, so no
+      // line may accept it (a refusal line, if the request got there, is fine).
+      neverAccepted('revoked', doc.request.id)
       assert.match(readFileSync(join(cluster.dir, 'node01', 'daemon.log'), 'utf8'), /no longer in authorized_keys/)
     } finally {
       writeFileSync(node01Keys, saved)
@@ -156,28 +174,37 @@ describe('security promises on a real cluster', function () {
     await eventually(async () => parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config])).replies[0]?.status === 0, 'the key to be authorized again', 30_000)
   })
 
-  it('a request with one byte changed is refused and audited', async () => {
-    const bytes = markRequest('tampered', operator)
-    const at = bytes.length - 20
-    bytes[at] = (bytes[at] ?? 0) ^ 0x01
-    await sendDirect(bytes)
-    await refusedInAudit('tampered', /signature does not verify|not UTF-8 JSON|request field/)
+  it('a request with a field value changed (its body still valid) is refused for its signature and audited', async () => {
+    const { bytes, id } = markRequest('tampered', operator)
+    // The tag names the marker file: tampered-PID -> tampereD-PID, still a valid tag and valid JSON.
+    const body = Buffer.from(bytes.subarray(66)).toString('utf8')
+    const changed = body.replace(`"tag":"${tag('tampered')}"`, `"tag":"${tag('tampereD')}"`)
+    assert.notEqual(changed, body)
+    JSON.parse(changed)
+    await sendDirect(Uint8Array.from([...bytes.subarray(0, 66), ...Buffer.from(changed, 'utf8')]))
+    await refusedInAudit('tampered', id, /^request signature does not verify$/)
+    assert.equal(existsSync(marker('tampereD')), false, 'the tampered action must not have run')
   })
 
   it('a captured request replayed is refused and audited (it ran once)', async () => {
-    const bytes = markRequest('replay', operator)
+    const { bytes, id } = markRequest('replay', operator)
     await sendDirect(bytes)
     await eventually(() => existsSync(marker('replay')), 'the genuine request to run')
     rmSync(marker('replay'))
     await sendDirect(bytes)
-    await refusedInAudit('replay', /already seen \(replay\)/)
+    await eventually(() => audit('node01').some(line => line.request_id === id && line.decision === 'refused'), 'the replay to be refused')
+    // Accepted once, then refused as a replay: that id, in that order, and the action did not run again.
+    assert.deepEqual(audit('node01').filter(line => line.request_id === id).map(line => [line.decision, line.reason ?? '']), [['accepted', ''], ['refused', `request ${id} was already seen (replay)`]])
+    assert.equal(existsSync(marker('replay')), false, 'the replay must not have run')
   })
 
   it('an expired request and one stamped far in the future are refused and audited', async () => {
-    await sendDirect(markRequest('expired', operator, Date.now() - 10 * 60_000))
-    await refusedInAudit('expired', /expired/)
-    await sendDirect(markRequest('future', operator, Date.now() + 60 * 60_000))
-    await refusedInAudit('future', /in the future/)
+    const expired = markRequest('expired', operator, Date.now() - 10 * 60_000)
+    await sendDirect(expired.bytes)
+    await refusedInAudit('expired', expired.id, /^request expired \d+ s ago$/)
+    const future = markRequest('future', operator, Date.now() + 60 * 60_000)
+    await sendDirect(future.bytes)
+    await refusedInAudit('future', future.id, /in the future/)
   })
 
   it('a policy that allows rpcutil ping and greet hello but denies greet mark and package install to the caller', async () => {
@@ -188,19 +215,27 @@ describe('security promises on a real cluster', function () {
       writeFileSync(join(policies, 'package.policy'), 'policy default allow\ndeny\tdemo-operator\tinstall uninstall purge update\t*\t*\n')
     }
     try {
-      await eventually(async () => parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('policy')}`, '-I', 'node01', '--json', ...config])).replies[0]?.status === 1, 'the policy to load')
+      let markId = ''
+      await eventually(async () => {
+        const mark = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('policy')}`, '-I', 'node01', '--json', ...config]))
+        markId = mark.request.id
+        if (mark.replies[0]?.status === 0) rmSync(marker('policy'), { force: true })
+        return mark.replies[0]?.status === 1
+      }, 'the policy to load')
       const ping = parseJson<PingJson>(await troupe(['ping', '--json', ...config]))
       assert.deepEqual(ping.replies.map(reply => reply.status), [0, 0, 0])
       const hello = parseJson<PingJson>(await troupe(['rpc', 'greet', 'hello', 'name=Ada', '-I', 'node01', '--json', ...config]))
       assert.equal(hello.replies[0]?.status, 0)
+      assert.deepEqual(audit('node01').filter(line => line.request_id === hello.request.id).map(line => line.decision), ['accepted'])
       const stats = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '-I', 'node01', '--json', ...config]))
       assert.equal(stats.replies[0]?.status, 1, 'rpcutil actions other than ping are denied by default')
-      await refusedInAudit('policy', /may not run greet mark .*greet\.policy:3/)
+      await refusedInAudit('stats', stats.request.id, /may not run rpcutil daemon_stats .*denied by the default of rpcutil\.policy/)
+      await refusedInAudit('policy', markId, /may not run greet mark .*greet\.policy:3/)
       // A package that is not installed here, so that an install that slipped through would show.
       const install = parseJson<PingJson>(await troupe(['rpc', 'package', 'install', `package=${NOT_INSTALLED}`, '-I', 'node01', '--json', ...config]))
       assert.equal(install.replies[0]?.status, 1)
       assert.match(install.replies[0]?.statusmsg ?? '', /not authorized/)
-      await eventually(() => audit('node01').some(line => line.agent === 'package' && line.action === 'install' && line.decision === 'refused' && /package\.policy:2/.test(line.reason ?? '')), 'the refused install in the audit log')
+      await refusedInAudit('install', install.request.id, /may not run package install .*package\.policy:2/)
       assert.notEqual(spawnSync('dpkg-query', ['-W', '-f', '${Status}', NOT_INSTALLED], { encoding: 'utf8' }).stdout, 'install ok installed')
     } finally {
       for (const node of cluster.nodes.values()) {
@@ -209,10 +244,120 @@ describe('security promises on a real cluster', function () {
     }
   })
 
+  it('a policy file that does not parse denies its agent (fail closed), by request id; other agents are unaffected', async () => {
+    const policies = join(cluster.dir, 'node01', 'policies')
+    writeFileSync(join(policies, 'greet.policy'), 'allow everyone everything\n')
+    try {
+      let id = ''
+      await eventually(async () => {
+        const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('brokenpolicy')}`, '-I', 'node01', '--json', ...config]))
+        id = doc.request.id
+        if (doc.replies[0]?.status === 0) rmSync(marker('brokenpolicy'), { force: true })
+        return doc.replies[0]?.status === 1
+      }, 'the broken policy to load')
+      await refusedInAudit('brokenpolicy', id, /may not run greet mark on node01 \(policy for greet is broken: .*greet\.policy:1: /)
+      const ping = parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config]))
+      assert.equal(ping.replies[0]?.status, 0, 'an agent without a policy file is still served')
+    } finally {
+      rmSync(join(policies, 'greet.policy'), { force: true })
+    }
+  })
+
+  it('a caller over caller_rate is refused for the requests beyond its burst and refill, each audited by id', async () => {
+    // caller_rate is 50/s by default, burst 100: 600 pings on one stream. How many the node may
+    // accept depends on how long it took to read them (the bucket refills), so the bound is
+    // computed from the node's own audit times, not assumed.
+    const requests = Array.from({ length: 600 }, () => signRequest({
+      collective: 'main', agent: 'rpcutil', action: 'ping', args: {},
+      filter: { ...emptyFilter(), identities: [{ exact: 'node02' }] },
+      requester: { peer: attacker.peerId.toString(), addrs: attacker.getMultiaddrs().map(String) },
+      ttl: 60
+    }, operator))
+    const addr = cluster.nodes.get('node02')?.addrs[0]
+    assert.ok(addr !== undefined)
+    const stream = await attacker.dialProtocol(multiaddr(addr), DIRECT_REQUEST_PROTOCOL)
+    await pipe(requests.map(request => request.bytes), source => lp.encode(source), stream.sink)
+    const ids = new Set(requests.map(request => request.body.id))
+    const decided = (): AuditLine[] => audit('node02').filter(line => ids.has(line.request_id))
+    await eventually(() => decided().length === requests.length, 'node02 to decide every request')
+    const refused = decided().filter(line => line.decision === 'refused')
+    const accepted = decided().filter(line => line.decision === 'accepted')
+    const times = decided().map(line => Date.parse((line as AuditLine & { time: string }).time))
+    const spanSeconds = (Math.max(...times) - Math.min(...times)) / 1000
+    assert.ok(accepted.length >= 100, `the burst (100) is served, got ${accepted.length}`)
+    assert.ok(accepted.length <= 100 + 50 * (spanSeconds + 0.1), `at most burst + rate x ${spanSeconds} s accepted, got ${accepted.length}`)
+    assert.ok(refused.length > 0, `some refused (accepted ${accepted.length} in ${spanSeconds} s)`)
+    for (const line of refused) assert.match(line.reason ?? '', /^refused: demo-operator sends more than 50 requests a second to node02$/)
+    // Each request decided once: none both refused and accepted.
+    assert.equal(new Set(decided().map(line => line.request_id)).size, requests.length)
+  })
+
+  it('a reply cannot be passed off: a mesh peer that sees a request and answers in node01\'s name is not believed', async () => {
+    // The attacker (an enrolled host holding no authorized key) joins the topic through the
+    // bootstrap and connects to the requester agent itself, so it receives a broadcast request as
+    // any mesh peer may; node01's action hangs (1 s time limit, status 5), so the forged reply
+    // (status 0) always arrives first. Broadcast is where the requester expects no particular peers.
+    const link = await openLink(loadConfig(cluster.clientConfigPath))
+    const view = await link.hello()
+    await link.close()
+    const requesterAddr = view.addrs.map(addr => addr.includes('/p2p/') ? addr : `${addr}/p2p/${view.peer}`).find(addr => addr.includes('/ip4/127.0.0.1/'))
+    assert.ok(requesterAddr !== undefined, JSON.stringify(view))
+    const topic = agentTopic('main', 'greet')
+    const forgedFor = new Set<string>()
+    const onMessage = (event: CustomEvent<Message>): void => {
+      if (event.detail.topic !== topic) return
+      const body = JSON.parse(Buffer.from(event.detail.data.subarray(66)).toString('utf8')) as { id: string, action: string }
+      if (body.action !== 'hang') return
+      forgedFor.add(body.id)
+      const forged = encodeReply({ v: 1, id: body.id, identity: 'node01', status: 0, statusmsg: 'OK', data: { forged: true } })
+      void attacker.dialProtocol(peerIdFromString(view.peer), REPLY_PROTOCOL).then(async stream => { await writeFrame(stream, forged) }).catch(() => {})
+    }
+    attacker.services.pubsub.addEventListener('message', onMessage)
+    attacker.services.pubsub.subscribe(topic)
+    try {
+      await attacker.dial(multiaddr(cluster.bootstrapAddr))
+      await attacker.dial(multiaddr(requesterAddr))
+      await new Promise(resolve => setTimeout(resolve, 2000))
+      for (const discovery of [['--dm', 'broadcast']]) {
+        const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'hang', '-I', '/^node01$/', '--timeout', '4', ...discovery, '--json', ...config]))
+        assert.ok(forgedFor.has(doc.request.id), `the attacker must have seen the request (${discovery.join(' ')}) to forge a reply`)
+        assert.deepEqual(doc.replies.map(reply => [reply.identity, reply.status, reply.data.forged]), [['node01', 5, undefined]], `${discovery.join(' ')}: ${JSON.stringify(doc)} ${JSON.stringify(audit('node01').filter(line => line.request_id === doc.request.id))}`)
+      }
+    } finally {
+      attacker.services.pubsub.unsubscribe(topic)
+      attacker.services.pubsub.removeEventListener('message', onMessage)
+      await attacker.hangUp(peerIdFromString(view.peer)).catch(() => {})
+    }
+  })
+
+  it('every connection is encrypted: a daemon will not negotiate plaintext, only noise', async () => {
+    // multistream-select by hand over a raw TCP socket: what a peer that wants no encryption would try.
+    const { address: host, port } = multiaddr(cluster.nodes.get('node01')?.addrs[0] ?? '').nodeAddress()
+    const answerTo = async (protocol: string): Promise<string> => await new Promise((resolve, reject) => {
+      const frame = (text: string): Buffer => Buffer.concat([Buffer.from([Buffer.byteLength(text) + 1]), Buffer.from(`${text}\n`)])
+      const socket = createConnection({ host, port }, () => socket.write(Buffer.concat([frame('/multistream/1.0.0'), frame(protocol)])))
+      let received = Buffer.alloc(0)
+      const messages: string[] = []
+      socket.on('data', chunk => {
+        received = Buffer.concat([received, chunk])
+        while (received.length > 0 && received.length >= 1 + (received[0] ?? 0)) {
+          messages.push(received.subarray(1, 1 + (received[0] ?? 0)).toString().trimEnd())
+          received = received.subarray(1 + (received[0] ?? 0))
+        }
+        if (messages.length >= 2) { socket.destroy(); resolve(messages[1] ?? '') }
+      })
+      socket.on('error', reject)
+      setTimeout(() => { socket.destroy(); reject(new Error(`no answer to ${protocol}: ${JSON.stringify(messages)}`)) }, 5000)
+    })
+    assert.equal(await answerTo('/plaintext/2.0.0'), 'na')
+    assert.equal(await answerTo('/plaintext/1.0.0'), 'na')
+    assert.equal(await answerTo('/noise'), '/noise')
+  })
+
   it('secret inputs never reach the audit log', async () => {
     const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag('flood')}`, 'secret=hunter2', '-I', 'node02', '--json', ...config]))
     assert.equal(doc.replies[0]?.status, 0, doc.replies[0]?.statusmsg)
-    const line = audit('node02').find(entry => entry.action === 'mark' && entry.decision === 'accepted')
+    const line = audit('node02').find(entry => entry.request_id === doc.request.id && entry.decision === 'accepted')
     assert.equal(line?.args?.secret, '[redacted]')
     assert.doesNotMatch(readFileSync(join(cluster.dir, 'node02', 'audit.log'), 'utf8'), /hunter2/)
     rmSync(marker('flood'), { force: true })
@@ -226,7 +371,7 @@ describe('security promises on a real cluster', function () {
     const topic = agentTopic('main', 'greet')
     await eventually(() => attacker.services.pubsub.getSubscribers(topic).some(peer => peer.toString() === target.getPeerId()), 'node03 subscription')
     for (let i = 0; i < 40 && attacker.getPeers().some(peer => peer.toString() === target.getPeerId()); i++) {
-      const forged = markRequest('flood', operator)
+      const forged = markRequest('flood', operator).bytes
       forged.fill(7, 2, 66)
       await attacker.services.pubsub.publish(topic, forged).catch(() => {})
       await new Promise(resolve => setTimeout(resolve, 20))

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
+import { execSync } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { AgentRegistry } from '../../src/agents/registry.js'
 import { validateInputs, coerceCliArgs } from '../../src/agents/validate.js'
 import type { Agent, NodeInfo } from '../../src/agents/types.js'
@@ -13,12 +16,29 @@ const node: NodeInfo = {
 const ctx = { requestId: '0'.repeat(32), caller: 'tester', node }
 
 describe('agents: validation and execution on the node', () => {
-  it('the node refuses shell metacharacters itself (status 4) and runs nothing', async () => {
-    const registry = new AgentRegistry([packageAgent])
-    const reply = await registry.invoke('package', 'install', { package: 'bash;touch /tmp/troupe-unit-pwned' }, ctx)
+  it('the node refuses shell metacharacters itself (status 4): the action never runs, so a shell behind it never sees them', async () => {
+    // An agent whose backend does hand its input to a shell, as an operator's script might: with
+    // the DDL's shellsafe check it is safe; without it, the marker file would appear.
+    const marker = join(tmpdir(), `troupe-unit-pwned-${process.pid}`)
+    rmSync(marker, { force: true })
+    let runs = 0
+    const shelled: Agent = {
+      ddl: { ...packageAgent.ddl, metadata: { ...packageAgent.ddl.metadata, name: 'shelled' } },
+      async run (_action, input) {
+        runs++
+        execSync(`dpkg-query -W -f='\${Status}' ${String(input.package)} || true`, { stdio: 'ignore', shell: '/bin/sh' })
+        return {}
+      }
+    }
+    const registry = new AgentRegistry([shelled])
+    const reply = await registry.invoke('shelled', 'status', { package: `bash;touch ${marker}` }, ctx)
     assert.equal(reply.status, 4)
     assert.match(reply.statusmsg, /input 'package' must not contain shell metacharacters/)
-    assert.equal(existsSync('/tmp/troupe-unit-pwned'), false)
+    assert.equal(runs, 0, 'the action must not have run')
+    assert.equal(existsSync(marker), false)
+    // The same agent with a clean input runs (the test can tell the difference).
+    assert.equal((await registry.invoke('shelled', 'status', { package: 'bash' }, ctx)).status, 0)
+    assert.equal(runs, 1)
   })
 
   it('checks every rule: type, required, pattern, enum, length, range', () => {

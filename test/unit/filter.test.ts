@@ -13,6 +13,10 @@ function matches (flags: Parameters<typeof buildFilter>[0], node = web01): boole
   return matchesFilter(buildFilter(flags), node)
 }
 
+
+/** npm run mutate runs fewer cases (FUZZ_RUNS): each mutant is run against these again. */
+const runs = (n: number): number => Math.min(n, Number(process.env.FUZZ_RUNS ?? n))
+
 describe('filters: each form', () => {
   it('fact operators, numeric when both sides are numbers', () => {
     assert.equal(matches({ facts: ['role=web'] }), true)
@@ -103,7 +107,7 @@ describe('filters: properties', () => {
   it('printing a parsed expression and parsing it again gives the same expression', () => {
     fc.assert(fc.property(expr, e => {
       assert.deepEqual(parseCompound(formatExpr(e)), e)
-    }), { numRuns: 2000 })
+    }), { numRuns: runs(2000) })
   })
 
   it('random input never throws anything but a parse error', () => {
@@ -112,7 +116,7 @@ describe('filters: properties', () => {
       for (const parse of [parseCompound, parseFactTest, parseMatcher]) {
         try { parse(text) } catch (err) { if (!(err instanceof FilterParseError)) throw err }
       }
-    }), { numRuns: 5000 })
+    }), { numRuns: runs(5000) })
   })
 
   it('any generated filter passes the network schema and evaluates without throwing', () => {
@@ -120,7 +124,7 @@ describe('filters: properties', () => {
       const filter: Filter = { facts: [], classes: [], identities: [], agents: [], compound: e }
       assert.equal(filterSchema.safeParse(JSON.parse(JSON.stringify(filter))).success, true)
       evaluateExpr(e, web01)
-    }), { numRuns: 1000 })
+    }), { numRuns: runs(1000) })
   })
 
   it('the network schema refuses hostile nesting without exhausting the stack', () => {

@@ -14,7 +14,8 @@ import { generateRequesterKey } from '../../src/security/keys.js'
 import { emptyFilter } from '../../src/discovery/filter/types.js'
 import { lineReader } from '../../src/requester/socket-protocol.js'
 
-const RUNS = 3000
+// npm run mutate runs fewer (FUZZ_RUNS): each surviving mutant is run against these again.
+const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
 
 function refusesCleanly<E> (errorType: new (...args: never[]) => E, fn: () => unknown): void {
   try { fn() } catch (err) { if (!(err instanceof errorType)) throw err }
@@ -77,6 +78,32 @@ describe('fuzzing the network decoders and the file parsers', function () {
       refusesCleanly(PolicyParseError, () => parsePolicy(text, 'fuzz.policy'))
       parseAuthorizedKeys(text, 'fuzz')
       refusesCleanly(ConfigError, () => parseSwarmKey(text, 'fuzz.key'))
+    }), { numRuns: RUNS })
+  })
+
+  it('authorized_keys: valid lines give exactly their keys and names, each malformed line one problem naming its line', () => {
+    const keys = Array.from({ length: 4 }, () => generateRequesterKey().publicKey)
+    const space = fc.stringMatching(/^[ \t]{1,3}$/)
+    const word = fc.stringMatching(/^[A-Za-z0-9@._=-]{1,12}$/)
+    type Line = { text: string, key?: string, name?: string, bad?: true }
+    const line: fc.Arbitrary<Line> = fc.oneof(
+      fc.tuple(fc.constantFrom(...keys), fc.array(word, { minLength: 1, maxLength: 3 }), space, space, fc.constantFrom('', ' ', '\t'))
+        .map(([key, words, s1, s2, edge]) => ({ text: `${edge}ed25519${s1}${key}${s2}${words.join(' ')}${edge}`, key, name: words.join(' ') })),
+      fc.string({ maxLength: 30 }).map(text => ({ text: `#${text.replace(/\n/g, '')}` })),
+      space.map(text => ({ text })),
+      fc.constant({ text: '' }),
+      fc.tuple(fc.constantFrom('rsa', 'ssh-ed25519', 'ED25519'), fc.constantFrom(...keys), word).map(([type, key, name]) => ({ text: `${type} ${key} ${name}`, bad: true as const })),
+      fc.tuple(fc.constantFrom('notakey', keys[0]?.slice(1) ?? '', 'A'.repeat(44)), word).map(([key, name]) => ({ text: `ed25519 ${key} ${name}`, bad: true as const })),
+      fc.constantFrom(...keys).map(key => ({ text: `ed25519 ${key}`, bad: true as const }))
+    )
+    fc.assert(fc.property(fc.array(line, { maxLength: 12 }), lines => {
+      const parsed = parseAuthorizedKeys(lines.map(entry => entry.text).join('\n'), 'fuzz_keys')
+      // The last line naming a key wins, as a file edited by appending would expect.
+      const expected = new Map<string, string>()
+      for (const entry of lines) if (entry.key !== undefined && entry.name !== undefined) expected.set(entry.key, entry.name)
+      assert.deepEqual(parsed.byKey, expected)
+      const badLines = lines.flatMap((entry, index) => entry.bad === true ? [index + 1] : [])
+      assert.deepEqual(parsed.problems.map(problem => Number(/^fuzz_keys:(\d+): /.exec(problem)?.[1])), badLines)
     }), { numRuns: RUNS })
   })
 

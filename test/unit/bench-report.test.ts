@@ -1,0 +1,136 @@
+// The benchmark page tells the truth about its run: the committed page is exactly what the
+// committed results JSON gives (npm run bench:report rebuilds it byte for byte), every section
+// names the run, failed and partial measurements show as such, and derived figures say so.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { markdown, runLine, DEFAULT_ANNOUNCE_INTERVAL, type BenchReport } from '../../bench/report.js'
+import { commandResult } from '../../bench/measure.js'
+import type { ScaleResult } from '../../bench/scale/fleet.js'
+import type { TroupeResult } from '../../bench/troupe-fleet.js'
+import { beatIntervalFor } from '../../src/discovery/membership.js'
+import { MISSED_INTERVALS_BEFORE_EXPIRY } from '../../src/discovery/directory.js'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+
+const run: BenchReport['run'] = {
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  dirty: false,
+  started: '2026-11-26T05:00:00.000Z',
+  finished: '2026-11-26T05:10:00.000Z',
+  machine: { cpus: 2, cpu_model: 'Test CPU', memory_gib: 24, node: 'v20.0.0', os: 'Linux 6' },
+  settings: { parts: ['troupe', 'scale'], nodes: [10], scale: [100, 250], runs: 3, idle_seconds: 5, scale_announce_interval: 600 }
+}
+
+function troupe (): TroupeResult {
+  return {
+    system: 'troupe',
+    nodes: 10,
+    security: 'every request signed',
+    commands: [
+      commandResult('ping', 'troupe ping', 10, [{ ms: 200, code: 0, replies: 10, last_reply_ms: 30 }, { ms: 100, code: 0, replies: 10, last_reply_ms: 20 }, { ms: 5000, code: 1, replies: 7, last_reply_ms: 40 }]),
+      commandResult('rpc ping', 'troupe rpc rpcutil ping', 10, [{ ms: 5000, code: 1, replies: 0 }, { ms: 5000, code: 1, replies: 0 }, { ms: 5000, code: null, replies: 0 }])
+    ],
+    daemon_rss_mib: 80,
+    daemon_idle_cpu_percent: 0.5,
+    daemon_cpu_ms_per_request: null,
+    infrastructure_rss_mib: 90,
+    first_call: { ms: 1234, code: 0, replies: 10, last_reply_ms: 400 },
+    publish_to_last_reply_ms: 25
+  }
+}
+
+function scaleRow (nodes: number, cpu: number | null, pingReplies: number[]): ScaleResult {
+  const pings = pingReplies.map(replies => ({ expected: nodes, replies, reach_all_ms: replies > 0 ? 100 + replies : null, first_reply_ms: replies > 0 ? 10 : null, last_reply_ms: replies > 0 ? 200 + replies : null }))
+  const complete = pings.filter(ping => ping.replies === nodes)
+  return {
+    nodes,
+    workers: Math.ceil(nodes / 125),
+    daemons_per_worker: 125,
+    join_seconds: 10,
+    pings,
+    complete_pings: complete.length,
+    reach_all_ms: complete.length > 0 ? 100 + nodes : null,
+    first_reply_ms: complete.length > 0 ? 10 : null,
+    last_reply_ms: complete.length > 0 ? 200 + nodes : null,
+    replies_min: Math.min(...pingReplies),
+    gossip_in_per_request: 1,
+    gossip_out_per_request: 0,
+    idle_gossip_per_second: 0.25,
+    idle_cpu_ms_per_second: 1,
+    cpu_ms_per_request: cpu,
+    requester_cpu_us_per_node: 800,
+    worker_rss_mib: [700, 900, 800],
+    beat_interval_s: 600
+  }
+}
+
+function report (): BenchReport {
+  return { run, bare_node_start_ms: 40, systems: [troupe()], scale: [scaleRow(100, null, [100, 0, 100]), scaleRow(250, 3, [250, 250, 249])], skipped: [] }
+}
+
+describe('benchmark report', () => {
+  it('the committed docs/performance.md is exactly what the committed bench/results/latest.json gives', () => {
+    const results = JSON.parse(readFileSync(join(root, 'bench', 'results', 'latest.json'), 'utf8')) as BenchReport
+    assert.equal(markdown(results), readFileSync(join(root, 'docs', 'performance.md'), 'utf8'))
+  })
+
+  it('every section names the run: commit, time, machine', () => {
+    const page = markdown(report())
+    const sections = page.split(/^## /m).slice(1)
+    assert.deepEqual(sections.map(section => section.split('\n')[0]), ['Whole commands, side by side', 'Memory and CPU per daemon', 'Scale'])
+    for (const section of sections) assert.ok(section.includes(runLine(run)), section.split('\n')[0])
+    assert.match(runLine(run), /commit `0123456789ab`, 2026-11-26 05:00:00Z to 2026-11-26 05:10:00Z, 2 × Test CPU, 24 GiB, Linux 6, Node v20\.0\.0; 3 runs/)
+    assert.match(runLine({ ...run, dirty: true }), /with uncommitted changes/)
+  })
+
+  it('a failed or partial run is never a sample: medians over complete runs, counts and exits shown', () => {
+    const [ping, rpc] = troupe().commands
+    assert.equal(ping?.wall_ms, 150, 'the partial 5 s run is not in the median')
+    assert.deepEqual([ping?.complete, ping?.partial, ping?.failed, ping?.exit_codes], [2, 1, 0, [1]])
+    assert.equal(ping?.last_reply_ms, 25)
+    assert.deepEqual([rpc?.wall_ms, rpc?.complete, rpc?.failed, rpc?.exit_codes], [null, 0, 3, [-1, 1]])
+    const page = markdown(report())
+    assert.match(page, /\| 10 \| troupe \| `troupe ping` \| 150 ms \| 1× \| 2\/3 complete, 1 partial, exit 1 in 1 \| 7\/10 \| 25 ms \|/)
+    assert.match(page, /\| 10 \| troupe \| `troupe rpc rpcutil ping` \| \*\*failed\*\* \(no complete run\) \| {2}\| 0\/3 complete, 3 failed, exit -1, 1 in 3 \| 0\/10 \|/)
+  })
+
+  it('a ping with no replies is a failed ping, not the fastest; a negative CPU difference is n/a and feeds no estimate', () => {
+    const page = markdown(report())
+    assert.match(page, /\| 100 \| 2\/3 \| 200 ms \| 300 ms \| 0\/100 \|/)
+    assert.match(page, /Pings that did not get every reply: 100 nodes: 0 of 100 replied; 250 nodes: 249 of 250 replied\./)
+    assert.match(page, /\| 100 \| .* \| n\/a \| 800 µs \|/)
+    assert.match(page, /\| 10 \| troupe \| 80 MiB \| 0\.5 % \| n\/a \| 90 MiB \|/)
+    // The estimate's CPU per request is the median of the measured rows only (3 ms), not of [0, 3].
+    assert.match(page, /\| 10,000 \| [\d.]+ s \| 3 ms \|/)
+    const allNa = report()
+    allNa.scale = allNa.scale.map(row => ({ ...row, cpu_ms_per_request: null }))
+    assert.match(markdown(allNa), /\| 10,000 \| [\d.]+ s \| n\/a \|/)
+  })
+
+  it('figures from constants are labelled derived and come from the code: beat interval and expiry', () => {
+    const page = markdown(report())
+    const interval = beatIntervalFor(10_000, DEFAULT_ANNOUNCE_INTERVAL)
+    assert.equal(DEFAULT_ANNOUNCE_INTERVAL, 30)
+    assert.ok(page.includes(`| ${Math.round(interval / 60)} min (derived) | ${Math.round(interval * MISSED_INTERVALS_BEFORE_EXPIRY / 360) / 10} h (derived) |`), page)
+    assert.match(page, /\| 0\.17 \(derived\) \|/, 'membership msgs/s: 100 nodes / 600 s x 1 copy')
+    assert.match(page, /\| 0\.25 \| /, 'the measured idle gossip rate is shown')
+  })
+
+  it('says what it measured: worker RSS for what it is, MCollective without signatures, the cold first call', () => {
+    const page = markdown(report())
+    assert.match(page, /\| 800 MiB \/ 100 \|/)
+    assert.match(page, /not a daemon's RSS/)
+    assert.match(page, /benchmark MCollective runs with the psk security provider \(no signatures\); troupe signs every\s+request/)
+    assert.match(page, /### First call of a cold requester agent/)
+    assert.match(page, /\| 10 \| 1\.23 s, 10\/10 replies \| 400 ms \| 150 ms \|/)
+  })
+
+  it('a part left out of the run says so in its section; a part whose every size failed says why', () => {
+    const page = markdown({ ...report(), run: { ...run, settings: { ...run.settings, parts: ['troupe'] } }, scale: [] })
+    assert.match(page.split('## Scale')[1] ?? '', /Not measured in this run: `BENCH_PARTS=troupe` left out `scale`\./)
+    const failed = markdown({ ...report(), scale: [], skipped: ['scale at 100 daemons: timed out'] })
+    assert.match(failed.split('## Scale')[1] ?? '', /No fleet size was measured in this run: scale at 100 daemons: timed out\./)
+  })
+})
