@@ -145,24 +145,33 @@ describe('hostile peers against an enrolled cluster', function () {
     // The intruder sees every greet request and answers at once, as node02 and as a node nobody knows.
     const topic = agentTopic('main', 'greet')
     intruder.services.pubsub.subscribe(topic)
+    // A forged reply counts as sent once the intruder has a stream to the requester: whether the
+    // requester then reads it or resets the stream is what the test is about.
     const forgedFor = new Set<string>()
     const forge = (event: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
       if (event.detail.topic !== topic) return
       let body
       try { body = openRequest(event.detail.data) } catch { return }
       void (async () => {
-        const stream = await intruder.dialProtocol(multiaddr(body.requester.addrs[0] ?? ''), REPLY_PROTOCOL)
+        // The requester is outbound-only: its address is relayed through the bootstrap, as real nodes reach it.
+        const stream = await intruder.dialProtocol(multiaddr(body.requester.addrs[0] ?? ''), REPLY_PROTOCOL, { runOnLimitedConnection: true })
+        forgedFor.add(body.id)
         const { queue, done } = frameWriter(stream)
-        for (const identity of ['node02', 'ghost']) queue.push(jsonBytes({ v: 1, id: body.id, identity, status: 0, statusmsg: 'OK', data: { greeting: 'forged' } }))
+        // 'ghost' first: the requester takes one reply per peer, and the real node02 answers first.
+        for (const identity of ['ghost', 'node02']) queue.push(jsonBytes({ v: 1, id: body.id, identity, status: 0, statusmsg: 'OK', data: { greeting: 'forged' } }))
         queue.end()
         await done
-        forgedFor.add(body.id)
       })().catch(() => {})
     }
     intruder.services.pubsub.addEventListener('message', forge as (event: Event) => void)
+    const broadcast = ['--dm', 'broadcast', '-t', '3']
     try {
-      await eventually(async () => (await troupe(['rpc', 'greet', 'hello', 'name=Ada', '--json', ...config])).code === 0, 'the intruder to see the greet topic')
-      for (const extra of [[], ['--dm', 'broadcast', '-t', '3']]) {
+      // Until the intruder is in the topic's mesh it sees nothing: wait for a broadcast it answers.
+      await eventually(async () => {
+        const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'hello', 'name=Ada', '--json', ...broadcast, ...config]))
+        return forgedFor.has(doc.request.id)
+      }, 'the intruder to see the greet topic')
+      for (const extra of [[], broadcast]) {
         const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'hello', 'name=Ada', '--json', ...extra, ...config]))
         assert.deepEqual(doc.replies.map(reply => reply.identity), ['node01', 'node02', 'node03'], extra.join(' '))
         assert.equal(doc.replies.some(reply => reply.data.greeting === 'forged'), false, `a forged reply was accepted (${extra.join(' ')})`)
