@@ -44,10 +44,27 @@ export interface AdmissionGateOptions {
   onRefused?: (peer: PeerId, reason: string) => void
 }
 
+interface AdmittedConnection {
+  connection: Connection
+  as: Admitted
+  /** the hello it was admitted on, to decide again when keys or the CRL change */
+  hello: Hello
+}
+
+/** A hello that could not be delivered is sent again this many times, while its connection lasts. */
+const HELLO_ATTEMPTS = 3
+
+/**
+ * Admission is per connection: each connection carries its own hello and verdict, and a stream
+ * runs only once the connection it came on is admitted. (Per peer, a connection closing while a
+ * new one to the same peer was being admitted could drop the new one's admission: its streams
+ * then waited for a hello that had already come.)
+ */
 export class AdmissionGate {
-  private readonly admittedPeers = new Map<string, Admitted>()
-  /** the hello each admitted peer was admitted on, to decide again when keys or the CRL change */
-  private readonly hellos = new Map<string, Hello>()
+  private readonly admittedConnections = new Map<string, AdmittedConnection>()
+  /** admitted connection ids by peer */
+  private readonly byPeer = new Map<string, Set<string>>()
+  /** waiting for a connection's hello, by connection id */
   private readonly waiters = new Map<string, Waiter>()
   /** peers this side refused, until they disconnect */
   private readonly refusedPeers = new Set<string>()
@@ -76,10 +93,12 @@ export class AdmissionGate {
         start: async () => {
           await components.registrar.handle(ADMIT_PROTOCOL, data => { void this.judge(data.stream, data.connection) }, { maxInboundStreams: 4, runOnLimitedConnection: true })
           components.events.addEventListener('connection:open', this.onConnection)
+          components.events.addEventListener('connection:close', this.onConnectionClose)
           components.events.addEventListener('peer:disconnect', this.onDisconnect)
         },
         stop: () => {
           components.events.removeEventListener('connection:open', this.onConnection)
+          components.events.removeEventListener('connection:close', this.onConnectionClose)
           components.events.removeEventListener('peer:disconnect', this.onDisconnect)
           for (const waiter of this.waiters.values()) waiter.settle(false)
           this.waiters.clear()
@@ -98,47 +117,49 @@ export class AdmissionGate {
     }
   }
 
-  /** A stream handler that runs only for admitted peers (other streams are aborted). */
+  /** A stream handler that runs only on admitted connections (other streams are aborted). */
   guard (handler: StreamHandler): StreamHandler {
     return data => {
-      void this.admitted(data.connection.remotePeer).then(admitted => {
+      void this.admittedOn(data.connection).then(admitted => {
         if (admitted) handler(data)
         else data.stream.abort(new Error('peer not admitted'))
       })
     }
   }
 
-  /** Resolves true once the peer is admitted, false if it is refused, leaves, or says nothing in time. */
-  async admitted (peer: PeerId): Promise<boolean> {
-    const key = peer.toString()
-    if (this.admittedPeers.has(key)) return true
-    if (this.refusedPeers.has(key)) return false
-    if ((this.components?.connectionManager.getConnections(peer).length ?? 0) === 0) return false
-    return await this.waiter(key).promise
+  /** Resolves true once the connection is admitted, false if its peer is refused, it closes, or says nothing in time. */
+  async admittedOn (connection: Connection): Promise<boolean> {
+    if (this.admittedConnections.has(connection.id)) return true
+    if (this.refusedPeers.has(connection.remotePeer.toString()) || connection.status !== 'open') return false
+    return await this.waiter(connection.id).promise
   }
 
-  /** What an admitted peer proved itself to be. */
+  /** What a peer proved itself to be, on a connection that is still open. */
   whoIs (peer: string): Admitted | undefined {
-    return this.admittedPeers.get(peer)
+    for (const id of this.byPeer.get(peer) ?? []) {
+      const admitted = this.admittedConnections.get(id)
+      if (admitted !== undefined && admitted.connection.status === 'open') return admitted.as
+    }
+    return undefined
   }
 
   /**
-   * Decides again on every admitted peer (authorized_keys or the CRL changed): a caller whose key
-   * was removed, or a node whose certificate was revoked, is cut off.
+   * Decides again on every admitted connection (authorized_keys or the CRL changed): a caller
+   * whose key was removed, or a node whose certificate was revoked, is cut off.
    */
   recheck (): void {
-    for (const [peer, hello] of this.hellos) {
+    for (const { connection, as, hello } of [...this.admittedConnections.values()]) {
+      const peer = connection.remotePeer.toString()
       const decision = this.options.policy.decide(hello, peer)
-      if (decision.ok) continue
-      const was = this.admittedPeers.get(peer)
-      this.refuse(peer, was?.kind === 'caller' ? `caller key of '${was.name}' is no longer in authorized_keys` : decision.reason)
+      if (decision.ok || this.refusedPeers.has(peer)) continue
+      this.refuse(peer, as.kind === 'caller' ? `caller key of '${as.name}' is no longer in authorized_keys` : decision.reason, connection.remotePeer)
     }
   }
 
   private readonly onConnection = (event: CustomEvent<Connection>): void => {
     const connection = event.detail
     const peer = connection.remotePeer.toString()
-    if (connection.direction === 'inbound' && !this.admittedPeers.has(peer) && this.unadmittedFrom(connection) > MAX_UNADMITTED_PER_IP) {
+    if (connection.direction === 'inbound' && this.unadmittedFrom(connection) > MAX_UNADMITTED_PER_IP) {
       if (this.logThrottle.allow(hostOf(connection) ?? peer)) this.options.log.warn({ peer, addr: connection.remoteAddr.toString() }, 'connection refused: too many unadmitted connections from one address')
       void connection.close().catch(() => {})
       return
@@ -147,47 +168,52 @@ export class AdmissionGate {
     this.introductions.set(peer, introduction)
     void introduction.finally(() => { if (connection.status !== 'open' && this.introductions.get(peer) === introduction) this.introductions.delete(peer) })
     setTimeout(() => {
-      if (this.admittedPeers.has(peer) || connection.status !== 'open') return
+      if (this.admittedConnections.has(connection.id) || connection.status !== 'open') return
       if (this.logThrottle.allow(peer)) this.options.log.warn({ peer, addr: connection.remoteAddr.toString() }, `peer not admitted within ${ADMIT_TIMEOUT_MS / 1000} s: disconnected`)
-      this.waiters.get(peer)?.settle(false)
+      this.waiters.get(connection.id)?.settle(false)
       void connection.close().catch(() => {})
     }, ADMIT_TIMEOUT_MS).unref()
   }
 
+  private readonly onConnectionClose = (event: CustomEvent<Connection>): void => {
+    const connection = event.detail
+    this.forget(connection.id, connection.remotePeer.toString())
+    this.waiters.get(connection.id)?.settle(false)
+  }
+
   private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
-    const peer = event.detail.toString()
-    this.admittedPeers.delete(peer)
-    this.hellos.delete(peer)
-    this.refusedPeers.delete(peer)
-    this.waiters.get(peer)?.settle(false)
-    this.waiters.delete(peer)
+    this.refusedPeers.delete(event.detail.toString())
   }
 
   /**
-   * Sends this peer's hello on a new connection and reads the other side's verdict. Resolves to
-   * the reason when the other side refused this peer, else undefined.
+   * Sends this peer's hello on a new connection and reads the other side's verdict (again, a
+   * few times, if it could not be delivered while the connection lasts). Resolves to the reason
+   * when the other side refused this peer, else undefined.
    */
   private async introduce (connection: Connection): Promise<string | undefined> {
-    let stream: Stream | undefined
     const peer = connection.remotePeer.toString()
-    try {
-      stream = await connection.newStream(ADMIT_PROTOCOL, { runOnLimitedConnection: true, signal: AbortSignal.timeout(ADMIT_TIMEOUT_MS) })
-      // Writing closes only this side of the stream: the verdict still comes back on it.
-      await writeFrame(stream, this.helloBytes)
-      const verdict = decodeVerdict(await readFirstFrame(stream, MAX_VERDICT_BYTES))
-      await stream.close()
-      if (verdict.ok) {
-        this.refusedUs.delete(peer)
-        return undefined
+    for (let attempt = 1; ; attempt++) {
+      let stream: Stream | undefined
+      try {
+        stream = await connection.newStream(ADMIT_PROTOCOL, { runOnLimitedConnection: true, signal: AbortSignal.timeout(ADMIT_TIMEOUT_MS) })
+        // Writing closes only this side of the stream: the verdict still comes back on it.
+        await writeFrame(stream, this.helloBytes)
+        const verdict = decodeVerdict(await readFirstFrame(stream, MAX_VERDICT_BYTES))
+        await stream.close()
+        if (verdict.ok) {
+          this.refusedUs.delete(peer)
+          return undefined
+        }
+        if (this.refusedUs.size >= 10_000) this.refusedUs.delete(this.refusedUs.keys().next().value as string)
+        this.refusedUs.set(peer, verdict.reason)
+        if (this.logThrottle.allow(`by:${peer}`)) this.options.log.warn({ peer, reason: verdict.reason }, 'this peer was refused admission by the remote peer')
+        return verdict.reason
+      } catch (err) {
+        this.options.log.debug({ peer, attempt, err: String(err) }, 'hello not delivered')
+        stream?.abort(err as Error)
+        if (attempt >= HELLO_ATTEMPTS || connection.status !== 'open') return undefined
+        await new Promise(resolve => setTimeout(resolve, 250 * attempt))
       }
-      if (this.refusedUs.size >= 10_000) this.refusedUs.delete(this.refusedUs.keys().next().value as string)
-      this.refusedUs.set(peer, verdict.reason)
-      if (this.logThrottle.allow(`by:${peer}`)) this.options.log.warn({ peer, reason: verdict.reason }, 'this peer was refused admission by the remote peer')
-      return verdict.reason
-    } catch (err) {
-      this.options.log.debug({ peer, err: String(err) }, 'hello not delivered')
-      stream?.abort(err as Error)
-      return undefined
     }
   }
 
@@ -210,10 +236,12 @@ export class AdmissionGate {
       const decision = this.options.policy.decide(hello, peer)
       if (decision.ok) {
         await writeFrame(stream, encodeVerdict({ ok: true }))
-        this.admittedPeers.set(peer, decision.as)
-        this.hellos.set(peer, hello)
-        this.waiters.get(peer)?.settle(true)
-        this.waiters.delete(peer)
+        if (connection.status !== 'open') return
+        this.admittedConnections.set(connection.id, { connection, as: decision.as, hello })
+        const ids = this.byPeer.get(peer) ?? new Set<string>()
+        ids.add(connection.id)
+        this.byPeer.set(peer, ids)
+        this.waiters.get(connection.id)?.settle(true)
         return
       }
       reason = decision.reason
@@ -224,30 +252,36 @@ export class AdmissionGate {
     this.refuse(peer, reason, connection.remotePeer)
   }
 
-  private refuse (peer: string, reason: string, peerId?: PeerId): void {
-    this.admittedPeers.delete(peer)
-    this.hellos.delete(peer)
+  private refuse (peer: string, reason: string, peerId: PeerId): void {
     this.refusedPeers.add(peer)
-    this.waiters.get(peer)?.settle(false)
-    this.waiters.delete(peer)
-    const connections = this.components?.connectionManager.getConnections().filter(connection => connection.remotePeer.toString() === peer) ?? []
-    const id = peerId ?? connections[0]?.remotePeer
+    const connections = this.components?.connectionManager.getConnections(peerId) ?? []
+    for (const connection of connections) {
+      this.forget(connection.id, peer)
+      this.waiters.get(connection.id)?.settle(false)
+    }
     const held = this.logThrottle.take(peer)
     if (held !== undefined) this.options.log.warn({ peer, reason, ...(held > 0 ? { suppressed: held } : {}) }, 'peer refused admission: disconnected')
-    if (id !== undefined) this.options.onRefused?.(id, reason)
+    this.options.onRefused?.(peerId, reason)
     setTimeout(() => { for (const connection of connections) void connection.close().catch(() => {}) }, CLOSE_AFTER_REFUSAL_MS).unref()
   }
 
-  private waiter (peer: string): Waiter {
-    let waiter = this.waiters.get(peer)
+  private forget (connectionId: string, peer: string): void {
+    this.admittedConnections.delete(connectionId)
+    const ids = this.byPeer.get(peer)
+    ids?.delete(connectionId)
+    if (ids?.size === 0) this.byPeer.delete(peer)
+  }
+
+  private waiter (connectionId: string): Waiter {
+    let waiter = this.waiters.get(connectionId)
     if (waiter === undefined) {
       let settle!: (admitted: boolean) => void
       const promise = new Promise<boolean>(resolve => { settle = resolve })
       const timer = setTimeout(() => settle(false), ADMIT_TIMEOUT_MS)
       timer.unref()
       waiter = { promise, settle: admitted => { clearTimeout(timer); settle(admitted) } }
-      this.waiters.set(peer, waiter)
-      void promise.then(() => { if (this.waiters.get(peer) === waiter) this.waiters.delete(peer) })
+      this.waiters.set(connectionId, waiter)
+      void promise.then(() => { if (this.waiters.get(connectionId) === waiter) this.waiters.delete(connectionId) })
     }
     return waiter
   }
@@ -256,7 +290,7 @@ export class AdmissionGate {
     const host = hostOf(connection)
     if (host === undefined) return 0
     return (this.components?.connectionManager.getConnections() ?? [])
-      .filter(other => other.direction === 'inbound' && !this.admittedPeers.has(other.remotePeer.toString()) && hostOf(other) === host).length
+      .filter(other => other.direction === 'inbound' && !this.admittedConnections.has(other.id) && hostOf(other) === host).length
   }
 
   private gatedRegistrar (registrar: RegistrarLike): RegistrarLike {
@@ -269,7 +303,7 @@ export class AdmissionGate {
           return async (protocol: string, topology: Topology) => await target.register(protocol, {
             ...topology,
             onConnect: (peer: PeerId, connection: Connection) => {
-              void this.admitted(peer).then(admitted => { if (admitted) topology.onConnect?.(peer, connection) })
+              void this.admittedOn(connection).then(admitted => { if (admitted) topology.onConnect?.(peer, connection) })
             }
           })
         }
