@@ -10,6 +10,7 @@ import type { CommandResult, RunOutcome, SystemResult } from './anchors/types.js
 import type { ScaleResult } from './scale/fleet.js'
 import type { TroupeResult } from './troupe-fleet.js'
 import type { RelayCapacityResult } from './relay-capacity.js'
+import type { CliStartResult } from './cli-start.js'
 import { round, median } from './measure.js'
 import { beatIntervalFor, FLEET_BEATS_PER_SECOND } from '../src/discovery/membership.js'
 import { MISSED_INTERVALS_BEFORE_EXPIRY } from '../src/discovery/directory.js'
@@ -29,6 +30,8 @@ export interface RunInfo {
 export interface BenchReport {
   run: RunInfo
   bare_node_start_ms: number
+  /** `troupe --version` against `node -e 0` (bench part `cli`) */
+  cli_start?: CliStartResult
   systems: Array<SystemResult | TroupeResult>
   scale: ScaleResult[]
   /** one bootstrap relaying for N peers that cannot be dialled (bench part `relay`) */
@@ -166,12 +169,68 @@ troupe \`troupe ping\`, for MCollective \`mco rpc rpcutil ping --nodes FILE\`, f
 
 ${table(['nodes', 'system', 'daemon RSS', 'idle CPU', 'CPU per request', 'broker / bootstrap RSS'], resourceRows)}` : notMeasured(report, 'troupe,mcollective,serf')}
 
-## Scale
+${requesterSection(report)}## Scale
 
 ${runLine(report.run)}
 
 ${parts.has('scale') ? scaleSection(report) : notMeasured(report, 'scale')}
 ${parts.has('relay') ? relaySection(report) : ''}`
+}
+
+/** The CLI's start, the whole ping against MCollective's best case, the warm agent's cost (issue 16); empty for a run without them. */
+function requesterSection (report: BenchReport): string {
+  const agents = report.systems.filter(isTroupe).flatMap(system => system.requester_agent !== undefined ? [system.requester_agent] : [])
+  if (report.cli_start === undefined && agents.length === 0) return ''
+  const start = report.cli_start
+  const startText = start === undefined
+    ? notMeasured(report, 'cli')
+    : `\`troupe --version\` against a bare \`node -e 0\`, ${start.pairs.length} runs of each, alternating (medians; CPU is user +
+system of the process, from bash's \`times\`). Target: at most 1.3× node.
+
+${table(['command', 'wall', 'CPU'], [
+    ['`node -e 0`', ms(start.node_ms), ms(start.node_cpu_ms)],
+    ['`troupe --version`', ms(start.troupe_ms), ms(start.troupe_cpu_ms)],
+    ['ratio', `${start.wall_ratio}×`, `${start.cpu_ratio}×`]
+  ])}`
+  const mcoRows = [...new Set(report.systems.map(system => system.nodes))].sort((a, b) => a - b).flatMap(nodes => {
+    const troupe = yardstick(report, nodes)
+    const mco = report.systems.find(system => system.nodes === nodes && system.system.startsWith('MCollective'))?.commands.find(command => command.command.includes('--nodes'))?.wall_ms ?? null
+    if (troupe === null && mco === null) return []
+    return [[nodes, ms(troupe) || '**failed**', mco === null ? 'not measured' : ms(mco), troupe !== null && mco !== null ? `${round(mco / troupe, 2)}×` : '']]
+  })
+  const agentRows = agents.map(agent => [
+    agent.nodes, agent.batches.map(batch => batch.requests).join(' + '), `${Math.min(...agent.batches.map(batch => batch.replies_min))}/${agent.nodes}`,
+    `${agent.agent_cpu_ms_per_request} ms`, `${agent.agent_cpu_ms_per_reply} ms`, agent.agent_replies_per_core_second.toLocaleString('en'),
+    `${agent.agent_writes_per_request}`, `${agent.node_writes_per_request}`
+  ])
+  return `## The requester's own cost
+
+${runLine(report.run)}
+
+### The CLI's start
+
+${startText}
+
+### The whole \`troupe ping\` against MCollective's best case
+
+\`troupe ping\` (the warm agent, the directory's nodes) and \`mco rpc rpcutil ping --nodes FILE\`
+(no discovery), whole commands, medians from the table above. Target: troupe at least 2× faster.
+
+${table(['nodes', 'troupe ping', 'mco rpc rpcutil ping --nodes FILE', 'how many times faster'], mcoRows)}
+
+### The warm requester agent
+
+The requester agent's own CPU (user + system from /proc, less its idle CPU over the same time)
+and write system calls (/proc/PID/io) while it serves \`rpcutil ping\` to every node, the CLI's
+side played through its socket from the bench process, one connection per request as each
+\`troupe ping\` opens: per request, and per reply. Each node's writes per request (median).
+The requests run in batches; the figures are medians over the batches (every batch is in the
+results JSON). Targets: at most 0.2 ms per reply at 10 nodes, 0.1 ms at 50 (10,000 replies a
+second on one core).
+
+${agentRows.length > 0 ? table(['nodes', 'requests', 'replies (fewest)', 'agent CPU per request', 'per reply', 'replies per core-second', 'agent writes per request', 'node writes per request'], agentRows) : notMeasured(report, 'troupe')}
+
+`
 }
 
 function scaleSection (report: BenchReport): string {

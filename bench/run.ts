@@ -4,8 +4,9 @@
 // machine, settings; commit it with the page), docs/performance.md and its chart
 // docs/performance.png. `npm run bench:report` rebuilds the page from that JSON byte for byte.
 //
-// BENCH_PARTS   which parts to run (default: troupe,mcollective,serf,pe,scale); pe: the
-//               network-namespace fleet open and under the PE rule (root, nftables)
+// BENCH_PARTS   which parts to run (default: cli,troupe,mcollective,serf,pe,relay,scale); pe: the
+//               network-namespace fleet open and under the PE rule (root, nftables); cli: the
+//               CLI's start (`troupe --version` against `node -e 0`)
 // BENCH_NODES   node counts for the side-by-side part (default 10,50)
 // BENCH_SCALE   node counts for the scale part (default 100,250,500,1000)
 // BENCH_RELAY   relayed peers for the relay part (default 100,500,1000): one bootstrap's capacity
@@ -21,12 +22,13 @@ import { benchSerf } from './anchors/serf.js'
 import { benchScale, type ScaleResult } from './scale/fleet.js'
 import { benchPeNetwork } from './pe-fleet.js'
 import { benchRelayCapacity, type RelayCapacityResult } from './relay-capacity.js'
+import { benchCliStart, type CliStartResult } from './cli-start.js'
 import type { SystemResult } from './anchors/types.js'
 import { timeCommand, median, round } from './measure.js'
 import { writeReport, type BenchReport } from './report.js'
 
 const list = (text: string): number[] => text.split(',').map(Number).filter(n => Number.isInteger(n) && n > 0)
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'troupe,mcollective,serf,pe,relay,scale').split(','))
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'cli,troupe,mcollective,serf,pe,relay,scale').split(','))
 const RELAY = list(process.env.BENCH_RELAY ?? '100,500,1000')
 const SIZES = list(process.env.BENCH_NODES ?? '10,50')
 const SCALE = list(process.env.BENCH_SCALE ?? '100,250,500,1000')
@@ -45,6 +47,13 @@ const dirty = git('status', '--porcelain', '--untracked-files=no').split('\n')
 
 const bare: number[] = []
 for (let i = 0; i < 7; i++) bare.push((await timeCommand(process.execPath, ['-e', '0'])).ms)
+
+let cliStart: CliStartResult | undefined
+if (PARTS.has('cli')) {
+  log('bench: CLI start (troupe --version against node -e 0) ...')
+  cliStart = await benchCliStart(21)
+  log(`  ${JSON.stringify({ ...cliStart, pairs: cliStart.pairs.length })}`)
+}
 
 const systems: SystemResult[] = []
 const skipped: string[] = []
@@ -116,6 +125,7 @@ const report: BenchReport = {
     settings: { parts: [...PARTS], nodes: SIZES, scale: PARTS.has('scale') ? SCALE : [], runs: options.runs, idle_seconds: options.idleSeconds, scale_announce_interval: SCALE_ANNOUNCE_INTERVAL }
   },
   bare_node_start_ms: round(median(bare)),
+  ...(cliStart !== undefined ? { cli_start: cliStart } : {}),
   systems,
   scale,
   relay,

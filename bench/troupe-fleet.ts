@@ -5,12 +5,15 @@ import { loadConfig } from '../src/config/load.js'
 import { stopRequesterAgent } from '../src/requester/link.js'
 import type { SystemResult, MeasureOptions, CommandResult, RunOutcome } from './anchors/types.js'
 import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult } from './measure.js'
+import { measureRequesterAgent, type RequesterAgentFigures } from './requester-agent.js'
 
 export interface TroupeResult extends SystemResult {
   /** the first command on a settled fleet (`troupe ping`): it starts the requester agent, which learns the fleet */
   first_call: RunOutcome
   /** median of `troupe ping`'s own figure over its complete runs: publish to the last reply */
   publish_to_last_reply_ms: number | null
+  /** the warm requester agent's own CPU and writes per request and per reply (bench/requester-agent.ts) */
+  requester_agent?: RequesterAgentFigures
 }
 
 interface PingDoc { stats?: { responded: number, publish_to_last_reply_ms: number }, nodes?: string[] }
@@ -51,6 +54,9 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
       if (variant.name === 'ping') cpuPerRequest = cpuMsPerRun
       commands.push(commandResult(variant.name, `troupe ${variant.args.join(' ')}`, variant.expected, samples))
     }
+    // The agent's own cost, over more requests than the whole commands above (its CPU is counted
+    // in clock ticks): 5 batches of 4 x runs pings.
+    const agent = await measureRequesterAgent(cluster.clientConfigPath, daemonPids, { batches: 5, requests: Math.max(20, options.runs * 4), idleSeconds: Math.min(options.idleSeconds, 10) })
     return {
       system: 'troupe',
       nodes,
@@ -59,7 +65,8 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
       ...daemonFigures(daemonPids, idle, cpuPerRequest),
       infrastructure_rss_mib: round(rssMiB(cluster.bootstrapProcess?.pid ?? 0)),
       first_call: { ...first, ms: round(first.ms) },
-      publish_to_last_reply_ms: commands[0]?.last_reply_ms ?? null
+      publish_to_last_reply_ms: commands[0]?.last_reply_ms ?? null,
+      requester_agent: agent
     }
   } finally {
     await cluster.stop()

@@ -7,4 +7,4 @@ if (major < 20) {
   console.error(`troupe: needs Node.js 20 or later; this is ${process.version} (see docs/packaging.md)`)
   process.exit(2)
 }
-await import('../dist/src/cli/main.js')
+await import('../dist/src/cli/entry.js')

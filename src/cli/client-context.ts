@@ -1,6 +1,7 @@
 // What every requester command needs before it can send: the config, the caller's key, a link
 // to the mesh. Problems here are exit-2 errors with one line saying what to do.
-import { loadConfig, type LoadedConfig } from '../config/load.js'
+import type { LoadedConfig } from '../config/load.js'
+import { loadConfigCached } from '../config/cached.js'
 import { locateClientConfig, defaultCallerKeyPath } from '../config/locate.js'
 import { readRequesterKey, type RequesterKey } from '../security/keys.js'
 import type { RequesterLink, MeshView } from '../requester/link.js'
@@ -26,7 +27,7 @@ export interface ClientContext {
 export { defaultCallerKeyPath }
 
 export async function openClient (configFlag: string | undefined, needsKey = true, collective?: string): Promise<ClientContext> {
-  const config = withCollective(loadConfig(locateClientConfig(configFlag), 'client'), collective)
+  const config = withCollective(await loadConfigCached(locateClientConfig(configFlag), 'client'), collective)
   const key = needsKey ? readRequesterKey(config.caller_key ?? defaultCallerKeyPath()) : (undefined as unknown as RequesterKey)
   const link = await openLink(config)
   const view = await link.hello()

@@ -1,8 +1,9 @@
 // Options of the requester commands (SPEC.md, and the mco habits operators bring), in groups so
 // that each command offers, and its --help lists, only the options it acts on.
-import { Option, type Command } from 'commander'
+import type { Command } from 'commander'
 import { readFileSync } from 'node:fs'
-import type { Filter } from '../discovery/filter/types.js'
+import { emptyFilter, type Filter } from '../discovery/filter/types.js'
+import { FilterParseError } from '../discovery/filter/errors.js'
 import { UsageError } from './errors.js'
 import { parseBatch, type BatchSize } from '../discovery/select.js'
 
@@ -49,43 +50,84 @@ export interface OptionGroups {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
-export function addRequesterOptions (command: Command, groups: OptionGroups = { selection: true, timing: true, batching: true }): Command {
-  command
-    .option('--config <file>', 'client config (else $TROUPE_CONFIG, ~/.troupe/client.yaml, /etc/troupe/client.yaml)')
-    .option('-j, --json', 'print one JSON document on stdout and nothing else')
-    .option('-T, --collective <name>', 'the collective to address (the config\'s `collective` or one of its `collectives`)')
-    .option('-v, --verbose', 'more detail in human output')
-  if (groups.timing === true) {
-    command
-      .option('-t, --timeout <seconds>', 'how long to wait for replies (default: the action\'s time limit from its DDL, plus 2 s)')
-      .option('--ttl <seconds>', 'how long the request stays valid on the nodes', '60')
-      .addOption(new Option('--dm <method>', "discovery method: 'directory' (expected nodes known, finish early) or 'broadcast' (wait the whole timeout)").choices(['directory', 'broadcast']).default('directory'))
-  }
-  if (groups.selection === true) {
-    command
-      .option('-F, --wf <fact=value>', 'fact filter: = != < > <= >= (=> =<) =~ !~ with /regex/ or a bare regex; arrays match by any element; dotted names reach nested facts (also --with-fact)', collect)
-      .option('-C, --wc <class>', 'Puppet class, exact or /regex/ (also --with-class)', collect)
-      .option('-I, --wi <identity>', 'node identity, exact or /regex/; repeat -I for several nodes (also --with-identity)', collect)
-      .option('-A, --wa <agent>', 'node has this agent (also --with-agent)', collect)
-      .option('-W, --with <filter>', "combined classes and facts: 'role::web env=prod' (words with an operator are fact tests)", collect)
-      .option('-S, --select <expression>', "compound filter, quoted: -S 'role=web and not env=dev'; parentheses, class names")
-      .addOption(new Option('--with-fact <fact=value>').argParser(collect).hideHelp())
-      .addOption(new Option('--with-class <class>').argParser(collect).hideHelp())
-      .addOption(new Option('--with-identity <identity>').argParser(collect).hideHelp())
-      .addOption(new Option('--with-agent <agent>').argParser(collect).hideHelp())
-      .option('--nodes <file>', "act on the identities listed in FILE, one a line ('-' reads them from stdin)")
-      .option('--limit <N|P%>', 'act on at most N nodes, or P percent of the matches')
-      .option('-1, --one', 'act on one of the matching nodes (same as --limit 1)')
-      .option('--limit-seed <number>', 'make --limit choose the same nodes every time')
-  }
-  if (groups.batching === true) {
-    command
-      .option('--batch <N|N%>', 'send to N nodes (or N percent of them) at a time; 0: all at once')
-      .option('--batch-sleep <seconds>', 'pause between batches', '1')
-      .option('--np, --no-progress', 'no progress bar, even on a terminal')
-  }
-  if (groups.display === true) {
-    command.addOption(new Option('--display <which>', "which replies to print: 'failed', 'ok' or 'all' (default: as the action's DDL says; failures always)").choices(['failed', 'ok', 'all']))
+/** One option as commander declares it; the lean path (lean.ts) parses the same table. */
+export interface FlagSpec {
+  /** commander's flags, e.g. '-F, --wf <fact=value>' ('<...>': takes a value) */
+  flags: string
+  description?: string
+  /** repeatable: every use adds a value to a list */
+  collect?: boolean
+  default?: string
+  choices?: readonly string[]
+  /** accepted but not listed by --help (the mco spellings) */
+  hidden?: boolean
+}
+
+/** The options of each group, in --help order. */
+export const OPTION_GROUPS: Readonly<Record<'base' | keyof OptionGroups, readonly FlagSpec[]>> = {
+  base: [
+    { flags: '--config <file>', description: 'client config (else $TROUPE_CONFIG, ~/.troupe/client.yaml, /etc/troupe/client.yaml)' },
+    { flags: '-j, --json', description: 'print one JSON document on stdout and nothing else' },
+    { flags: '-T, --collective <name>', description: 'the collective to address (the config\'s `collective` or one of its `collectives`)' },
+    { flags: '-v, --verbose', description: 'more detail in human output' }
+  ],
+  timing: [
+    { flags: '-t, --timeout <seconds>', description: 'how long to wait for replies (default: the action\'s time limit from its DDL, plus 2 s)' },
+    { flags: '--ttl <seconds>', description: 'how long the request stays valid on the nodes', default: '60' },
+    { flags: '--dm <method>', description: "discovery method: 'directory' (expected nodes known, finish early) or 'broadcast' (wait the whole timeout)", choices: ['directory', 'broadcast'], default: 'directory' }
+  ],
+  selection: [
+    { flags: '-F, --wf <fact=value>', description: 'fact filter: = != < > <= >= (=> =<) =~ !~ with /regex/ or a bare regex; arrays match by any element; dotted names reach nested facts (also --with-fact)', collect: true },
+    { flags: '-C, --wc <class>', description: 'Puppet class, exact or /regex/ (also --with-class)', collect: true },
+    { flags: '-I, --wi <identity>', description: 'node identity, exact or /regex/; repeat -I for several nodes (also --with-identity)', collect: true },
+    { flags: '-A, --wa <agent>', description: 'node has this agent (also --with-agent)', collect: true },
+    { flags: '-W, --with <filter>', description: "combined classes and facts: 'role::web env=prod' (words with an operator are fact tests)", collect: true },
+    { flags: '-S, --select <expression>', description: "compound filter, quoted: -S 'role=web and not env=dev'; parentheses, class names" },
+    { flags: '--with-fact <fact=value>', collect: true, hidden: true },
+    { flags: '--with-class <class>', collect: true, hidden: true },
+    { flags: '--with-identity <identity>', collect: true, hidden: true },
+    { flags: '--with-agent <agent>', collect: true, hidden: true },
+    { flags: '--nodes <file>', description: "act on the identities listed in FILE, one a line ('-' reads them from stdin)" },
+    { flags: '--limit <N|P%>', description: 'act on at most N nodes, or P percent of the matches' },
+    { flags: '-1, --one', description: 'act on one of the matching nodes (same as --limit 1)' },
+    { flags: '--limit-seed <number>', description: 'make --limit choose the same nodes every time' }
+  ],
+  batching: [
+    { flags: '--batch <N|N%>', description: 'send to N nodes (or N percent of them) at a time; 0: all at once' },
+    { flags: '--batch-sleep <seconds>', description: 'pause between batches', default: '1' },
+    { flags: '--np, --no-progress', description: 'no progress bar, even on a terminal' }
+  ],
+  display: [
+    { flags: '--display <which>', description: "which replies to print: 'failed', 'ok' or 'all' (default: as the action's DDL says; failures always)", choices: ['failed', 'ok', 'all'] }
+  ]
+}
+
+/** The groups most requester commands take (and addRequesterOptions' default). */
+export const REQUEST_GROUPS: OptionGroups = { selection: true, timing: true, batching: true }
+/** ... and --display: commands that print each reply (rpc, puppet status and the like). */
+export const DISPLAY_GROUPS: OptionGroups = { selection: true, timing: true, batching: true, display: true }
+
+/** The option specs of these groups, in --help order (the base group first). */
+export function groupFlags (groups: OptionGroups): FlagSpec[] {
+  return [
+    ...OPTION_GROUPS.base,
+    ...(groups.timing === true ? OPTION_GROUPS.timing : []),
+    ...(groups.selection === true ? OPTION_GROUPS.selection : []),
+    ...(groups.batching === true ? OPTION_GROUPS.batching : []),
+    ...(groups.display === true ? OPTION_GROUPS.display : [])
+  ]
+}
+
+// Options are made with command.createOption, not commander's Option class: this module is on
+// the lean path (lean.ts), which does not load commander.
+export function addRequesterOptions (command: Command, groups: OptionGroups = REQUEST_GROUPS): Command {
+  for (const spec of groupFlags(groups)) {
+    const option = command.createOption(spec.flags, spec.description)
+    if (spec.collect === true) option.argParser(collect)
+    if (spec.default !== undefined) option.default(spec.default)
+    if (spec.choices !== undefined) option.choices(spec.choices)
+    if (spec.hidden === true) option.hideHelp()
+    command.addOption(option)
   }
   return command
 }
@@ -127,12 +169,17 @@ export function nodesFromFile (path: string): string[] {
 }
 
 export async function filterFromFlags (flags: RequesterFlags): Promise<Filter> {
-  const { buildFilter, FilterParseError } = await import('../discovery/filter/index.js')
   const join = (a?: string[], b?: string[]): string[] | undefined => a === undefined && b === undefined ? undefined : [...(a ?? []), ...(b ?? [])]
   let identities = join(flags.wi, flags.withIdentity)
   let filter: Filter
+  const facts = join(flags.wf, flags.withFact)
+  const classes = join(flags.wc, flags.withClass)
+  const agents = join(flags.wa, flags.withAgent)
+  // The filter parser (and its regex dialect) is loaded only when there is a filter to parse.
+  const given = [facts, classes, identities, agents, flags.with].some(list => list !== undefined && list.length > 0) || flags.select !== undefined
   try {
-    filter = buildFilter({ facts: join(flags.wf, flags.withFact), classes: join(flags.wc, flags.withClass), identities, agents: join(flags.wa, flags.withAgent), with: flags.with, select: flags.select })
+    const { buildFilter } = given ? await import('../discovery/filter/parse.js') : { buildFilter: emptyFilter }
+    filter = buildFilter({ facts, classes, identities, agents, with: flags.with, select: flags.select })
   } catch (err) {
     if (err instanceof FilterParseError) throw new UsageError(`bad filter: ${err.message}`)
     throw err

@@ -59,7 +59,7 @@ export async function executeRequest (flags: RequesterFlags, command: RequestCom
   try {
     if (agentDDL === undefined) {
       // An agent this machine has no DDL of: served by some node, or a mistake to say so plainly.
-      const { emptyFilter } = await import('../discovery/filter/index.js')
+      const { emptyFilter } = await import('../discovery/filter/types.js')
       const servers = await client.link.select(emptyFilter(), command.agent)
       if (servers.length === 0) {
         throw new UsageError(`unknown agent '${command.agent}': no node in the directory serves it (built in: ${knownAgentDDLs().map(ddl => ddl.metadata.name).join(', ')}; external agents need agents_dir on the nodes)`)

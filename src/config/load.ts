@@ -4,14 +4,9 @@ import { dirname, resolve, isAbsolute } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { ZodError } from 'zod'
 import { configSchema, KEY_ROLES, type Config, type Role } from './schema.js'
+import { ConfigError } from './errors.js'
 
-/** A config problem the operator must fix; the CLI prints the message and exits 2. */
-export class ConfigError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'ConfigError'
-  }
-}
+export { ConfigError }
 
 export interface LoadedConfig extends Config {
   /** absolute path of the file this came from ('' for built-in defaults) */

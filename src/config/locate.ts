@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { homedir } from 'node:os'
-import { ConfigError } from './load.js'
+import { ConfigError } from './errors.js'
 
 export function locateClientConfig (explicit: string | undefined): string {
   if (explicit !== undefined) return explicit

@@ -6,9 +6,8 @@
 // every CLI call, which fails with the reason; a daemon in its log).
 import { randomBytes } from 'node:crypto'
 import type { Connection, Stream } from '@libp2p/interface'
-import type { Pushable } from 'it-pushable'
 import type { MeshNode } from '../transport/mesh-node.js'
-import { frameWriter, readFrames } from '../transport/framing.js'
+import { frameWriter, readFrames, type FrameQueue } from '../transport/framing.js'
 import { streamOn } from '../transport/connections.js'
 import type { Logger } from '../log.js'
 
@@ -18,7 +17,7 @@ const MAX_FRAME = 1024
 interface LiveSession {
   session: string
   connection: Connection
-  queue: Pushable<Uint8Array>
+  queue: FrameQueue
 }
 
 /** Bootstrap side: the live sessions of each peer id. */

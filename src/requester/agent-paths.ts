@@ -6,10 +6,15 @@ import { dirname, join } from 'node:path'
 import type { LoadedConfig } from '../config/load.js'
 import { VERSION } from '../version.js'
 
+/** This user's private directory for requester sockets, logs and the CLI's config cache. */
+export function runtimeDir (): string {
+  const runtime = process.env.XDG_RUNTIME_DIR
+  return runtime !== undefined && runtime !== '' ? join(runtime, 'troupe') : join(homedir(), '.troupe', 'run')
+}
+
 export function requesterSocketPath (config: LoadedConfig): string {
   if (config.requester_socket !== undefined) return config.requester_socket
-  const runtime = process.env.XDG_RUNTIME_DIR
-  const dir = runtime !== undefined && runtime !== '' ? join(runtime, 'troupe') : join(homedir(), '.troupe', 'run')
+  const dir = runtimeDir()
   // Unix socket paths are limited to ~107 bytes: name it by a short hash of the config path.
   const tag = createHash('sha256').update(config.collectiveOverride === undefined ? config.file : `${config.file}\0${config.collectiveOverride}`).digest('hex').slice(0, 12)
   return join(dir, `requester-${tag}.sock`)

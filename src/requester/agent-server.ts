@@ -8,10 +8,11 @@ import { dirname } from 'node:path'
 import { ConfigError, type LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { RequesterPeer } from './requester-peer.js'
-import { filterSchema } from '../discovery/filter/schema.js'
+import { validateFilter } from '../discovery/filter/schema.js'
 import { configStamp, requesterSocketPath, socketHygiene } from './agent-paths.js'
 import { connect } from 'node:net'
 import { lineReader, type AgentMessage, type ClientMessage } from './socket-protocol.js'
+import { lineWriter } from './line-writer.js'
 
 const READY_WAIT_MS = 5000
 
@@ -54,7 +55,8 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
     active += 1
     touch()
     const cancels = new Map<string, AbortController>()
-    const send = (message: AgentMessage): void => { if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n') }
+    const writer = lineWriter(socket)
+    const send = (message: AgentMessage): void => { writer.write(JSON.stringify(message) + '\n', message.op !== 'reply') }
     socket.on('data', lineReader(value => { void handle(value as ClientMessage) }))
     socket.on('error', () => {})
     socket.on('close', () => {
@@ -72,7 +74,7 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
           }
           if (message.stamp !== stamp) {
             send({ op: 'restart' })
-            socket.end()
+            writer.end()
             void shutdown()
             return
           }
@@ -84,8 +86,8 @@ export async function runRequesterAgent (config: LoadedConfig, log: Logger): Pro
         }
         case 'select': {
           // The filter comes from the CLI of a local user; it is checked as one from the network.
-          const filter = filterSchema.safeParse(message.filter)
-          send({ op: 'selected', id: message.id, nodes: filter.success ? peer.select(filter.data, message.agent) : [] })
+          const filter = validateFilter(message.filter)
+          send({ op: 'selected', id: message.id, nodes: filter.ok ? peer.select(filter.filter, message.agent) : [] })
           return
         }
         case 'send': {

@@ -57,6 +57,12 @@ const DIAL_CONCURRENCY = 32
 const READY_DIAL_WAIT_MS = 1000
 /** The longest one direct delivery (connect, open a stream, write) may take. */
 const DIRECT_SEND_MS = 5000
+/**
+ * How long the advertised addresses are reused. They change when a relay reservation is made or
+ * lost, or reachability is decided: a command in that second names the previous ones, and a node
+ * that cannot use them replies over the connection it has or sends a notice (reply-channel.ts).
+ */
+const ADVERTISED_TTL_MS = 1000
 
 export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
@@ -120,7 +126,19 @@ export class RequesterPeer {
   }
 
   whoami (): { peer: string, addrs: string[], warnings: string[] } {
-    return { peer: this.member.node.peerId.toString(), addrs: this.member.advertisedAddrs(), warnings: this.warnings() }
+    return { peer: this.member.node.peerId.toString(), addrs: this.advertisedAddrs(), warnings: this.warnings() }
+  }
+
+  private advertised: { addrs: string[], at: number } | undefined
+
+  /**
+   * The addresses nodes may reply to, as of at most ADVERTISED_TTL_MS ago: every command's hello
+   * asks, and libp2p builds every multiaddr anew each time (a few percent of a request's CPU).
+   */
+  private advertisedAddrs (): string[] {
+    const now = Date.now()
+    if (this.advertised === undefined || now - this.advertised.at > ADVERTISED_TTL_MS) this.advertised = { addrs: this.member.advertisedAddrs(), at: now }
+    return this.advertised.addrs
   }
 
   /** Lab mode, peers that refused this requester, identities claimed twice: said on every command. */
@@ -306,7 +324,9 @@ export class RequesterPeer {
    */
   private async dialAll (peers: string[]): Promise<void> {
     const node = this.member.node
-    const connected = new Set(node.getPeers().map(peer => peer.toString()))
+    // From the connections' own peer ids (each keeps its string): getPeers() rebuilt every peer id
+    // from its string and encoded it again, on every call (a few percent of a request's CPU).
+    const connected = new Set(node.getConnections().map(connection => connection.remotePeer.toString()))
     // Not a peer with recent rejects (it failed admission here: a revoked node, until its entry
     // expires): every directory change would reopen a connection only to close it again.
     const wanted = peers.filter(peer => !connected.has(peer) && peer !== node.peerId.toString() && this.member.penalties.score(peer) >= 0)

@@ -4,10 +4,10 @@
 import type { Filter } from '../discovery/filter/types.js'
 import type { NodeRef } from '../discovery/directory.js'
 import { applyLimit, batchSizeFor, inBatches, type parseLimit } from '../discovery/select.js'
-import { needsNodeData } from '../discovery/filter/evaluate.js'
+import { needsNodeData } from '../discovery/filter/node-data.js'
 import type { RequesterKey } from '../security/keys.js'
 import { agentTopic } from '../transport/topics.js'
-import { signRequest } from '../wire/request.js'
+import { signRequest } from '../wire/sign-request.js'
 import type { MeshView, RequesterLink } from './link.js'
 import { compareText } from '../text.js'
 

@@ -12,10 +12,9 @@
 // again over whatever connection exists (or a new one to the requester's advertised, dialable
 // addresses) until the request's time-to-live has passed.
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import type { Pushable } from 'it-pushable'
 import type { MeshNode } from './mesh-node.js'
 import { REPLY_PROTOCOL } from './topics.js'
-import { frameWriter, readFrames } from './framing.js'
+import { frameWriter, readFrames, type FrameQueue } from './framing.js'
 import { bestConnection, connectionTo, parseAddrs, pathOf, streamOn, type Path } from './connections.js'
 import { MAX_REPLY_BYTES } from '../wire/limits.js'
 import { decodeReply, type Reply } from '../wire/reply.js'
@@ -47,7 +46,7 @@ type AckOutcome = 'known' | 'unknown' | 'lost'
 
 /** One stream on one connection: frames out, acknowledgements in. */
 class Channel {
-  private readonly queue: Pushable<Uint8Array>
+  private readonly queue: FrameQueue
   private readonly waiting = new Map<string, (outcome: AckOutcome) => void>()
   closed = false
 

@@ -4,14 +4,13 @@
 // a protocol negotiation through the relay each time (a node's CPU per request went from ~4 to
 // ~20 ms on the namespace fleet). The node reads any number of frames from one stream.
 import type { Connection } from '@libp2p/interface'
-import type { Pushable } from 'it-pushable'
 import type { MeshNode } from './mesh-node.js'
 import { DIRECT_REQUEST_PROTOCOL } from './topics.js'
-import { frameWriter } from './framing.js'
+import { frameWriter, type FrameQueue } from './framing.js'
 import { streamOn } from './connections.js'
 
 export class RequestChannels {
-  private readonly open = new Map<string, Promise<{ queue: Pushable<Uint8Array>, closed: () => boolean }>>()
+  private readonly open = new Map<string, Promise<{ queue: FrameQueue, closed: () => boolean }>>()
 
   constructor (node: MeshNode) {
     node.addEventListener('connection:close', event => {

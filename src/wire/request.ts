@@ -3,20 +3,15 @@
 // Bytes on the wire: 'T' 0x01 | 64-byte ed25519 signature | body (UTF-8 canonical JSON).
 // The signature covers the domain tag 'troupe-request-v1' + 0x00 + body, so a signature made
 // for anything else can never pass as a request.
-import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { filterSchema } from '../discovery/filter/index.js'
-import type { Filter } from '../discovery/filter/types.js'
-import { signBytes, verifyBytes, type RequesterKey } from '../security/keys.js'
-import { jsonBytes, parseJsonBytes } from './canonical.js'
+import { verifyBytes } from '../security/keys.js'
+import { parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
 import { CLOCK_SKEW_MS, MAX_REQUEST_BYTES, MAX_TTL_SECONDS } from './limits.js'
+import { MAGIC, VERSION, HEADER_BYTES, SIGNATURE_BYTES, DOMAIN, concat } from './sign-request.js'
 
-const MAGIC = 0x54
-const VERSION = 1
-const HEADER_BYTES = 2
-const SIGNATURE_BYTES = 64
-const DOMAIN = new TextEncoder().encode('troupe-request-v1\0')
+export { signRequest, newRequestId, type SignedRequest, type NewRequest } from './sign-request.js'
 
 const shortText = z.string().min(1).max(256)
 
@@ -40,39 +35,6 @@ const requestBodySchema = z.object({
 }).strict()
 
 export type RequestBody = z.infer<typeof requestBodySchema>
-
-export interface SignedRequest {
-  body: RequestBody
-  bytes: Uint8Array
-}
-
-export interface NewRequest {
-  collective: string
-  agent: string
-  action: string
-  args: Record<string, unknown>
-  filter: Filter
-  requester: { peer: string, addrs: string[] }
-  ttl: number
-  relay?: boolean
-}
-
-export function newRequestId (): string {
-  return randomBytes(16).toString('hex')
-}
-
-export function signRequest (request: NewRequest, key: RequesterKey, now = Date.now(), id = newRequestId()): SignedRequest {
-  const body: RequestBody = { v: VERSION, id, ...request, caller: key.publicKey, issued: now }
-  const bodyBytes = jsonBytes(body)
-  const signature = signBytes(key, concat(DOMAIN, bodyBytes))
-  const bytes = new Uint8Array(HEADER_BYTES + SIGNATURE_BYTES + bodyBytes.length)
-  bytes[0] = MAGIC
-  bytes[1] = VERSION
-  bytes.set(signature, HEADER_BYTES)
-  bytes.set(bodyBytes, HEADER_BYTES + SIGNATURE_BYTES)
-  if (bytes.length > MAX_REQUEST_BYTES) throw new WireError('size', `request is ${bytes.length} bytes; the limit is ${MAX_REQUEST_BYTES} (send less in the arguments)`)
-  return { body, bytes }
-}
 
 /**
  * Decodes and authenticates a request: size, format, signature, freshness. Throws WireError.
@@ -105,11 +67,4 @@ export function openRequest (bytes: Uint8Array, now = Date.now()): RequestBody {
 /** Last instant (ms) at which a node may still accept the request. */
 export function requestValidUntil (body: Pick<RequestBody, 'issued' | 'ttl'>): number {
   return body.issued + body.ttl * 1000 + CLOCK_SKEW_MS
-}
-
-function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
 }

@@ -3,7 +3,8 @@
 // and what a test checks comes from what that test did.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
 
@@ -48,6 +49,21 @@ describe('mesh: bootstrap, daemons, ping', function () {
     assert.equal(result.code, 0, result.stderr)
     for (const identity of ['node01', 'node05']) assert.match(result.stdout, new RegExp(`^${identity}\\s+time=\\d+ ms$`, 'm'))
     assert.match(result.stdout, /^Finished processing 5 \/ 5 hosts in \d+ ms$/m)
+  })
+
+  it('troupe ping takes the lean path: it loads neither yaml, zod, commander nor libp2p', async () => {
+    const config = ['--config', cluster.clientConfigPath]
+    // A first call makes sure the requester agent runs and the config is cached; the second is traced.
+    assert.equal((await troupe(['ping', ...config])).code, 0)
+    const trace = join(cluster.dir, 'modules.txt')
+    const tracer = join(dirname(fileURLToPath(import.meta.url)), '..', 'helpers', 'trace-modules.js')
+    const result = await troupe(['ping', '--json', ...config], { env: { NODE_OPTIONS: `--import ${tracer}`, TROUPE_TRACE_MODULES: trace } })
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(parseJson<PingJson>(result).stats.ok, 5)
+    const loaded = readFileSync(trace, 'utf8').split('\n')
+    assert.ok(loaded.some(url => url.endsWith('/dist/src/cli/lean.js')), 'the trace sees the CLI\'s modules')
+    const heavy = loaded.filter(url => /\/node_modules\/(yaml|zod|commander|libp2p|@libp2p|@chainsafe|pino)\//.test(url))
+    assert.deepEqual(heavy, [])
   })
 
   it('a killed daemon is named as missing and the exit code is 1', async () => {

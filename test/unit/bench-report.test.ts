@@ -133,4 +133,28 @@ describe('benchmark report', () => {
     const failed = markdown({ ...report(), scale: [], skipped: ['scale at 100 daemons: timed out'] })
     assert.match(failed.split('## Scale')[1] ?? '', /No fleet size was measured in this run: scale at 100 daemons: timed out\./)
   })
+
+  it('the requester\'s own cost (issue 16): the CLI\'s start, the whole ping against mco --nodes FILE, the agent per reply', () => {
+    const withAgent = report()
+    const system = withAgent.systems[0] as TroupeResult
+    system.requester_agent = {
+      nodes: 10,
+      batches: [{ requests: 20, replies: 200, replies_min: 10, agent_cpu_ms: 100, agent_writes: 300, node_writes: [90, 100], last_reply_ms: 12 }],
+      agent_idle_cpu_percent: 0.3,
+      agent_cpu_ms_per_request: 5,
+      agent_cpu_ms_per_reply: 0.5,
+      agent_replies_per_core_second: 2000,
+      agent_writes_per_request: 15,
+      node_writes_per_request: 4.8
+    }
+    withAgent.systems.push({ system: 'MCollective 2.12 + ActiveMQ', nodes: 10, security: 'psk', commands: [commandResult('rpc ping, no discovery (--nodes FILE)', 'mco rpc rpcutil ping --nodes FILE', 10, [{ ms: 450, code: 0, replies: 10 }])], daemon_rss_mib: 24, daemon_idle_cpu_percent: 0.05, daemon_cpu_ms_per_request: 3 })
+    withAgent.cli_start = { pairs: [{ node_ms: 50, troupe_ms: 60, node_cpu_ms: 40, troupe_cpu_ms: 44 }], node_ms: 50, troupe_ms: 60, node_cpu_ms: 40, troupe_cpu_ms: 44, wall_ratio: 1.2, cpu_ratio: 1.1 }
+    const page = markdown(withAgent)
+    const section = page.split('## The requester\'s own cost')[1]?.split('## Scale')[0] ?? ''
+    assert.ok(section.includes(runLine(run)))
+    assert.match(section, /\| `troupe --version` \| 60 ms \| 44 ms \|\n\| ratio \| 1\.2× \| 1\.1× \|/)
+    assert.match(section, /\| 10 \| 150 ms \| 450 ms \| 3× \|/)
+    assert.match(section, /\| 10 \| 20 \| 10\/10 \| 5 ms \| 0\.5 ms \| 2,000 \| 15 \| 4\.8 \|/)
+    assert.equal(markdown(report()).includes('The requester\'s own cost'), false, 'a run without these parts has no such section')
+  })
 })

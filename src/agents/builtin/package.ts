@@ -1,32 +1,9 @@
 // package: Debian packages through dpkg-query and apt-get (never a shell; names validated).
-import type { Agent, AgentDDL, ActionContext } from '../types.js'
+import type { Agent, ActionContext } from '../types.js'
 import { ActionError, Status } from '../types.js'
+import { packageDDL } from './ddls.js'
 import { runCommand, lastLine } from '../exec.js'
 import { operand } from '../argv.js'
-
-const packageInput = {
-  package: { description: 'Package name', type: 'string' as const, shellsafe: true, maxLength: 90, pattern: '^[a-z0-9][a-z0-9+.-]*(:[a-z0-9]+)?$', prompt: 'Package Name' }
-}
-const outputs = {
-  name: { description: 'Package name', display_as: 'Name' },
-  ensure: { description: 'Installed version, or absent', display_as: 'Ensure' },
-  version: { description: 'Installed version', display_as: 'Version' },
-  arch: { description: 'Architecture', display_as: 'Arch' },
-  status: { description: "dpkg's status", display_as: 'Status' },
-  output: { description: 'Output of apt-get', display_as: 'Output' }
-}
-const change = (description: string): AgentDDL['actions'][string] => ({ description, display: 'always', inputs: packageInput, outputs, summaries: [{ output: 'ensure', kind: 'summary' }], timeout: 600 })
-
-const ddl: AgentDDL = {
-  metadata: { name: 'package', description: 'Install, update, remove and inspect Debian packages', author: 'troupe', license: 'Apache-2.0', version: '1.0.0', timeout: 180 },
-  actions: {
-    status: { description: 'The installed version of a package', display: 'always', inputs: packageInput, outputs, summaries: [{ output: 'ensure', kind: 'summary' }] },
-    install: change('Install a package'),
-    update: change('Upgrade an installed package to the newest version'),
-    uninstall: change('Remove a package (keeping its configuration)'),
-    purge: change('Remove a package and its configuration')
-  }
-}
 
 async function packageStatus (name: string, ctx: ActionContext): Promise<Record<string, unknown>> {
   const result = await runCommand('dpkg-query', ['-W', '-f=${Status}\t${Version}\t${Architecture}', name], { signal: ctx.signal })
@@ -43,7 +20,7 @@ const APT_ARGS: Record<string, string[]> = {
 }
 
 export const packageAgent: Agent = {
-  ddl,
+  ddl: packageDDL,
   async run (action, input, ctx) {
     const name = operand(input.package, 'package')
     if (action === 'status') return await packageStatus(name, ctx)

@@ -1,21 +1,11 @@
 // service: start, stop, restart and inspect services through systemd when it runs, else the
 // sysvinit `service` command.
 import { existsSync } from 'node:fs'
-import type { Agent, AgentDDL, ActionContext } from '../types.js'
+import type { Agent, ActionContext } from '../types.js'
 import { ActionError, Status } from '../types.js'
+import { serviceDDL } from './ddls.js'
 import { runCommand, lastLine } from '../exec.js'
 import { operand } from '../argv.js'
-
-const serviceInput = {
-  service: { description: 'Service name', type: 'string' as const, shellsafe: true, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9@._-]*$', prompt: 'Service Name' }
-}
-const outputs = { status: { description: 'running or stopped', display_as: 'Service Status' } }
-const action = (description: string): AgentDDL['actions'][string] => ({ description, display: 'always', inputs: serviceInput, outputs, summaries: [{ output: 'status', kind: 'summary' }] })
-
-const ddl: AgentDDL = {
-  metadata: { name: 'service', description: 'Start, stop and inspect system services', author: 'troupe', license: 'Apache-2.0', version: '1.0.0', timeout: 60 },
-  actions: { status: action('The status of a service'), start: action('Start a service'), stop: action('Stop a service'), restart: action('Restart a service') }
-}
 
 /** systemd is the service manager only when it booted the system, not merely when it is installed. */
 function systemdRuns (): boolean {
@@ -35,7 +25,7 @@ async function serviceStatus (name: string, ctx: ActionContext): Promise<'runnin
 }
 
 export const serviceAgent: Agent = {
-  ddl,
+  ddl: serviceDDL,
   async run (actionName, input, ctx) {
     const name = operand(input.service, 'service')
     if (actionName === 'status') return { status: await serviceStatus(name, ctx) }

@@ -1,6 +1,6 @@
 // `troupe inventory IDENTITY` and `troupe facts FACT`: what the nodes hold, as mco shows it.
 import type { Command } from 'commander'
-import { addRequesterOptions, type RequesterFlags } from '../requester-options.js'
+import { addRequesterOptions, REQUEST_GROUPS, type OptionGroups, type RequesterFlags } from '../requester-options.js'
 import { executeRequest } from '../run-request.js'
 import type { RequestResult } from '../../requester/session.js'
 import { compareText } from '../../text.js'
@@ -38,43 +38,49 @@ export function factReport (fact: string, values: Record<string, string[]>, verb
   return lines.join('\n') + '\n'
 }
 
+export const INVENTORY_GROUPS: OptionGroups = { timing: true }
+
 export function registerNodeInfo (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  addRequesterOptions(program.command('inventory'), { timing: true })
+  addRequesterOptions(program.command('inventory'), INVENTORY_GROUPS)
     .description('agents, facts, classes, daemon version and request counters of one node')
     .argument('<identity>', 'node identity')
-    .action(async (identity: string, flags: RequesterFlags) => {
-      await run(async () => await executeRequest({ ...flags, wi: [identity] }, {
-        agent: 'rpcutil',
-        action: 'inventory',
-        args: {},
-        render: result => {
-          for (const reply of result.replies) {
-            const data = reply.data as { agents?: string[], facts?: Record<string, unknown>, classes?: string[], version?: string, uptime?: number, stats?: Record<string, number>, main_collective?: string }
-            const lines = [`Inventory for ${reply.identity}:`, '', '   Server Statistics:']
-            lines.push(`                      Version: ${data.version ?? ''}`, `                       Uptime: ${data.uptime ?? 0} s`, `              Main Collective: ${data.main_collective ?? ''}`)
-            for (const [key, value] of Object.entries(data.stats ?? {})) lines.push(`${key.padStart(29)}: ${value}`)
-            lines.push('', '   Agents:', ...(data.agents ?? []).map(agent => `      ${agent}`))
-            lines.push('', '   Configuration Management Classes:', ...(data.classes ?? []).map(name => `      ${name}`))
-            lines.push('', '   Facts:', ...flatten(data.facts ?? {}).map(([key, value]) => `      ${key} => ${value}`))
-            process.stdout.write(lines.join('\n') + '\n')
-          }
-        }
-      }))
-    })
+    .action(async (identity: string, flags: RequesterFlags) => { await run(async () => await inventory(identity, flags)) })
 
-  addRequesterOptions(program.command('facts'))
+  addRequesterOptions(program.command('facts'), REQUEST_GROUPS)
     .description('how the values of one fact are distributed over the matching nodes')
     .argument('<fact>', 'fact name (dotted names reach nested facts)')
     .addHelpText('after', '\nExamples:\n  troupe facts os.family\n  troupe facts role -C profile::base --json')
-    .action(async (fact: string, flags: RequesterFlags) => {
-      await run(async () => await executeRequest(flags, {
-        agent: 'rpcutil',
-        action: 'get_fact',
-        args: { fact },
-        json: result => ({ fact, values: factDistribution(result), replies: result.replies, missing: result.missing, stats: result.stats }),
-        render: result => {
-          process.stdout.write(factReport(fact, factDistribution(result), flags.verbose === true))
-        }
-      }))
-    })
+    .action(async (fact: string, flags: RequesterFlags) => { await run(async () => await facts(fact, flags)) })
+}
+
+export async function inventory (identity: string, flags: RequesterFlags): Promise<number> {
+  return await executeRequest({ ...flags, wi: [identity] }, {
+    agent: 'rpcutil',
+    action: 'inventory',
+    args: {},
+    render: result => {
+      for (const reply of result.replies) {
+        const data = reply.data as { agents?: string[], facts?: Record<string, unknown>, classes?: string[], version?: string, uptime?: number, stats?: Record<string, number>, main_collective?: string }
+        const lines = [`Inventory for ${reply.identity}:`, '', '   Server Statistics:']
+        lines.push(`                      Version: ${data.version ?? ''}`, `                       Uptime: ${data.uptime ?? 0} s`, `              Main Collective: ${data.main_collective ?? ''}`)
+        for (const [key, value] of Object.entries(data.stats ?? {})) lines.push(`${key.padStart(29)}: ${value}`)
+        lines.push('', '   Agents:', ...(data.agents ?? []).map(agent => `      ${agent}`))
+        lines.push('', '   Configuration Management Classes:', ...(data.classes ?? []).map(name => `      ${name}`))
+        lines.push('', '   Facts:', ...flatten(data.facts ?? {}).map(([key, value]) => `      ${key} => ${value}`))
+        process.stdout.write(lines.join('\n') + '\n')
+      }
+    }
+  })
+}
+
+export async function facts (fact: string, flags: RequesterFlags): Promise<number> {
+  return await executeRequest(flags, {
+    agent: 'rpcutil',
+    action: 'get_fact',
+    args: { fact },
+    json: result => ({ fact, values: factDistribution(result), replies: result.replies, missing: result.missing, stats: result.stats }),
+    render: result => {
+      process.stdout.write(factReport(fact, factDistribution(result), flags.verbose === true))
+    }
+  })
 }

@@ -1,6 +1,6 @@
 // `troupe puppet ...`: the special interface to the Puppet agent (MCollective's `mco puppet`).
 import type { Command } from 'commander'
-import { addRequesterOptions, positiveInteger, type RequesterFlags } from '../requester-options.js'
+import { addRequesterOptions, positiveInteger, DISPLAY_GROUPS, REQUEST_GROUPS, type RequesterFlags } from '../requester-options.js'
 import { executeRequest } from '../run-request.js'
 import { renderReplies } from './rpc.js'
 import { UsageError } from '../errors.js'
@@ -63,21 +63,18 @@ function summaryOfRuns (result: RequestResult): void {
 
 export function registerPuppet (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   const puppet = program.command('puppet').description('the Puppet agent on the matching nodes: runonce, runall N, status, summary, count, enable, disable')
-  const withDisplay = { selection: true, timing: true, batching: true, display: true }
-  addRequesterOptions(puppet.command('status').description('each node\'s Puppet agent status'), withDisplay)
-    .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'status', args: {}, render: renderReplies })) })
-  addRequesterOptions(puppet.command('count').description('how many agents are enabled, disabled, running, idling'))
-    .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'status', args: {}, render: countStatuses })) })
-  addRequesterOptions(puppet.command('summary').description('resource, change and event totals of the last runs'))
-    .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'last_run_summary', args: {}, render: summaryOfRuns })) })
-  addRequesterOptions(puppet.command('enable').description('enable the Puppet agent'), withDisplay)
-    .action(async (flags: RequesterFlags) => { await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'enable', args: {}, render: renderReplies })) })
+  addRequesterOptions(puppet.command('status').description('each node\'s Puppet agent status'), DISPLAY_GROUPS)
+    .action(async (flags: RequesterFlags) => { await run(async () => await puppetStatus(flags)) })
+  addRequesterOptions(puppet.command('count').description('how many agents are enabled, disabled, running, idling'), REQUEST_GROUPS)
+    .action(async (flags: RequesterFlags) => { await run(async () => await puppetCount(flags)) })
+  addRequesterOptions(puppet.command('summary').description('resource, change and event totals of the last runs'), REQUEST_GROUPS)
+    .action(async (flags: RequesterFlags) => { await run(async () => await puppetSummary(flags)) })
+  addRequesterOptions(puppet.command('enable').description('enable the Puppet agent'), DISPLAY_GROUPS)
+    .action(async (flags: RequesterFlags) => { await run(async () => await puppetEnable(flags)) })
   // One quoted message: unquoted words after it would otherwise swallow a stray filter word.
-  addRequesterOptions(puppet.command('disable').description('disable the Puppet agent, with a message saying why').argument('[message]', "why, quoted: 'deploy in progress'"), withDisplay)
-    .action(async (message: string | undefined, flags: RequesterFlags) => {
-      await run(async () => await executeRequest(flags, { agent: 'puppet', action: 'disable', args: message !== undefined ? { message } : {}, render: renderReplies }))
-    })
-  const runOptions = (command: Command): Command => addRequesterOptions(command, withDisplay)
+  addRequesterOptions(puppet.command('disable').description('disable the Puppet agent, with a message saying why').argument('[message]', "why, quoted: 'deploy in progress'"), DISPLAY_GROUPS)
+    .action(async (message: string | undefined, flags: RequesterFlags) => { await run(async () => await puppetDisable(message, flags)) })
+  const runOptions = (command: Command): Command => addRequesterOptions(command, DISPLAY_GROUPS)
     .option('--noop', 'no-op run: report what would change')
     .option('--tags <tags>', 'comma-separated tags to restrict the run to')
     .option('--environment <env>', 'Puppet environment')
@@ -102,4 +99,24 @@ export function registerPuppet (program: Command, run: (action: () => Promise<nu
         })
       })
     })
+}
+
+export async function puppetStatus (flags: RequesterFlags): Promise<number> {
+  return await executeRequest(flags, { agent: 'puppet', action: 'status', args: {}, render: renderReplies })
+}
+
+export async function puppetCount (flags: RequesterFlags): Promise<number> {
+  return await executeRequest(flags, { agent: 'puppet', action: 'status', args: {}, render: countStatuses })
+}
+
+export async function puppetSummary (flags: RequesterFlags): Promise<number> {
+  return await executeRequest(flags, { agent: 'puppet', action: 'last_run_summary', args: {}, render: summaryOfRuns })
+}
+
+export async function puppetEnable (flags: RequesterFlags): Promise<number> {
+  return await executeRequest(flags, { agent: 'puppet', action: 'enable', args: {}, render: renderReplies })
+}
+
+export async function puppetDisable (message: string | undefined, flags: RequesterFlags): Promise<number> {
+  return await executeRequest(flags, { agent: 'puppet', action: 'disable', args: message !== undefined ? { message } : {}, render: renderReplies })
 }

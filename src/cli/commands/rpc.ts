@@ -1,6 +1,6 @@
 // `troupe rpc AGENT ACTION key=value...`: any action of any agent.
 import type { Command } from 'commander'
-import { addRequesterOptions, type RequesterFlags } from '../requester-options.js'
+import { addRequesterOptions, DISPLAY_GROUPS, type RequesterFlags } from '../requester-options.js'
 import { executeRequest } from '../run-request.js'
 import { UsageError } from '../errors.js'
 import type { RequestResult } from '../../requester/session.js'
@@ -46,18 +46,18 @@ export async function renderReplies (result: RequestResult, flags: RequesterFlag
 }
 
 export function registerRpc (program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  addRequesterOptions(program.command('rpc'), { selection: true, timing: true, batching: true, display: true })
+  addRequesterOptions(program.command('rpc'), DISPLAY_GROUPS)
     .description('invoke an action of an agent on the matching nodes; prints each reply and the summary')
     .argument('<agent>', 'agent name (see `troupe plugin doc`)')
     .argument('<action>', 'action name')
     .argument('[inputs...]', 'inputs as key=value, typed by the agent\'s DDL')
     .addHelpText('after', '\nExamples:\n  troupe rpc rpcutil ping\n  troupe rpc package status package=openssl -C role::web\n  troupe rpc service restart service=nginx --batch 5 --batch-sleep 2')
-    .action(async (agent: string, action: string, inputs: string[], flags: RequesterFlags) => {
-      await run(async () => {
-        const args = await typedInputs(agent, action, parseKeyValues(inputs))
-        return await executeRequest(flags, { agent, action, args, render: renderReplies })
-      })
-    })
+    .action(async (agent: string, action: string, inputs: string[], flags: RequesterFlags) => { await run(async () => await rpc(agent, action, inputs, flags)) })
+}
+
+export async function rpc (agent: string, action: string, inputs: string[], flags: RequesterFlags): Promise<number> {
+  const args = await typedInputs(agent, action, parseKeyValues(inputs))
+  return await executeRequest(flags, { agent, action, args, render: renderReplies })
 }
 
 /** Types key=value strings by the agent's DDL when this machine knows the agent; else sends them as strings. */

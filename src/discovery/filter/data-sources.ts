@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, openSync, readSync, closeSync, readFileSync, statSync, type Stats } from 'node:fs'
 import { dirname, isAbsolute, join } from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import { createRequire } from 'node:module'
 import type { DataLookup, DataTest, NodeView } from './types.js'
 import type { EvalBudget } from './budget.js'
 import { factValue } from './fact-value.js'
@@ -148,7 +148,7 @@ const puppet: NodeDataSource = {
     const summaryPath = [join(statedir, 'last_run_summary.yaml'), join(statedir, '..', '..', 'public', 'last_run_summary.yaml')].find(path => existsSync(path))
     if (summaryPath !== undefined) {
       try {
-        const summary = parseYaml(readFileSync(summaryPath, 'utf8')) as { time?: { last_run?: unknown } } | null
+        const summary = yaml().parse(readFileSync(summaryPath, 'utf8')) as { time?: { last_run?: unknown } } | null
         lastrun = Number(summary?.time?.last_run ?? 0) || 0
       } catch { /* unreadable: never ran, as far as we can tell */ }
     }
@@ -180,6 +180,13 @@ export function nodeDataSource (name: string): NodeDataSource | undefined {
 
 export function dataSourceNames (): string[] {
   return [...Object.keys(VIEW_SOURCES), ...NODE_SOURCES.keys()].sort()
+}
+
+// The YAML parser (72 CommonJS files) is loaded when a node first reads Puppet's run summary,
+// not whenever this module is: the CLI parses filters with it and never reads YAML.
+const requireHere = createRequire(import.meta.url)
+function yaml (): typeof import('yaml') {
+  return requireHere('yaml') as typeof import('yaml')
 }
 
 const DEFAULT_STATEDIRS = ['/opt/puppetlabs/puppet/cache/state', '/var/cache/puppet/state', '/var/lib/puppet/state']

@@ -15,6 +15,7 @@ import { lookupData } from './data-sources.js'
 import { factValue } from './fact-value.js'
 
 export { factValue }
+export { needsNodeData } from './node-data.js'
 
 /** The text a scalar fact compares as: null is '', booleans and numbers as written. */
 export function factText (value: unknown): string {
@@ -171,18 +172,4 @@ export function matchesFilter (filter: Filter, node: NodeView, options: MatchOpt
     return false
   }
   return matched && (compound === true || (compound === undefined && options.unknownMatches === true))
-}
-
-/** Does the filter read a data source that only the node itself can evaluate? */
-export function needsNodeData (filter: Filter): boolean {
-  const walk = (expr: Expr): boolean => {
-    switch (expr.kind) {
-      case 'data': return expr.test.source !== 'fact' && expr.test.source !== 'agent'
-      case 'not': return walk(expr.expr)
-      case 'and':
-      case 'or': return walk(expr.left) || walk(expr.right)
-      default: return false
-    }
-  }
-  return filter.compound !== undefined && walk(filter.compound)
 }
