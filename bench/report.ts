@@ -10,6 +10,7 @@ import type { CommandResult, RunOutcome, SystemResult } from './anchors/types.js
 import type { ScaleResult } from './scale/fleet.js'
 import type { TroupeResult } from './troupe-fleet.js'
 import type { RelayCapacityResult } from './relay-capacity.js'
+import type { SoakResult } from './hostile/soak.js'
 import type { CliStartResult } from './cli-start.js'
 import { round, median } from './measure.js'
 import { beatIntervalFor, FLEET_BEATS_PER_SECOND } from '../src/discovery/membership.js'
@@ -36,6 +37,8 @@ export interface BenchReport {
   scale: ScaleResult[]
   /** one bootstrap relaying for N peers that cannot be dialled (bench part `relay`) */
   relay?: RelayCapacityResult[]
+  /** a fleet under every kind of junk peers can send (bench part `hostile`) */
+  hostile?: SoakResult[]
   /** parts or sizes that could not be measured, with the reason */
   skipped: string[]
 }
@@ -174,7 +177,7 @@ ${requesterSection(report)}## Scale
 ${runLine(report.run)}
 
 ${parts.has('scale') ? scaleSection(report) : notMeasured(report, 'scale')}
-${parts.has('relay') ? relaySection(report) : ''}`
+${parts.has('relay') ? relaySection(report) : ''}${parts.has('hostile') ? hostileSection(report) : ''}`
 }
 
 /** The CLI's start, the whole ping against MCollective's best case, the warm agent's cost (issue 16); empty for a run without them. */
@@ -399,4 +402,28 @@ ${rows.length === 0 ? notMeasured(report, 'relay') : table(['relayed nodes', 'bo
     row.nodes, `${row.bootstrap_rss_mib.alone} / ${row.bootstrap_rss_mib.reserved} / ${row.bootstrap_rss_mib.relayed} MiB`, `${row.kib_per_reservation} KiB`, `${row.kib_per_relayed_connection} KiB`, `${row.bootstrap_cpu_us_per_relayed_reply} µs`
   ]))}
 `
+}
+
+function hostileSection (report: BenchReport): string {
+  const rows = report.hostile ?? []
+  const pings = (runs: { runs: number, complete: number, median_ms: number | null }): string =>
+    `${runs.complete}/${runs.runs} complete${runs.median_ms === null ? ' (**failed**)' : `, median ${ms(runs.median_ms)}`}`
+  return `## Under attack
+
+${runLine(report.run)}
+
+A real enrolled fleet while peers send, each as fast as it can, every kind of junk the mesh must
+shrug off (docs/security.md, "What untrusted input may cost"): unsigned and self-signed requests,
+deeply nested and oversized messages, forged registrations and snapshots, idle sockets, peers
+without a certificate. \`troupe ping\` runs every second meanwhile; a complete ping is exit 0
+with every node's reply. CPU is per daemon (median), in % of one core.
+
+${rows.length === 0 ? notMeasured(report, 'hostile') : table(['nodes', 'seconds', 'pings before', 'pings during', 'daemon CPU idle / attacked', 'bootstrap CPU attacked', 'daemon RSS before / after', 'bootstrap RSS before / after'], rows.map(row => [
+    row.nodes, row.seconds, pings(row.pings_before), `${pings(row.pings_during)}${row.pings_during.max_ms === null ? '' : `, max ${ms(row.pings_during.max_ms)}`}`,
+    `${row.daemon_cpu_percent_idle} / ${row.daemon_cpu_percent_under_attack} %`, `${row.bootstrap_cpu_percent_under_attack} %`,
+    `${row.daemon_rss_mib_before} / ${row.daemon_rss_mib_after} MiB`, `${row.bootstrap_rss_mib_before} / ${row.bootstrap_rss_mib_after} MiB`
+  ]))}
+${rows.flatMap(row => row.attackers).length === 0 ? '' : `
+${table(['attacker', 'sent', 'cut off'], rows.flatMap(row => row.attackers).map(attacker => [attacker.kind, attacker.sent, attacker.cut_off ? 'yes' : 'no']))}
+`}`
 }

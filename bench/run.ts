@@ -4,12 +4,13 @@
 // machine, settings; commit it with the page), docs/performance.md and its chart
 // docs/performance.png. `npm run bench:report` rebuilds the page from that JSON byte for byte.
 //
-// BENCH_PARTS   which parts to run (default: cli,troupe,mcollective,serf,pe,relay,scale); pe: the
+// BENCH_PARTS   which parts to run (default: cli,troupe,mcollective,serf,pe,relay,hostile,scale); pe: the
 //               network-namespace fleet open and under the PE rule (root, nftables); cli: the
 //               CLI's start (`troupe --version` against `node -e 0`)
 // BENCH_NODES   node counts for the side-by-side part (default 10,50)
 // BENCH_SCALE   node counts for the scale part (default 100,250,500,1000)
 // BENCH_RELAY   relayed peers for the relay part (default 100,500,1000): one bootstrap's capacity
+// BENCH_HOSTILE seconds of the hostile-peer soak (part `hostile`, default 60) on a 10-node fleet
 // BENCH_RUNS    runs of each command (default 7); BENCH_IDLE_SECONDS (default 20)
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
@@ -22,13 +23,14 @@ import { benchSerf } from './anchors/serf.js'
 import { benchScale, type ScaleResult } from './scale/fleet.js'
 import { benchPeNetwork } from './pe-fleet.js'
 import { benchRelayCapacity, type RelayCapacityResult } from './relay-capacity.js'
+import { benchHostileSoak, type SoakResult } from './hostile/soak.js'
 import { benchCliStart, type CliStartResult } from './cli-start.js'
 import type { SystemResult } from './anchors/types.js'
 import { timeCommand, median, round } from './measure.js'
 import { writeReport, type BenchReport } from './report.js'
 
 const list = (text: string): number[] => text.split(',').map(Number).filter(n => Number.isInteger(n) && n > 0)
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'cli,troupe,mcollective,serf,pe,relay,scale').split(','))
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'cli,troupe,mcollective,serf,pe,relay,hostile,scale').split(','))
 const RELAY = list(process.env.BENCH_RELAY ?? '100,500,1000')
 const SIZES = list(process.env.BENCH_NODES ?? '10,50')
 const SCALE = list(process.env.BENCH_SCALE ?? '100,250,500,1000')
@@ -59,10 +61,11 @@ const systems: SystemResult[] = []
 const skipped: string[] = []
 const scale: ScaleResult[] = []
 const relay: RelayCapacityResult[] = []
+const hostile: SoakResult[] = []
 const resultsDir = join(root, 'bench', 'results')
 mkdirSync(resultsDir, { recursive: true })
 /** Written after every part, so a run cut short keeps what it measured. */
-const saveProgress = (): void => { writeFileSync(join(resultsDir, 'partial.json'), JSON.stringify({ systems, scale, relay, skipped }, null, 2) + '\n') }
+const saveProgress = (): void => { writeFileSync(join(resultsDir, 'partial.json'), JSON.stringify({ systems, scale, relay, hostile, skipped }, null, 2) + '\n') }
 for (const nodes of SIZES) {
   const parts = [
     { name: 'troupe', run: async () => await benchTroupe(nodes, options) },
@@ -93,6 +96,17 @@ if (PARTS.has('relay')) {
     saveProgress()
   }
 }
+if (PARTS.has('hostile')) {
+  log('bench: hostile-peer soak, 10 daemons ...')
+  try {
+    hostile.push(await benchHostileSoak({ nodes: 10, seconds: Number(process.env.BENCH_HOSTILE ?? 60), log }))
+  } catch (err) {
+    skipped.push(`hostile soak: ${(err as Error).message}`)
+    log(`  failed: ${(err as Error).message}`)
+  }
+  saveProgress()
+}
+
 if (PARTS.has('scale')) {
   for (const nodes of SCALE) {
     log(`bench: scale, ${nodes} daemons ...`)
@@ -129,6 +143,7 @@ const report: BenchReport = {
   systems,
   scale,
   relay,
+  hostile,
   skipped
 }
 writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n')
