@@ -17,6 +17,10 @@ import type { WorkerCommand, WorkerReport } from './worker.js'
 export const DAEMONS_PER_WORKER = 125
 /** After the directory is complete: the daemons' start-up burst of beats (to 31 s) is over. */
 const SETTLE_MS = 40_000
+/** The bound stated for a complete directory: every node listed this long after the daemons were started. */
+const JOIN_BOUND_MS = 600_000
+/** No node added for this long: the directory is stuck (the bench fails the size). */
+const STALL_MS = 120_000
 
 /** One ping to every node, as measured (ms from publish; null when no reply came). */
 export interface PingOutcome {
@@ -125,10 +129,16 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     link = await openLink(config)
     const requester = link
     let expected = await requester.select(emptyFilter(), 'rpcutil')
-    await waitUntil(`the directory to hold ${nodes} nodes`, 600_000, async () => {
+    // A directory that stops growing will not complete before the nodes' next beat
+    // (announceInterval): fail then, saying how far it got, rather than wait out the bound.
+    let grewAt = Date.now()
+    let held = expected.length
+    await waitUntil(`the directory to hold ${nodes} nodes`, JOIN_BOUND_MS, async () => {
       expected = await requester.select(emptyFilter(), 'rpcutil')
+      if (expected.length > held) { held = expected.length; grewAt = Date.now() }
+      if (Date.now() - grewAt > STALL_MS) throw new Error(`the requester's directory held ${held} of ${nodes} nodes ${round((Date.now() - started) / 1000)} s after the start, none new for ${STALL_MS / 1000} s`)
       return expected.length >= nodes
-    })
+    }).catch(err => { throw (err as Error).message.startsWith('bench: timed out') ? new Error(`${(err as Error).message} (${held} of ${nodes} listed)`) : err })
     const joinSeconds = (Date.now() - started) / 1000
     options.log(`  directory complete after ${joinSeconds.toFixed(0)} s; settling`)
     await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
