@@ -8,6 +8,7 @@
 // FLEET_BEATS_PER_SECOND beats a second: per-node gossip load stays flat from ten nodes to ten
 // thousand, and a crashed node is marked gone after three missed intervals (a request names it
 // missing, with when it was last seen, until it is purged; a node that stops cleanly leaves at once).
+import { RELAY_V2_HOP_CODEC } from '@libp2p/circuit-relay-v2'
 import { TopicValidatorResult, type PeerId, type Message } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { createHash } from 'node:crypto'
@@ -42,6 +43,10 @@ const SYNC_PEERS = 3
  * beat, which on a large fleet is minutes away.
  */
 const CATCH_UP_AFTER_MS = [10_000, 30_000, 90_000, 300_000]
+/** While a catch-up finds new nodes, the next one comes after this long (at most MAX_GROWING_CATCH_UPS times). */
+const CATCH_UP_WHILE_GROWING_MS = 10_000
+const MAX_GROWING_CATCH_UPS = 60
+
 const SYNC_MAX_BACKOFF_MS = 30_000
 const UNSYNCED_RETRY_MS = 5_000
 const SNAPSHOT_ENTRIES_PER_FRAME = 256
@@ -433,15 +438,47 @@ export class Membership {
     this.syncedFrom.delete(key)
   }
 
+  /**
+   * Catch-ups follow CATCH_UP_AFTER_MS; while one still finds nodes this requester did not know
+   * (a crowd is still joining), the next comes sooner. Each asks a bootstrap when one is
+   * connected: every node hands it its registration on joining, so it misses none, where the
+   * peer first synced from may be a node that joined in the same crowd.
+   */
   private scheduleCatchUp (peer: PeerId): void {
     if (this.catchUpScheduled) return
     this.catchUpScheduled = true
-    for (const delay of CATCH_UP_AFTER_MS) {
-      setTimeout(() => {
-        if (this.node.status !== 'started') return
-        this.querySnapshot(peer, undefined).catch(err => this.options.log.debug({ err: String(err) }, 'directory catch-up failed'))
-      }, delay).unref()
+    let step = 0
+    let growing = 0
+    const next = (delay: number): void => {
+      setTimeout(() => { void catchUp() }, delay).unref()
     }
+    const catchUp = async (): Promise<void> => {
+      if (this.node.status !== 'started') return
+      const before = this.directory.size
+      try {
+        await this.querySnapshot(await this.catchUpPeer(peer), undefined)
+      } catch (err) {
+        this.options.log.debug({ err: String(err) }, 'directory catch-up failed')
+      }
+      if (this.directory.size > before && growing < MAX_GROWING_CATCH_UPS) {
+        growing++
+        next(CATCH_UP_WHILE_GROWING_MS)
+        return
+      }
+      step++
+      const delay = CATCH_UP_AFTER_MS[step]
+      if (delay !== undefined) next(delay - (CATCH_UP_AFTER_MS[step - 1] ?? 0))
+    }
+    next(CATCH_UP_AFTER_MS[0] ?? 0)
+  }
+
+  /** A connected bootstrap (only relays advertise circuit relay v2's hop protocol), else the given peer. */
+  private async catchUpPeer (fallback: PeerId): Promise<PeerId> {
+    for (const peer of this.node.getPeers()) {
+      const known = await this.node.peerStore.get(peer).catch(() => undefined)
+      if (known?.protocols.includes(RELAY_V2_HOP_CODEC) === true) return peer
+    }
+    return fallback
   }
 
   /**
