@@ -84,7 +84,10 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
     transports: [tcp(), admission.withAdmission(circuitRelayTransport({ reservationCompletionTimeout: 10_000 }))],
     connectionProtector: options.swarmKey !== undefined ? preSharedKey({ psk: options.swarmKey }) : undefined,
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // Keep-alive pings (30 s by default, one timer per connection) only keep idle connections
+    // open through NATs and load balancers; the shortest common idle timeouts are 4 min (Azure),
+    // 350 s (AWS NLB): 2 min stays under them with room, and a 10-connection daemon wakes a quarter as often.
+    streamMuxers: [yamux({ keepAliveInterval: YAMUX_KEEPALIVE_MS })],
     connectionGater: {
       // Loopback and private addresses are where fleets live; only addresses known not to
       // answer (a relayed-only peer's direct ones) are never dialled.
@@ -124,7 +127,12 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         Dlo: 3,
         Dhi: 8,
         Dlazy: 3,
-        heartbeatInterval: 2000,
+        // Was 2 s (gossipsub's default is 1 s). The heartbeat grafts and prunes mesh peers and sends
+        // IHAVE gossip; requests are flood-published to every connected peer and replies go on their
+        // own streams, so neither waits for it, and a beat that missed a mesh hop reaches the others
+        // by the next IHAVE: 10 s late at worst, against an expiry of three beat intervals (90 s at
+        // the default 30 s). An idle daemon wakes for it once in 10 s (docs/performance.md, "Timers").
+        heartbeatInterval: GOSSIP_HEARTBEAT_MS,
         // IDONTWANT (gossipsub 1.2) answers each message with a control message to every mesh
         // peer; for requests and registrations of a few KiB that costs as much as the duplicates
         // it saves. Large messages (big registrations) still get it.
@@ -138,6 +146,12 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         fastMsgIdFn: rpcMsg => Buffer.from(messageDigest(rpcMsg.topic, rpcMsg.data ?? new Uint8Array())).toString('base64'),
         maxInboundDataLength: 4 * 1024 * 1024,
         scoreParams: {
+          // Score decay runs on its own timer, every second by default: decay with the heartbeat,
+          // the per-second decay of behaviour penalties (0.2) raised to the interval so a penalty
+          // fades as fast as before. decayToZero is a counter value, not a time: kept at 0.1.
+          decayInterval: GOSSIP_HEARTBEAT_MS,
+          behaviourPenaltyDecay: 0.2 ** (GOSSIP_HEARTBEAT_MS / 1000),
+          decayToZero: 0.1,
           IPColocationFactorWeight: 0,
           appSpecificScore: options.appScore ?? (() => 0),
           appSpecificWeight: 1
@@ -178,6 +192,10 @@ async function allowManyRelayedDials (node: MeshNode): Promise<void> {
   const self = await node.peerStore.get(node.peerId)
   await node.peerStore.patch(node.peerId, { protocols: self.protocols.filter(protocol => protocol !== RELAY_V2_HOP_CODEC) })
 }
+
+/** Gossipsub heartbeat and score decay (see the heartbeatInterval option below). */
+export const GOSSIP_HEARTBEAT_MS = 10_000
+const YAMUX_KEEPALIVE_MS = 120_000
 
 function messageDigest (topic: string, data: Uint8Array): Uint8Array {
   return createHash('sha256').update(topic).update(data).digest()
