@@ -197,6 +197,17 @@ async function allowManyRelayedDials (node: MeshNode): Promise<void> {
 export const GOSSIP_HEARTBEAT_MS = 10_000
 const YAMUX_KEEPALIVE_MS = 120_000
 
+/**
+ * A received message's id is asked for twice: by fastMsgIdFn on the RPC message, then by msgIdFn
+ * on the validated message, which carries the same data array. The digest is kept with the array
+ * so the message is hashed once (garbage-collected with it).
+ */
+const digests = new WeakMap<Uint8Array, { topic: string, digest: Uint8Array }>()
+
 function messageDigest (topic: string, data: Uint8Array): Uint8Array {
-  return createHash('sha256').update(topic).update(data).digest()
+  const known = digests.get(data)
+  if (known !== undefined && known.topic === topic) return known.digest
+  const digest = createHash('sha256').update(topic).update(data).digest()
+  digests.set(data, { topic, digest })
+  return digest
 }
