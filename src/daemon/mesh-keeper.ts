@@ -9,7 +9,7 @@ const TARGET_PEERS = 6
 /**
  * The periodic top-up finds daemons newly in the directory. Was 5 s; a lost peer is replaced at
  * once instead (a top-up shortly after each peer:disconnect), so this is only for a mesh that
- * has room: 30 s keeps an idle daemon from waking for it (docs/performance.md, "Timers").
+ * has room: 30 s keeps an idle daemon from waking for it (docs/design.md, "Timers").
  */
 const CHECK_INTERVAL_MS = 30_000
 /** A top-up this long after a disconnect or a directory change: several together give one. */

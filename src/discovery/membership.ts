@@ -51,7 +51,7 @@ const MAX_QUERY_PEERS = 4096
  * How often entries past expiry are looked for. Whether a node is missing is worked out when it is
  * asked (directory.ts isExpired), so this only logs the expiry, tells the directory's listeners and
  * forgets week-old entries: 10 s late at worst against an expiry of 90 s (three default beat
- * intervals). Was 1 s, a wakeup a second on every idle daemon (docs/performance.md, "Timers").
+ * intervals). Was 1 s, a wakeup a second on every idle daemon (docs/design.md, "Timers").
  */
 const EXPIRY_CHECK_MS = 10_000
 /** Registrations wanted after a beat are gathered this long, then asked for in one stream. */

@@ -13,7 +13,7 @@ const MAX_BACKOFF_MS = 30_000
 /**
  * The check that needs no event: a connection lost without a disconnect event reaching us (none
  * known), or a bootstrap given without /p2p/ID whose peer is not known yet. Was 1 s: a wakeup a
- * second on every idle daemon for nothing (docs/performance.md, "Timers").
+ * second on every idle daemon for nothing (docs/design.md, "Timers").
  */
 const CHECK_INTERVAL_MS = 15_000
 /**

@@ -131,7 +131,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         // IHAVE gossip; requests are flood-published to every connected peer and replies go on their
         // own streams, so neither waits for it, and a beat that missed a mesh hop reaches the others
         // by the next IHAVE: 10 s late at worst, against an expiry of three beat intervals (90 s at
-        // the default 30 s). An idle daemon wakes for it once in 10 s (docs/performance.md, "Timers").
+        // the default 30 s). An idle daemon wakes for it once in 10 s (docs/design.md, "Timers").
         heartbeatInterval: GOSSIP_HEARTBEAT_MS,
         // IDONTWANT (gossipsub 1.2) answers each message with a control message to every mesh
         // peer; for requests and registrations of a few KiB that costs as much as the duplicates
