@@ -127,11 +127,11 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         Dlo: 3,
         Dhi: 8,
         Dlazy: 3,
-        // Was 2 s (gossipsub's default is 1 s). The heartbeat grafts and prunes mesh peers and sends
-        // IHAVE gossip; requests are flood-published to every connected peer and replies go on their
-        // own streams, so neither waits for it, and a beat that missed a mesh hop reaches the others
-        // by the next IHAVE: 10 s late at worst, against an expiry of three beat intervals (90 s at
-        // the default 30 s). An idle daemon wakes for it once in 10 s (docs/design.md, "Timers").
+        // 2 s (gossipsub's default is 1 s). Not longer: the heartbeat grafts and prunes mesh peers and
+        // sends IHAVE gossip, and a request whose flood copy missed a node (a requester agent that
+        // just restarted, its gossip streams not all open yet) reaches it by the mesh or the next
+        // IHAVE: at 10 s that came after the command's timeout (test/integration/reply-path.test.ts,
+        // "after the requester agent is killed", failed 2 runs in 4; 5/5 passed at 2 s).
         heartbeatInterval: GOSSIP_HEARTBEAT_MS,
         // IDONTWANT (gossipsub 1.2) answers each message with a control message to every mesh
         // peer; for requests and registrations of a few KiB that costs as much as the duplicates
@@ -194,7 +194,7 @@ async function allowManyRelayedDials (node: MeshNode): Promise<void> {
 }
 
 /** Gossipsub heartbeat and score decay (see the heartbeatInterval option below). */
-export const GOSSIP_HEARTBEAT_MS = 10_000
+export const GOSSIP_HEARTBEAT_MS = 2_000
 const YAMUX_KEEPALIVE_MS = 120_000
 
 /**
