@@ -5,6 +5,7 @@ import { hostname } from 'node:os'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { LoadedConfig } from '../config/load.js'
 import type { Logger } from '../log.js'
+import type { PeerId } from '@libp2p/interface'
 import { MeshMember, stateDir } from '../mesh/member.js'
 import { join } from 'node:path'
 import { AgentRegistry } from '../agents/registry.js'
@@ -31,6 +32,8 @@ import { LogThrottle } from '../log-throttle.js'
 import { loadCredentials, type MeshCredentials } from '../mesh/credentials.js'
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+/** Requester peer ids kept decoded (a fleet has a few requester agents; the oldest goes first). */
+const MAX_REQUESTER_IDS = 64
 const DEFAULT_CLASSES_FILES = ['/opt/puppetlabs/puppet/cache/state/classes.txt', '/var/cache/puppet/state/classes.txt']
 
 export class Daemon {
@@ -44,6 +47,7 @@ export class Daemon {
   private readonly facts: FactStore
   private readonly policies: PolicyStore
   private readonly audit: AuditLog
+  private readonly requesterIds = new Map<string, PeerId>()
   private readonly rateLimiter: RateLimiter
   private readonly strangerRefusals = new LogThrottle()
   private readonly handler: RequestHandler
@@ -239,8 +243,8 @@ export class Daemon {
    * requester is told over the gossip mesh that this node acted (src/transport/reply-channel.ts).
    */
   private async reply (body: RequestBody, reply: ReplyBody, authorized = true): Promise<void> {
-    let peer
-    try { peer = peerIdFromString(body.requester.peer) } catch { return }
+    const peer = this.requesterId(body.requester.peer)
+    if (peer === undefined) return
     // A caller nobody authorized gets its refusal only over a connection that exists: it cannot
     // steer a dial, nor a notice to the whole mesh, nor hold a retry loop for its TTL.
     if (!authorized) {
@@ -263,6 +267,19 @@ export class Daemon {
       this.stats.replies_undelivered += 1
       this.log.warn({ id: body.id, requester: body.requester.peer, attempts: delivery.attempts, err: delivery.reason }, 'reply not delivered before the request expired')
     }
+  }
+
+  /**
+   * A requester's peer id, decoded once: every request from the same requester agent names the
+   * same one, and decoding it (base58, then the key) was part of every reply's cost.
+   */
+  private requesterId (text: string): PeerId | undefined {
+    let peer = this.requesterIds.get(text)
+    if (peer !== undefined) return peer
+    try { peer = peerIdFromString(text) } catch { return undefined }
+    if (this.requesterIds.size >= MAX_REQUESTER_IDS) this.requesterIds.delete(this.requesterIds.keys().next().value as string)
+    this.requesterIds.set(text, peer)
+    return peer
   }
 
   multiaddrs (): string[] {
@@ -299,5 +316,6 @@ export class Daemon {
     this.authorizedKeys.stop()
     this.policies.stop()
     this.facts.stop()
+    this.audit.close()
   }
 }

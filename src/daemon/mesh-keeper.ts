@@ -6,21 +6,43 @@ import type { MeshMember } from '../mesh/member.js'
 import type { Logger } from '../log.js'
 
 const TARGET_PEERS = 6
-const CHECK_INTERVAL_MS = 5_000
+/**
+ * The periodic top-up finds daemons newly in the directory. Was 5 s; a lost peer is replaced at
+ * once instead (a top-up shortly after each peer:disconnect), so this is only for a mesh that
+ * has room: 30 s keeps an idle daemon from waking for it (docs/design.md, "Timers").
+ */
+const CHECK_INTERVAL_MS = 30_000
+/** A top-up this long after a disconnect or a directory change: several together give one. */
+const AFTER_DISCONNECT_MS = 1_000
 
 export class MeshKeeper {
   private timer: NodeJS.Timeout | undefined
+  private soon: NodeJS.Timeout | undefined
+  private readonly onDisconnect = (): void => { this.topUpSoon(AFTER_DISCONNECT_MS) }
+  private unwatchDirectory: (() => void) | undefined
 
   constructor (private readonly member: MeshMember, private readonly log: Logger) {}
 
   start (): void {
     this.timer = setInterval(() => { void this.topUp() }, CHECK_INTERVAL_MS)
     this.timer.unref()
-    setTimeout(() => { void this.topUp() }, 1000).unref()
+    this.member.node.addEventListener('peer:disconnect', this.onDisconnect)
+    // A directory that changed (a newcomer's registration, the first sync) may hold new candidates.
+    this.unwatchDirectory = this.member.directory.onChange(() => { this.topUpSoon(AFTER_DISCONNECT_MS) })
+    this.topUpSoon(1000)
   }
 
   stop (): void {
     clearInterval(this.timer)
+    clearTimeout(this.soon)
+    this.unwatchDirectory?.()
+    this.member.node.removeEventListener('peer:disconnect', this.onDisconnect)
+  }
+
+  private topUpSoon (ms: number): void {
+    if (this.soon !== undefined) return
+    this.soon = setTimeout(() => { this.soon = undefined; void this.topUp() }, ms)
+    this.soon.unref()
   }
 
   private async topUp (): Promise<void> {

@@ -52,6 +52,13 @@ const UNSYNCED_RETRY_MS = 5_000
 const SNAPSHOT_ENTRIES_PER_FRAME = 256
 const MAX_SNAPSHOT_ENTRIES = 200_000
 const MAX_QUERY_PEERS = 4096
+/**
+ * How often entries past expiry are looked for. Whether a node is missing is worked out when it is
+ * asked (directory.ts isExpired), so this only logs the expiry, tells the directory's listeners and
+ * forgets week-old entries: 10 s late at worst against an expiry of 90 s (three default beat
+ * intervals). Was 1 s, a wakeup a second on every idle daemon (docs/design.md, "Timers").
+ */
+const EXPIRY_CHECK_MS = 10_000
 /** Registrations wanted after a beat are gathered this long, then asked for in one stream. */
 const FETCH_GATHER_MS = 200
 /** A registration asked for is not asked for again sooner than this. */
@@ -159,7 +166,7 @@ export class Membership {
     this.unsyncedTimer.unref()
     this.expiryTimer = setInterval(() => {
       for (const identity of this.directory.expire()) this.options.log.info({ identity }, 'node past expiry: reported missing until it comes back, leaves or is purged')
-    }, 1000)
+    }, EXPIRY_CHECK_MS)
     this.expiryTimer.unref()
   }
 

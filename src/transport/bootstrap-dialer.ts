@@ -1,17 +1,33 @@
 // Keeps this peer connected to its configured bootstrap peers. Not @libp2p/bootstrap: that
 // module skips addresses without /p2p/ID (SPEC.md allows both forms) and never redials a
 // bootstrap that restarted. A dead address is logged and retried with backoff, never fatal.
+//
+// Event-driven: losing the connection to a bootstrap (peer:disconnect) redials it at once, and a
+// failed dial is retried when its backoff is up (0.5 s doubling to 30 s), so a restarted bootstrap
+// is reached again as promptly as when this polled every second. Besides, one slow check.
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 
 const MIN_BACKOFF_MS = 500
 const MAX_BACKOFF_MS = 30_000
+/**
+ * The check that needs no event: a connection lost without a disconnect event reaching us (none
+ * known), or a bootstrap given without /p2p/ID whose peer is not known yet. Was 1 s: a wakeup a
+ * second on every idle daemon for nothing (docs/design.md, "Timers").
+ */
+const CHECK_INTERVAL_MS = 15_000
+/**
+ * A connection to a bootstrap that ends sooner than this after it was made (a refused admission,
+ * a bootstrap closing it) is redialled with backoff, not at once: no dial loop.
+ */
+const STABLE_AFTER_MS = 10_000
 
 interface Target {
   addr: Multiaddr
   peer: string | undefined
   backoffMs: number
   nextTry: number
+  connectedAt: number
   warned: boolean
 }
 
@@ -19,22 +35,40 @@ export class BootstrapDialer {
   private readonly targets: Target[]
   private timer: NodeJS.Timeout | undefined
   private running = false
+  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
+    const peer = event.detail.toString()
+    const target = this.targets.find(candidate => candidate.peer === peer)
+    if (target === undefined || !this.running) return
+    // A bootstrap that went away is tried again at once (it may have restarted), then with backoff
+    // while it is down; a connection that did not last is retried after the backoff.
+    const now = Date.now()
+    if (now - target.connectedAt >= STABLE_AFTER_MS) {
+      target.nextTry = now
+      target.backoffMs = MIN_BACKOFF_MS
+    } else {
+      target.nextTry = Math.max(target.nextTry, now + target.backoffMs)
+      target.backoffMs = Math.min(target.backoffMs * 2, MAX_BACKOFF_MS)
+    }
+    this.schedule(Math.max(0, target.nextTry - now))
+  }
 
   constructor (private readonly node: Libp2p, addrs: string[], private readonly warn: (msg: string) => void) {
     this.targets = addrs.map(text => {
       const addr = multiaddr(text)
-      return { addr, peer: addr.getPeerId() ?? undefined, backoffMs: MIN_BACKOFF_MS, nextTry: 0, warned: false }
+      return { addr, peer: addr.getPeerId() ?? undefined, backoffMs: MIN_BACKOFF_MS, nextTry: 0, connectedAt: 0, warned: false }
     })
   }
 
   start (): void {
     if (this.targets.length === 0) return
     this.running = true
+    this.node.addEventListener('peer:disconnect', this.onDisconnect)
     void this.tick()
   }
 
   stop (): void {
     this.running = false
+    this.node.removeEventListener('peer:disconnect', this.onDisconnect)
     clearTimeout(this.timer)
   }
 
@@ -48,13 +82,39 @@ export class BootstrapDialer {
     await Promise.all(this.targets.map(async target => { await this.dial(target) }))
   }
 
+  private ticking = false
+  /** a disconnect came while a round was dialling: another round right after it */
+  private again = false
+  private timerAt = 0
+
   private async tick (): Promise<void> {
-    const now = Date.now()
-    await Promise.all(this.targets.filter(target => target.nextTry <= now && !this.isConnected(target)).map(async target => { await this.dial(target) }))
-    if (this.running) {
-      this.timer = setTimeout(() => { void this.tick() }, 1000)
-      this.timer.unref()
+    clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.ticking) { this.again = true; return }
+    this.ticking = true
+    this.again = false
+    try {
+      const now = Date.now()
+      await Promise.all(this.targets.filter(target => target.nextTry <= now && !this.isConnected(target)).map(async target => { await this.dial(target) }))
+    } finally {
+      this.ticking = false
     }
+    if (!this.running) return
+    // Next: the earliest retry a disconnected bootstrap is due, else the slow check.
+    const now = Date.now()
+    const due = this.targets.filter(target => !this.isConnected(target)).map(target => Math.max(MIN_BACKOFF_MS, target.nextTry - now))
+    this.schedule(this.again ? 0 : Math.min(CHECK_INTERVAL_MS, ...due))
+  }
+
+  private schedule (ms: number): void {
+    if (!this.running) return
+    if (this.ticking) { if (ms === 0) this.again = true; return }
+    // Never later than a sooner wakeup already set.
+    if (this.timer !== undefined && this.timerAt <= Date.now() + ms) return
+    clearTimeout(this.timer)
+    this.timerAt = Date.now() + ms
+    this.timer = setTimeout(() => { void this.tick() }, ms)
+    this.timer.unref()
   }
 
   private isConnected (target: Target): boolean {
@@ -67,7 +127,7 @@ export class BootstrapDialer {
     try {
       const connection = await this.node.dial(target.addr, { signal: AbortSignal.timeout(5000) })
       target.peer = connection.remotePeer.toString()
-      target.backoffMs = MIN_BACKOFF_MS
+      target.connectedAt = Date.now()
       target.warned = false
     } catch (err) {
       if (!target.warned) this.warn(`cannot reach bootstrap ${target.addr.toString()}: ${(err as Error).message}; retrying in the background`)

@@ -84,7 +84,10 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
     transports: [tcp(), admission.withAdmission(circuitRelayTransport({ reservationCompletionTimeout: 10_000 }))],
     connectionProtector: options.swarmKey !== undefined ? preSharedKey({ psk: options.swarmKey }) : undefined,
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // Keep-alive pings (30 s by default, one timer per connection) only keep idle connections
+    // open through NATs and load balancers; the shortest common idle timeouts are 4 min (Azure),
+    // 350 s (AWS NLB): 2 min stays under them with room, and a 10-connection daemon wakes a quarter as often.
+    streamMuxers: [yamux({ keepAliveInterval: YAMUX_KEEPALIVE_MS })],
     connectionGater: {
       // Loopback and private addresses are where fleets live; only addresses known not to
       // answer (a relayed-only peer's direct ones) are never dialled.
@@ -124,7 +127,12 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         Dlo: 3,
         Dhi: 8,
         Dlazy: 3,
-        heartbeatInterval: 2000,
+        // 2 s (gossipsub's default is 1 s). Not longer: the heartbeat grafts and prunes mesh peers and
+        // sends IHAVE gossip, and a request whose flood copy missed a node (a requester agent that
+        // just restarted, its gossip streams not all open yet) reaches it by the mesh or the next
+        // IHAVE: at 10 s that came after the command's timeout (test/integration/reply-path.test.ts,
+        // "after the requester agent is killed", failed 2 runs in 4; 5/5 passed at 2 s).
+        heartbeatInterval: GOSSIP_HEARTBEAT_MS,
         // IDONTWANT (gossipsub 1.2) answers each message with a control message to every mesh
         // peer; for requests and registrations of a few KiB that costs as much as the duplicates
         // it saves. Large messages (big registrations) still get it.
@@ -138,6 +146,12 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         fastMsgIdFn: rpcMsg => Buffer.from(messageDigest(rpcMsg.topic, rpcMsg.data ?? new Uint8Array())).toString('base64'),
         maxInboundDataLength: 4 * 1024 * 1024,
         scoreParams: {
+          // Score decay runs on its own timer, every second by default: decay with the heartbeat,
+          // the per-second decay of behaviour penalties (0.2) raised to the interval so a penalty
+          // fades as fast as before. decayToZero is a counter value, not a time: kept at 0.1.
+          decayInterval: GOSSIP_HEARTBEAT_MS,
+          behaviourPenaltyDecay: 0.2 ** (GOSSIP_HEARTBEAT_MS / 1000),
+          decayToZero: 0.1,
           IPColocationFactorWeight: 0,
           appSpecificScore: options.appScore ?? (() => 0),
           appSpecificWeight: 1
@@ -179,6 +193,21 @@ async function allowManyRelayedDials (node: MeshNode): Promise<void> {
   await node.peerStore.patch(node.peerId, { protocols: self.protocols.filter(protocol => protocol !== RELAY_V2_HOP_CODEC) })
 }
 
+/** Gossipsub heartbeat and score decay (see the heartbeatInterval option below). */
+export const GOSSIP_HEARTBEAT_MS = 2_000
+const YAMUX_KEEPALIVE_MS = 120_000
+
+/**
+ * A received message's id is asked for twice: by fastMsgIdFn on the RPC message, then by msgIdFn
+ * on the validated message, which carries the same data array. The digest is kept with the array
+ * so the message is hashed once (garbage-collected with it).
+ */
+const digests = new WeakMap<Uint8Array, { topic: string, digest: Uint8Array }>()
+
 function messageDigest (topic: string, data: Uint8Array): Uint8Array {
-  return createHash('sha256').update(topic).update(data).digest()
+  const known = digests.get(data)
+  if (known !== undefined && known.topic === topic) return known.digest
+  const digest = createHash('sha256').update(topic).update(data).digest()
+  digests.set(data, { topic, digest })
+  return digest
 }

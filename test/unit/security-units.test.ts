@@ -3,6 +3,10 @@
 import assert from 'node:assert/strict'
 import { ReplayCache } from '../../src/security/replay.js'
 import { RateLimiter } from '../../src/security/rate-limit.js'
+import { AuditLog } from '../../src/security/audit.js'
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 describe('replay cache', () => {
   it('fresh once, replay while live, fresh again once expired', () => {
@@ -56,5 +60,36 @@ describe('rate limiter (caller_rate)', () => {
     // 'a' was the least recently seen of three: forgotten, it starts with a full bucket.
     assert.equal(limiter.allow('a', 0), true)
     assert.equal(limiter.allow('c', 0), false, 'c is still remembered')
+  })
+})
+
+describe('audit log file', () => {
+  it('keeps the file open, and a line after logrotate renamed it (or it was removed) goes to a new file (0600)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-audit-'))
+    const path = join(dir, 'audit.log')
+    const warnings: string[] = []
+    const audit = new AuditLog(path, message => warnings.push(message))
+    const entry = (id: string): Parameters<AuditLog['record']>[0] => ({ request_id: id, caller: 'c', caller_key: 'k', agent: 'rpcutil', action: 'ping', decision: 'accepted' })
+    const ids = (file: string): string[] => readFileSync(file, 'utf8').trim().split('\n').map(line => (JSON.parse(line) as { request_id: string }).request_id)
+    try {
+      audit.record(entry('1'))
+      audit.record(entry('2'))
+      assert.equal(statSync(path).mode & 0o777, 0o600)
+      renameSync(path, `${path}.1`)
+      audit.record(entry('3'))
+      assert.deepEqual(ids(`${path}.1`), ['1', '2'], 'the renamed file is never written again')
+      assert.deepEqual(ids(path), ['3'])
+      assert.equal(statSync(path).mode & 0o777, 0o600)
+      unlinkSync(path)
+      audit.record(entry('4'))
+      assert.deepEqual(ids(path), ['4'])
+      audit.close()
+      audit.record(entry('5'))
+      assert.deepEqual(ids(path), ['4', '5'])
+      assert.deepEqual(warnings, [])
+    } finally {
+      audit.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
