@@ -13,6 +13,7 @@ import { createMeshNode, type MeshNode, type MeshNodeOptions } from '../src/tran
 import { admissionFor } from '../src/mesh/member.js'
 import { silentLogger } from '../src/log.js'
 import { frameWriter, readFrames } from '../src/transport/framing.js'
+import { MAX_PENDING_PER_HOST } from '../src/transport/handshake-limit.js'
 import { spawnTroupe } from '../src/demo/local-cluster.js'
 import { cpuSeconds, rssMiB, round } from './measure.js'
 import type { ChildProcess } from 'node:child_process'
@@ -51,8 +52,11 @@ export async function benchRelayCapacity (nodes: number, log: (line: string) => 
     const pid = bootstrap.pid ?? 0
     await settle()
     const alone = rssMiB(pid)
-    for (let i = 0; i < nodes; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, nodes - i) }, async () => {
+    // Every peer dials from 127.0.0.1: at most MAX_PENDING_PER_HOST handshakes from one address
+    // run at once on the bootstrap (a real fleet has an address per host), so a few fewer at a time.
+    const atOnce = MAX_PENDING_PER_HOST / 2
+    for (let i = 0; i < nodes; i += atOnce) {
+      await Promise.all(Array.from({ length: Math.min(atOnce, nodes - i) }, async () => {
         const peer = await labPeer({ role: 'daemon', listen: [], relayReservations: 1 })
         await peer.start()
         await peer.handle(ECHO, ({ stream }) => {
@@ -60,8 +64,8 @@ export async function benchRelayCapacity (nodes: number, log: (line: string) => 
           done.catch(() => {})
           readFrames(stream, 64 * 1024, () => queue.push(REPLY)).catch(() => {}).finally(() => queue.end())
         }, { runOnLimitedConnection: true })
-        await peer.dial(multiaddr(addr))
         peers.push(peer)
+        await dialWithRetries(peer, addr)
       }))
     }
     await waitFor(() => peers.every(peer => peer.getMultiaddrs().some(ma => ma.toString().includes('/p2p-circuit'))), 'every peer to hold a reservation')
@@ -112,6 +116,19 @@ export async function benchRelayCapacity (nodes: number, log: (line: string) => 
     await Promise.all(peers.map(async peer => { try { await peer.stop() } catch { /* already stopped */ } }))
     bootstrap?.kill('SIGTERM')
     rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** A dial refused while the bootstrap's pending handshakes from this address are at their cap is tried again. */
+async function dialWithRetries (peer: MeshNode, addr: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await peer.dial(multiaddr(addr))
+      return
+    } catch (err) {
+      if (attempt >= 5) throw err
+      await new Promise(resolve => setTimeout(resolve, 200 * attempt))
+    }
   }
 }
 

@@ -77,6 +77,9 @@ async function direct (from: MeshNode, frame: () => Uint8Array): Promise<number>
 async function loop (figure: AttackerFigures & { peer?: MeshNode }, once: () => Promise<number>): Promise<void> {
   figures.push(figure)
   while (attacking) {
+    // A send that settles without I/O (a publish nobody takes) would otherwise spin in
+    // microtasks: no timer, no SIGTERM handler and no other attacker would ever run.
+    await new Promise(resolve => setImmediate(resolve))
     try {
       figure.sent += await once()
     } catch {
@@ -122,13 +125,17 @@ const loops = [
 ]
 process.stdout.write('attacking\n')
 
+const figureLines = (): string => figures.map(figure => JSON.stringify({ kind: figure.kind, sent: figure.sent, cut_off: figure.peer !== undefined && figure.peer.getPeers().length === 0 }) + '\n').join('')
+// Every few seconds too: an attacker too busy to answer SIGTERM in time is killed, and its last
+// figures are still there (the soak keeps the last line of each kind).
+setInterval(() => { process.stdout.write(figureLines()) }, 2000).unref()
+
 process.once('SIGTERM', () => {
   attacking = false
   for (const socket of sockets) socket.destroy()
   void (async () => {
     await Promise.race([Promise.all(loops), new Promise(resolve => setTimeout(resolve, 5000))])
-    const lines = figures.map(figure => JSON.stringify({ kind: figure.kind, sent: figure.sent, cut_off: figure.peer !== undefined && figure.peer.getPeers().length === 0 }) + '\n')
     // Exit only once the lines are out: a pipe is written asynchronously.
-    process.stdout.write(lines.join(''), () => process.exit(0))
+    process.stdout.write(figureLines(), () => process.exit(0))
   })()
 })

@@ -70,7 +70,12 @@ export async function benchHostileSoak (options: { nodes: number, seconds: numbe
     await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 15_000))])
     // Too busy to answer (that is its job): its figures are lost, but it must not outlive the run.
     if (attacker.exitCode === null) attacker.kill('SIGKILL')
-    const figures = attackerOut.split('\n').filter(line => line.startsWith('{')).map(line => JSON.parse(line) as AttackerFigures)
+    // The last line of each kind (the attacker writes them every few seconds and when it stops).
+    const latest = new Map<string, AttackerFigures>()
+    for (const line of attackerOut.split('\n').filter(line => line.startsWith('{'))) {
+      try { const figure = JSON.parse(line) as AttackerFigures; latest.set(figure.kind, figure) } catch { /* a line cut by the kill */ }
+    }
+    const figures = [...latest.values()]
     const completeMs = (runs: PingOutcome[]): number[] => runs.filter(run => run.complete).map(run => run.ms)
     const result: SoakResult = {
       nodes: options.nodes,
