@@ -413,10 +413,11 @@ function hostileSection (report: BenchReport): string {
 ${runLine(report.run)}
 
 A real enrolled fleet while peers send, each as fast as it can, every kind of junk the mesh must
-shrug off (docs/security.md, "What untrusted input may cost"): unsigned and self-signed requests,
-deeply nested and oversized messages, forged registrations and snapshots, idle sockets, peers
-without a certificate. \`troupe ping\` runs every second meanwhile; a complete ping is exit 0
-with every node's reply. CPU is per daemon (median), in % of one core.
+shrug off (docs/security.md, "What untrusted input may cost"): requests with a bad signature,
+signed by a key nobody authorizes or dated an hour ahead, registrations nested 20,000 deep,
+frames of garbage, peers without a certificate, idle sockets (the table below: what each sent).
+\`troupe ping\` runs every second meanwhile; a complete ping is exit 0 with every node's reply.
+CPU is per daemon (median), in % of one core.
 
 ${rows.length === 0 ? notMeasured(report, 'hostile') : table(['nodes', 'seconds', 'pings before', 'pings during', 'daemon CPU idle / attacked', 'bootstrap CPU attacked', 'daemon RSS before / after', 'bootstrap RSS before / after'], rows.map(row => [
     row.nodes, row.seconds, pings(row.pings_before), `${pings(row.pings_during)}${row.pings_during.max_ms === null ? '' : `, max ${ms(row.pings_during.max_ms)}`}`,
