@@ -242,11 +242,14 @@ export class RequesterPeer {
       if (ready || Date.now() >= deadline) break
       await new Promise(resolve => setTimeout(resolve, 10))
     }
-    await pubsub.publish(outgoing.topic, outgoing.bytes)
-    // An expected node that flood-publish did not reach itself (its subscription not seen yet, or
-    // no connection) would depend on the mesh, which a node that just joined may not be part of
-    // yet: it gets the same signed bytes directly. Its replay cache makes a second copy harmless.
-    const unreached = outgoing.expect.filter(peer => !subscribers.has(peer))
+    const { recipients } = await pubsub.publish(outgoing.topic, outgoing.bytes)
+    // An expected node that flood-publish did not reach itself (its subscription not seen yet, no
+    // connection, or gossipsub's outbound stream to it not open yet: its subscription can arrive
+    // first, and gossipsub then drops the copy without a word) would depend on the mesh, which a
+    // node that just joined may not be part of yet: it gets the same signed bytes directly. Its
+    // replay cache makes a second copy harmless.
+    const sentTo = new Set(recipients.map(peer => peer.toString()))
+    const unreached = outgoing.expect.filter(peer => !sentTo.has(peer))
     if (unreached.length > 0) void this.sendDirect({ ...outgoing, expect: unreached })
   }
 
