@@ -123,6 +123,17 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
     const second = join(shared, 'test.yaml')
     writeFileSync(first, base.replace(/requester_socket: .*/, `requester_socket: ${join(shared, 'alice.sock')}`))
     writeFileSync(second, base.replace(/requester_socket: .*/, `requester_socket: ${join(shared, 'test.sock')}`))
+    // Known issue (open): a fresh requester agent can count a first directory sync that brought
+    // no nodes as done and select nothing (seen only with other test files run before this one).
+    // What this test is about is what follows: once each knows the fleet, both get every reply.
+    for (const config of [first, second]) {
+      for (let i = 0; ; i++) {
+        const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', '--config', config]))
+        if (found.nodes.length === NODES.length) break
+        if (i === 40) throw new Error(`${config}: the requester agent never listed the fleet: ${JSON.stringify(found)}`)
+        await new Promise(resolve => setTimeout(resolve, 250))
+      }
+    }
     for (let round = 0; round < 2; round++) {
       for (const config of [first, second]) {
         const { doc } = await ping(config)
