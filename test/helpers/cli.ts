@@ -9,17 +9,22 @@ export interface CliResult {
 }
 
 export async function troupe (args: string[], options: { timeoutMs?: number, env?: NodeJS.ProcessEnv, netns?: string } = {}): Promise<CliResult> {
+  const command = options.netns !== undefined ? ['ip', 'netns', 'exec', options.netns, process.execPath] : [process.execPath]
+  return await runCommand(command[0] ?? process.execPath, [...command.slice(1), TROUPE_BIN, ...args], { timeoutMs: options.timeoutMs ?? 60_000, env: options.env, label: `troupe ${args.join(' ')}` })
+}
+
+/** Runs a command to its end, collecting its output; killed and rejected after timeoutMs. */
+export async function runCommand (command: string, args: string[], options: { timeoutMs: number, env?: NodeJS.ProcessEnv, label?: string }): Promise<CliResult> {
   return await new Promise((resolve, reject) => {
-    const command = options.netns !== undefined ? ['ip', 'netns', 'exec', options.netns, process.execPath] : [process.execPath]
-    const child = spawn(command[0] ?? process.execPath, [...command.slice(1), TROUPE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`troupe ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms; stderr: ${stderr}`))
-    }, options.timeoutMs ?? 60_000)
+      reject(new Error(`${options.label ?? `${command} ${args.join(' ')}`} did not finish within ${options.timeoutMs} ms; stderr: ${stderr}`))
+    }, options.timeoutMs)
     child.once('exit', code => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })

@@ -2,10 +2,10 @@
 // that installs it leaves the machine as it found it (package purged, /etc/troupe, /var/lib/troupe,
 // /var/log/troupe, /run/troupe and instance init-script links gone, the troupe user removed if
 // the test made it).
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { buildDeb } from '../../packaging/build-deb.js'
-import type { CliResult } from './cli.js'
+import { runCommand, type CliResult } from './cli.js'
 
 const SYSTEM_PATHS = ['/etc/troupe', '/var/lib/troupe', '/var/log/troupe', '/run/troupe']
 
@@ -81,21 +81,7 @@ export class SystemInstall {
 
 /** Runs a command (the installed troupe, an init script, puppet) inside a network namespace. */
 export async function inNetns (netns: string, command: string, args: string[], options: { timeoutMs?: number, env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return await new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', netns, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${options.timeoutMs ?? 120_000} ms; stderr: ${stderr}`))
-    }, options.timeoutMs ?? 120_000)
-    child.once('exit', code => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+  return await runCommand('ip', ['netns', 'exec', netns, command, ...args], { timeoutMs: options.timeoutMs ?? 120_000, env: options.env, label: `${command} ${args.join(' ')}` })
 }
 
 /** The pid in a pidfile, if that process is alive. */
