@@ -48,6 +48,8 @@ const CATCH_UP_WHILE_GROWING_MS = 10_000
 const MAX_GROWING_CATCH_UPS = 60
 
 const SYNC_MAX_BACKOFF_MS = 30_000
+/** How often a requester asks a peer again whose directory came back empty (0.5 + 1 + 2 + 4 s). */
+const EMPTY_SYNC_RETRIES = 4
 const UNSYNCED_RETRY_MS = 5_000
 const SNAPSHOT_ENTRIES_PER_FRAME = 256
 const MAX_SNAPSHOT_ENTRIES = 200_000
@@ -426,7 +428,12 @@ export class Membership {
     this.syncedFrom.add(key)
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.querySnapshot(peer, undefined, this.selfRegistration('announce'))
+        const merged = await this.querySnapshot(peer, undefined, this.selfRegistration('announce'))
+        // A requester's first sync must bring nodes: a bootstrap that just restarted answers
+        // with an empty directory, and a requester that took that as the fleet would select
+        // nothing. An empty answer is asked again, backing off, a few times before it is taken
+        // (an empty fleet then costs the first command the ready wait, nothing more).
+        if (merged === 0 && this.options.self === undefined && !this.hasSynced && attempt < EMPTY_SYNC_RETRIES) throw new Error('empty directory')
         this.resolveFirstSync()
         if (this.options.self === undefined) this.scheduleCatchUp(peer)
         // The connection now carries streams both ways: gossip published now is not lost, as the

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createServer } from 'node:net'
 import { LocalCluster, spawnTroupe } from '../../src/demo/local-cluster.js'
 import { generateRequesterKey, writeRequesterKey } from '../../src/security/keys.js'
@@ -45,10 +45,10 @@ async function freePort (): Promise<number> {
   })
 }
 
-async function waitFor (condition: () => boolean, what: string, maxMs = 20_000): Promise<void> {
+async function waitFor (condition: () => boolean, what: string | (() => string), maxMs = 20_000): Promise<void> {
   const deadline = Date.now() + maxMs
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
     await new Promise(resolve => setTimeout(resolve, 100))
   }
 }
@@ -116,6 +116,25 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
     await everyNodeAnswersAndActedOnce('after bootstrap restart')
   })
 
+  it('a fresh requester agent that meets the bootstrap just restarted (its directory still empty) lists every node on its first command', async () => {
+    const fresh = join(mkdtempSync(join(tmpdir(), 'troupe-fresh-')), 'fresh.yaml')
+    writeFileSync(fresh, readFileSync(cluster.clientConfigPath, 'utf8').replace(/^key: .*\n/m, '').replace(/requester_socket: .*/, `requester_socket: ${join(dirname(fresh), 'fresh.sock')}`))
+    // The daemons are paused while the bootstrap restarts and for the requester's first second,
+    // and no other requester is about (the bootstrap would sync from it): the fresh requester's
+    // first answer from the bootstrap is an empty directory, as when it is first to arrive.
+    await stopRequesterAgent(loadConfig(cluster.clientConfigPath))
+    const daemons = [...cluster.nodes.values()].map(node => node.process)
+    for (const daemon of daemons) daemon.kill('SIGSTOP')
+    try {
+      cluster.killBootstrap()
+      await cluster.startBootstrap()
+    } finally {
+      setTimeout(() => { for (const daemon of daemons) daemon.kill('SIGCONT') }, 1000)
+    }
+    const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', '--config', fresh], { env }))
+    assert.deepEqual(found.nodes, NODES)
+  })
+
   it('two client configs in one directory (no key set) are two requesters, and both get every reply', async () => {
     const shared = mkdtempSync(join(tmpdir(), 'troupe-two-configs-'))
     const base = readFileSync(cluster.clientConfigPath, 'utf8').replace(/^key: .*\n/m, '')
@@ -123,16 +142,11 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
     const second = join(shared, 'test.yaml')
     writeFileSync(first, base.replace(/requester_socket: .*/, `requester_socket: ${join(shared, 'alice.sock')}`))
     writeFileSync(second, base.replace(/requester_socket: .*/, `requester_socket: ${join(shared, 'test.sock')}`))
-    // Known issue (open): a fresh requester agent can count a first directory sync that brought
-    // no nodes as done and select nothing (seen only with other test files run before this one).
-    // What this test is about is what follows: once each knows the fleet, both get every reply.
+    // Each fresh requester agent knows the whole fleet from its first command (the bootstrap has
+    // every registration back since the test above).
     for (const config of [first, second]) {
-      for (let i = 0; ; i++) {
-        const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', '--config', config]))
-        if (found.nodes.length === NODES.length) break
-        if (i === 40) throw new Error(`${config}: the requester agent never listed the fleet: ${JSON.stringify(found)}`)
-        await new Promise(resolve => setTimeout(resolve, 250))
-      }
+      const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', '--config', config]))
+      assert.deepEqual(found.nodes, NODES, `${config}: the fresh requester agent's first command`)
     }
     for (let round = 0; round < 2; round++) {
       for (const config of [first, second]) {
