@@ -87,7 +87,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
     // Keep-alive pings (30 s by default, one timer per connection) only keep idle connections
     // open through NATs and load balancers; the shortest common idle timeouts are 4 min (Azure),
     // 350 s (AWS NLB): 2 min stays under them with room, and a 10-connection daemon wakes a quarter as often.
-    streamMuxers: [yamux({ keepAliveInterval: YAMUX_KEEPALIVE_MS })],
+    streamMuxers: [yamux({ keepAliveInterval: YAMUX_KEEPALIVE_MS, ...streamLimits(options.relayServer === true) })],
     connectionGater: {
       // Loopback and private addresses are where fleets live; only addresses known not to
       // answer (a relayed-only peer's direct ones) are never dialled.
@@ -192,6 +192,22 @@ async function allowManyRelayedDials (node: MeshNode): Promise<void> {
   const self = await node.peerStore.get(node.peerId)
   await node.peerStore.patch(node.peerId, { protocols: self.protocols.filter(protocol => protocol !== RELAY_V2_HOP_CODEC) })
 }
+
+/**
+ * Streams one connection may carry at once. yamux's default, 1000 each way, capped a requester at
+ * 1000 relayed nodes through one bootstrap (one HOP stream each on its connection to the relay:
+ * "max outbound streams exceeded" at the 1001st, bench relay part). Outbound streams are this
+ * peer's own doing. Inbound ones are what any admitted peer can make this one hold: only a relay
+ * must take many (one per relayed node of each requester, up to its reservations); every other
+ * peer keeps yamux's bound.
+ */
+export function streamLimits (relayServer: boolean): { maxInboundStreams: number, maxOutboundStreams: number } {
+  return {
+    maxInboundStreams: relayServer ? RELAY_LIMITS.reservations.maxReservations : YAMUX_DEFAULT_STREAMS,
+    maxOutboundStreams: MAX_RELAYED_DIALS_PER_RELAY
+  }
+}
+const YAMUX_DEFAULT_STREAMS = 1000
 
 /** Gossipsub heartbeat and score decay (see the heartbeatInterval option below). */
 export const GOSSIP_HEARTBEAT_MS = 2_000
