@@ -152,8 +152,9 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     await new Promise(resolve => setTimeout(resolve, idleSeconds * 1000))
     const idleAfter = await allStats(workers)
     const idleCpu = cpuMs(idleAfter, [bootstrapPid]) - idleCpuBefore
-    const idleOut = perNodeDelta(idleBefore, idleAfter, 'gossip_registry_out')
-    const idleMessages = perNodeDelta(idleBefore, idleAfter, 'gossip_registry_in').map((n, i) => n + (idleOut[i] ?? 0))
+    const idleMessages = (['gossip_registry_in', 'gossip_registry_out', 'gossip_beats_in', 'gossip_beats_out'] as const)
+      .map(name => perNodeDelta(idleBefore, idleAfter, name))
+      .reduce((sum, counts) => sum.map((n, i) => n + (counts[i] ?? 0)))
 
     const key = readRequesterKey(cluster.callerKeyPath)
     const view = await requester.hello()

@@ -29,6 +29,12 @@ export interface DirectoryEntry {
   interval: number
 }
 
+/** A directory entry as one peer hands it to another; ageMs is absent when that peer hears no beats. */
+export interface SnapshotEntry {
+  registration: Registration
+  ageMs?: number
+}
+
 /** An entry expires after this many missed announce intervals. */
 export const MISSED_INTERVALS_BEFORE_EXPIRY = 3
 /**
@@ -45,6 +51,13 @@ export const MAX_DIRECTORY_ENTRIES = 100_000
 export interface DirectoryOptions {
   /** what a registration must satisfy to be listed (signature, collective, enrollment) */
   check?: RegistrationCheck
+  /**
+   * For a peer that hears no beats (a daemon): liveness only from registrations, which every
+   * node repeats this often (seconds). Entries expire after MISSED_INTERVALS_BEFORE_EXPIRY of
+   * these; snapshots say nothing of a live entry's age (this peer does not know it), and any
+   * authorized purge is applied.
+   */
+  registrationsOnlyEvery?: number
   /** told of every registration refused, with the reason */
   onRefused?: (registration: Registration, reason: string) => void
 }
@@ -113,13 +126,17 @@ export class Directory {
     return beat.rev > known.rev ? 'stale' : 'current'
   }
 
-  /** Merges entries from another peer's directory; their age counts back from now. */
-  merge (entries: Array<{ registration: Registration, ageMs: number }>, now = Date.now()): void {
+  /**
+   * Merges entries from another peer's directory; their age counts back from now. An entry
+   * without an age (from a peer that hears no beats) is taken as alive when it is new here, and
+   * never makes a known entry look more alive than this peer has seen it.
+   */
+  merge (entries: SnapshotEntry[], now = Date.now()): void {
     let changed = false
     for (const { registration, ageMs } of entries) {
       if (registration.kind !== 'announce') continue
       const known = this.byPeer.get(registration.peer)
-      const lastSeen = now - Math.max(0, ageMs)
+      const lastSeen = ageMs === undefined ? (known?.lastSeen ?? now) : now - Math.max(0, ageMs)
       // Expired entries are merged too (a newcomer must report a dead node as missing as well),
       // unless forgotten, or purged here after their last sign of life.
       if (now - lastSeen > GONE_FORGET_AFTER_MS) continue
@@ -149,7 +166,7 @@ export class Directory {
         this.byPeer.delete(peer)
         this.reportedGone.delete(peer)
         changed = true
-      } else if (isExpired(entry.interval, entry.lastSeen, now)) {
+      } else if (this.expired(entry, now)) {
         if (!this.reportedGone.has(peer)) {
           this.reportedGone.add(peer)
           gone.push(entry.registration.identity)
@@ -171,7 +188,9 @@ export class Directory {
    */
   purge (peer: string, now = Date.now()): boolean {
     const entry = this.byPeer.get(peer)
-    if (entry !== undefined && !isExpired(entry.interval, entry.lastSeen, now)) return false
+    // A peer that hears no beats cannot tell a dead node from a live one for hours: it takes the
+    // word of the requester or bootstrap that checked (the purge is signed by an authorized caller).
+    if (entry !== undefined && this.options.registrationsOnlyEvery === undefined && !this.expired(entry, now)) return false
     this.purged.set(peer, now)
     this.reportedGone.delete(peer)
     if (entry !== undefined) {
@@ -184,7 +203,7 @@ export class Directory {
   /** Whether the entry of this peer is past expiry (false for a live or unknown one). */
   isGone (peer: string, now = Date.now()): boolean {
     const entry = this.byPeer.get(peer)
-    return entry !== undefined && isExpired(entry.interval, entry.lastSeen, now)
+    return entry !== undefined && this.expired(entry, now)
   }
 
   remove (peer: string): void {
@@ -213,7 +232,7 @@ export class Directory {
     const byIdentity = new Map<string, DirectoryEntry[]>()
     for (const entry of this.byPeer.values()) {
       // Entries past expiry are kept (reported missing), but they claim nothing.
-      if (isExpired(entry.interval, entry.lastSeen, now)) continue
+      if (this.expired(entry, now)) continue
       const claims = byIdentity.get(entry.registration.identity) ?? []
       claims.push(entry)
       byIdentity.set(entry.registration.identity, claims)
@@ -248,7 +267,7 @@ export class Directory {
     }
     return [...byIdentity.values()]
       .sort((a, b) => compareText(a.registration.identity, b.registration.identity))
-      .map(entry => ({ registration: entry.registration, lastSeen: entry.lastSeen, gone: isExpired(entry.interval, entry.lastSeen, now) }))
+      .map(entry => ({ registration: entry.registration, lastSeen: entry.lastSeen, gone: this.expired(entry, now) }))
   }
 
   byPeerId (peer: string): Registration | undefined {
@@ -260,10 +279,15 @@ export class Directory {
     return this.byPeer.get(peer)?.seq
   }
 
-  /** Entries for a snapshot: all of them, or those of the given peers. */
-  snapshot (peers?: string[], now = Date.now()): Array<{ registration: Registration, ageMs: number }> {
+  /**
+   * Entries for a snapshot: all of them, or those of the given peers. Without an age, an entry
+   * says only that the node is registered (this peer hears no beats): see merge.
+   */
+  snapshot (peers?: string[], now = Date.now()): SnapshotEntry[] {
     const entries = peers === undefined ? [...this.byPeer.values()] : peers.map(peer => this.byPeer.get(peer)).filter(entry => entry !== undefined)
-    return entries.map(entry => ({ registration: entry.registration, ageMs: now - entry.lastSeen }))
+    return entries.map(entry => this.options.registrationsOnlyEvery !== undefined && !this.expired(entry, now)
+      ? { registration: entry.registration }
+      : { registration: entry.registration, ageMs: now - entry.lastSeen })
   }
 
   get size (): number {
@@ -282,6 +306,11 @@ export class Directory {
     entry.seq = message.seq
     entry.interval = message.interval
     entry.lastSeen = now
+  }
+
+  /** Past expiry: three intervals without a beat (or, where no beats are heard, without a registration). */
+  private expired (entry: DirectoryEntry, now: number): boolean {
+    return isExpired(Math.max(entry.interval, this.options.registrationsOnlyEvery ?? 0), entry.lastSeen, now)
   }
 
   private acceptable (registration: Registration, now: number): boolean {

@@ -1,5 +1,7 @@
-// Keeps a Directory current over the mesh. Daemons gossip their full registration when they start
-// and when it changes, and a small beat on every interval; every peer applies both. A newcomer
+// Keeps a Directory current over the mesh. Daemons gossip their full registration when they start,
+// when it changes and every REGISTRATION_REFRESH_S; every peer applies it. A small beat goes out on
+// every interval on a topic only requesters and bootstraps hear: daemons pass none on (beats were
+// most of an idle daemon's CPU), and judge liveness from registrations alone. A newcomer
 // fetches a snapshot from the first peers it meets, and an entry that a beat shows to be missing
 // or out of date is fetched from the neighbour that relayed the beat (it has the registration,
 // and the connection is open), else from the node itself.
@@ -13,14 +15,14 @@ import { TopicValidatorResult, type PeerId, type Message } from '@libp2p/interfa
 import { peerIdFromString } from '@libp2p/peer-id'
 import { createHash } from 'node:crypto'
 import type { MeshNode } from '../transport/mesh-node.js'
-import { registryTopic, DIRECTORY_PROTOCOL } from '../transport/topics.js'
+import { beatTopic, registryTopic, DIRECTORY_PROTOCOL } from '../transport/topics.js'
 import { frameWriter, readFrames, writeFrame, readFirstFrame } from '../transport/framing.js'
 import { decodeRegistryMessage, encodeRegistryMessage, parseRegistration, signRegistration, type Beat, type Registration, type RegistryMessage } from '../wire/registration.js'
 import type { PeerSigner } from '../security/peer-signature.js'
 import type { EnrollmentProof } from '../security/enrollment.js'
 import { jsonBytes, parseJsonBytes } from '../wire/canonical.js'
 import { MAX_DIRECTORY_FRAME_BYTES, MAX_DIRECTORY_QUERY_BYTES } from '../wire/limits.js'
-import type { Directory } from './directory.js'
+import type { Directory, SnapshotEntry } from './directory.js'
 import { connectionTo, isRelayedAddr, streamOn } from '../transport/connections.js'
 import type { Logger } from '../log.js'
 import { LogThrottle } from '../log-throttle.js'
@@ -35,6 +37,11 @@ const STARTUP_REGISTRATIONS = 3
 const STARTUP_MESSAGES = 6
 /** Beats the whole fleet sends per second at most; each node's interval stretches to keep it so. */
 export const FLEET_BEATS_PER_SECOND = 2
+/**
+ * A node repeats its full registration this often (seconds), unchanged: daemons hear no beats,
+ * and take a node that has not registered for three of these as gone.
+ */
+export const REGISTRATION_REFRESH_S = 3600
 /** Peers a newcomer takes the directory from (and gives its registration to), and how hard it tries. */
 const SYNC_PEERS = 3
 /**
@@ -95,7 +102,10 @@ export interface MembershipOptions {
 
 export class Membership {
   private readonly topic: string
+  private readonly beats: string
   private seq = 0
+  /** when this node last gossiped its full registration (its refresh is due REGISTRATION_REFRESH_S later) */
+  private registeredAt = 0
   private rev = 0
   /** messages this node has scheduled so far (registrations and beats) */
   private sent = 0
@@ -118,6 +128,7 @@ export class Membership {
 
   constructor (private readonly node: MeshNode, private readonly directory: Directory, private readonly options: MembershipOptions) {
     this.topic = registryTopic(options.collective)
+    this.beats = beatTopic(options.collective)
     this.firstSync = new Promise(resolve => { this.resolveFirstSync = () => { this.hasSynced = true; resolve() } })
   }
 
@@ -125,19 +136,22 @@ export class Membership {
     const pubsub = this.node.services.pubsub
     // The validator decodes once; the message event (fired only for new, accepted messages) applies.
     const decoded = new WeakMap<Message, { message: RegistryMessage, relayedBy: string }>()
-    pubsub.topicValidators.set(this.topic, async (from, message) => {
-      const verdict = this.validate(from, message)
+    const validator = (beatsOnly: boolean) => async (from: PeerId, message: Message): Promise<TopicValidatorResult> => {
+      const verdict = this.validate(from, message, beatsOnly)
       if (verdict !== undefined) decoded.set(message, { message: verdict, relayedBy: from.toString() })
       return verdict !== undefined ? TopicValidatorResult.Accept : TopicValidatorResult.Reject
-    })
+    }
+    // Daemons hear registrations only; requesters and bootstraps (no self) hear beats too.
+    const topics = this.options.self === undefined ? [this.topic, this.beats] : [this.topic]
+    for (const topic of topics) pubsub.topicValidators.set(topic, validator(topic === this.beats))
     pubsub.addEventListener('message', event => {
-      if (event.detail.topic !== this.topic) return
+      if (!topics.includes(event.detail.topic)) return
       const entry = decoded.get(event.detail)
       if (entry === undefined) return
       decoded.delete(event.detail)
       this.receive(entry.message, entry.relayedBy)
     })
-    pubsub.subscribe(this.topic)
+    for (const topic of topics) pubsub.subscribe(topic)
     this.servePurges()
 
     await this.node.handle(DIRECTORY_PROTOCOL, ({ stream, connection }) => {
@@ -251,7 +265,8 @@ export class Membership {
     const registration = this.selfRegistration(kind)
     if (registration === undefined) return
     this.directory.apply(registration)
-    this.publish(registration)
+    this.registeredAt = Date.now()
+    this.publish(this.topic, registration)
   }
 
   /** Announces the registration again if what this node says of itself (facts, classes, agents) changed. */
@@ -309,15 +324,15 @@ export class Membership {
     this.seq += 1
     const beat: Beat = { v: 1, kind: 'beat', identity: self.identity, peer: this.node.peerId.toString(), addrs: this.addrs(), started: self.started, seq: this.seq, rev: this.rev, interval: this.beatInterval() }
     this.directory.applyBeat(beat)
-    this.publish(beat)
+    this.publish(this.beats, beat)
   }
 
   private addrs (): string[] {
     return this.options.addrs?.() ?? this.node.getMultiaddrs().map(addr => addr.toString())
   }
 
-  private publish (message: RegistryMessage): void {
-    this.node.services.pubsub.publish(this.topic, encodeRegistryMessage(message)).catch(err => {
+  private publish (topic: string, message: RegistryMessage): void {
+    this.node.services.pubsub.publish(topic, encodeRegistryMessage(message)).catch(err => {
       this.options.log.debug({ err: String(err) }, 'registry message not published')
     })
   }
@@ -327,21 +342,21 @@ export class Membership {
     const startingUp = this.sent < STARTUP_REGISTRATIONS
     this.sent += 1
     this.beatTimer = setTimeout(() => {
-      if (startingUp) this.announce('announce', false)
+      if (startingUp || Date.now() - this.registeredAt >= REGISTRATION_REFRESH_S * 1000) this.announce('announce', false)
       else this.beat()
       this.scheduleNext()
     }, delayMs)
     this.beatTimer.unref()
   }
 
-  private validate (from: PeerId, message: Message): RegistryMessage | undefined {
+  private validate (from: PeerId, message: Message, beatsOnly: boolean): RegistryMessage | undefined {
     let reason: string
     let claimed: string | undefined
     try {
       const decoded = decodeRegistryMessage(message.data)
       // Gossipsub verified the signature of the message's author; it must be the peer it describes.
-      if (message.type === 'signed' && message.from.toString() === decoded.peer) return decoded
-      reason = 'not signed by the peer it describes'
+      if (message.type === 'signed' && message.from.toString() === decoded.peer && (!beatsOnly || decoded.kind === 'beat')) return decoded
+      reason = beatsOnly && decoded.kind !== 'beat' ? 'a registration on the beat topic' : 'not signed by the peer it describes'
       claimed = decoded.peer
     } catch (err) {
       reason = (err as Error).message
@@ -510,12 +525,12 @@ export class Membership {
     await readFrames(stream, MAX_DIRECTORY_FRAME_BYTES, bytes => {
       const raw = parseJsonBytes(bytes)
       if (!Array.isArray(raw)) throw new Error('directory snapshot frame is not a list')
-      const entries: Array<{ registration: Registration, ageMs: number }> = []
+      const entries: SnapshotEntry[] = []
       for (const item of raw.slice(0, Math.max(0, MAX_SNAPSHOT_ENTRIES - merged))) {
         try {
           const record = item as { registration: unknown, ageMs: unknown }
           const registration = parseRegistration(record.registration)
-          if (only === undefined || only.has(registration.peer)) entries.push({ registration, ageMs: Number(record.ageMs) || 0 })
+          if (only === undefined || only.has(registration.peer)) entries.push(record.ageMs === undefined ? { registration } : { registration, ageMs: Number(record.ageMs) || 0 })
         } catch { /* one bad entry does not spoil the rest */ }
       }
       merged += entries.length

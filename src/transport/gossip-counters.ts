@@ -1,7 +1,7 @@
 // Gossipsub's own counters, kept as running totals so a daemon can say what the mesh costs it
 // (rpcutil daemon_stats) and the scale benchmark can count messages per node. Gossipsub reports
 // into a prom-client-like register; this one keeps only the totals named below, and splits the
-// per-topic ones into requests (agent topics) and membership (the registry topic).
+// per-topic ones into requests (agent topics), registrations (the registry topic) and beats.
 import type { MetricsRegister } from '@chainsafe/libp2p-gossipsub/metrics'
 
 const TOTALS = {
@@ -22,13 +22,13 @@ const BY_TOPIC = {
 } as const
 
 type TotalName = (typeof TOTALS)[keyof typeof TOTALS]
-type TopicName = `gossip_${'requests' | 'registry'}_${'in' | 'out'}`
+type TopicName = `gossip_${'requests' | 'registry' | 'beats'}_${'in' | 'out'}`
 export type GossipTotals = Record<TotalName | TopicName, number>
 
 export class GossipCounters {
   private readonly totals = Object.fromEntries([
     ...Object.values(TOTALS),
-    'gossip_requests_in', 'gossip_requests_out', 'gossip_registry_in', 'gossip_registry_out'
+    'gossip_requests_in', 'gossip_requests_out', 'gossip_registry_in', 'gossip_registry_out', 'gossip_beats_in', 'gossip_beats_out'
   ].map(name => [name, 0])) as GossipTotals
 
   snapshot (): GossipTotals {
@@ -49,7 +49,7 @@ export class GossipCounters {
         if (direction !== undefined) {
           inc = (first, second) => {
             const topic = String((first as { topic?: unknown } | undefined)?.topic ?? '')
-            const kind = topic.endsWith('/registry') ? 'registry' : topic.includes('/agent/') ? 'requests' : undefined
+            const kind = topic.endsWith('/registry') ? 'registry' : topic.endsWith('/beat') ? 'beats' : topic.includes('/agent/') ? 'requests' : undefined
             if (kind !== undefined) totals[`gossip_${kind}_${direction}`] += amount(first, second)
           }
         }

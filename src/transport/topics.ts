@@ -10,6 +10,14 @@ export function registryTopic (collective: string): string {
 }
 
 /**
+ * Beats: only the peers that keep liveness (requesters and bootstraps) subscribe, so a beat
+ * reaches them and passes through no daemon (docs/design.md, "Beats").
+ */
+export function beatTopic (collective: string): string {
+  return `troupe/${collective}/beat`
+}
+
+/**
  * Where a node says it acted on a request but could not deliver its reply (issue 12): the one
  * path left when no connection to the requester works is the gossip mesh the request came by.
  */

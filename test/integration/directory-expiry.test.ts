@@ -35,6 +35,21 @@ describe('directory: dead nodes stay missing until purged', function () {
   const restartRequester = async (file: string): Promise<void> => { await stopRequesterAgent(loadConfig(file)) }
   const bootstrapLog = (): string => readFileSync(join(cluster.dir, 'bootstrap.log'), 'utf8')
 
+  it('beats reach the requester and the bootstrap, and pass through no daemon', async () => {
+    // Ten seconds of beats, one every 2 s from each node (four nodes: the fleet sends at most
+    // two a second), the last registration longer ago: the requester holds every node alive
+    // (three intervals, 6 s, without a beat and it would name them missing), and what each daemon
+    // counted of the beat topic (rpcutil daemon_stats) is its own beats out, none in.
+    await new Promise(resolve => setTimeout(resolve, 10_000))
+    assert.deepEqual(parseJson(await troupe(['find', '--json', ...config])), { nodes: ['node01', 'node02', 'node03', 'node04'] })
+    const stats = parseJson<{ replies: Array<{ identity: string, data: { gossip_beats_in?: number, gossip_beats_out?: number } }> }>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '--json', ...config]))
+    assert.equal(stats.replies.length, 4)
+    for (const { identity, data } of stats.replies) {
+      assert.equal(data.gossip_beats_in, 0, `${identity} received beats`)
+      assert.ok((data.gossip_beats_out ?? 0) >= 3, `${identity} sent ${data.gossip_beats_out ?? 0} copies of beats`)
+    }
+  })
+
   it('a killed node, past its expiry, is reported missing with its last-seen time (human and --json), exit 1', async () => {
     const killedAt = Date.now()
     cluster.kill('node03')

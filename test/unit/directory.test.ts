@@ -120,4 +120,41 @@ describe('node directory', () => {
     assert.deepEqual(directory.snapshot(['p2', 'nope'], 10).map(entry => entry.registration.identity), ['b'])
     assert.equal(directory.snapshot(undefined, 10).length, 2)
   })
+
+  describe('on a daemon (it hears no beats: registrations only, repeated every hour)', () => {
+    const HOUR = 3600
+    const daemonDirectory = (): Directory => new Directory({ registrationsOnlyEvery: HOUR })
+
+    it('expires a node after three missed registration refreshes, not three beat intervals', () => {
+      const directory = daemonDirectory()
+      directory.apply(registration('a', 'p1', { interval: 10 }), 0)
+      assert.deepEqual(directory.expire(3 * HOUR * 1000 - 1000), [])
+      directory.apply(registration('a', 'p1', { seq: 2, rev: 1 }), 3 * HOUR * 1000 - 1000)
+      assert.deepEqual(directory.expire(6 * HOUR * 1000 - 2000), [], 'the refresh kept it alive')
+      assert.deepEqual(directory.expire(6 * HOUR * 1000), ['a'])
+    })
+
+    it('hands live entries on without an age (it cannot vouch for them), gone ones with theirs', () => {
+      const directory = daemonDirectory()
+      directory.apply(registration('a', 'p1'), 0)
+      directory.apply(registration('b', 'p2'), 4 * HOUR * 1000)
+      assert.deepEqual(directory.snapshot(undefined, 4 * HOUR * 1000 + 5).map(entry => [entry.registration.identity, entry.ageMs]), [['a', 4 * HOUR * 1000 + 5], ['b', undefined]])
+    })
+
+    it('an entry without an age is new and alive where it is unknown, and never refreshes a known one', () => {
+      const requester = new Directory()
+      requester.apply(registration('a', 'p1'), 0)
+      requester.merge([{ registration: registration('a', 'p1', { seq: 2, rev: 1 }) }, { registration: registration('b', 'p2') }], 25_000)
+      assert.deepEqual(requester.expire(31_000), ['a'], 'a: last seen at 0 still')
+      assert.deepEqual(requester.nodes(31_000).map(node => node.identity), ['b'])
+    })
+
+    it('applies an authorized purge of a node it still holds as alive (the requester that sent it hears beats)', () => {
+      const directory = daemonDirectory()
+      directory.apply(registration('a', 'p1'), 0)
+      assert.equal(directory.purge('p1', 60_000), true)
+      assert.equal(directory.byPeerId('p1'), undefined)
+      assert.equal(new Directory().purge('p1', 60_000), true, 'an unknown entry: nothing to keep either way')
+    })
+  })
 })

@@ -81,8 +81,10 @@ export const rpcutilDDL: AgentDDL = {
         gossip_control_out: { description: 'Gossip control messages sent', display_as: 'Gossip Control Out' },
         gossip_requests_in: { description: 'Copies of requests received by gossip, duplicates included', display_as: 'Gossip Requests In' },
         gossip_requests_out: { description: 'Copies of requests forwarded to mesh peers', display_as: 'Gossip Requests Out' },
-        gossip_registry_in: { description: 'Copies of registrations and beats received, duplicates included', display_as: 'Gossip Registry In' },
-        gossip_registry_out: { description: 'Copies of registrations and beats sent', display_as: 'Gossip Registry Out' },
+        gossip_registry_in: { description: 'Copies of registrations received, duplicates included', display_as: 'Gossip Registry In' },
+        gossip_registry_out: { description: 'Copies of registrations sent', display_as: 'Gossip Registry Out' },
+        gossip_beats_in: { description: 'Copies of beats received (none on a daemon: only requesters and bootstraps hear beats)', display_as: 'Gossip Beats In' },
+        gossip_beats_out: { description: 'Copies of beats sent (a daemon\'s own, to the requesters and bootstraps it is connected to)', display_as: 'Gossip Beats Out' },
         directory_size: { description: 'Nodes in this node\'s directory', display_as: 'Directory Size' },
         beat_interval: { description: 'Seconds between this node\'s beats', display_as: 'Beat Interval' },
         rss_bytes: { description: 'Resident memory of the daemon', display_as: 'RSS Bytes' }
