@@ -201,7 +201,7 @@ async function allowManyRelayedDials (node: MeshNode): Promise<void> {
  * must take many (one per relayed node of each requester, up to its reservations); every other
  * peer keeps yamux's bound.
  */
-export function streamLimits (relayServer: boolean): { maxInboundStreams: number, maxOutboundStreams: number } {
+function streamLimits (relayServer: boolean): { maxInboundStreams: number, maxOutboundStreams: number } {
   return {
     maxInboundStreams: relayServer ? RELAY_LIMITS.reservations.maxReservations : YAMUX_DEFAULT_STREAMS,
     maxOutboundStreams: MAX_RELAYED_DIALS_PER_RELAY
