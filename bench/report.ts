@@ -13,7 +13,7 @@ import type { RelayCapacityResult } from './relay-capacity.js'
 import type { SoakResult } from './hostile/soak.js'
 import type { CliStartResult } from './cli-start.js'
 import { round, median } from './measure.js'
-import { beatIntervalFor, FLEET_BEATS_PER_SECOND } from '../src/discovery/membership.js'
+import { beatIntervalFor, FLEET_BEATS_PER_SECOND, FLEET_REGISTRATIONS_PER_SECOND, registrationRefreshFor } from '../src/discovery/membership.js'
 import { MISSED_INTERVALS_BEFORE_EXPIRY } from '../src/discovery/directory.js'
 import { configSchema } from '../src/config/schema.js'
 
@@ -255,8 +255,9 @@ timestamp), "last reply" until the requester had every reply. Copies of a reques
 received (the first plus duplicates from mesh peers) / forwarded. Idle gossip is measured:
 membership messages each node received and sent per second while idle (the bench's daemons beat
 every ${report.scale[0]?.beat_interval_s ?? ''} s or more, so an idle window may count few or none).
-Membership msgs/s is **derived**, not measured: the fleet's beat rate (nodes ÷ beat interval)
-times the copies a node handles of each gossiped message. Idle CPU per node: the whole machine's
+Membership msgs/s is **derived**, not measured: a daemon's own beat (one per beat interval; beats
+reach only requesters and bootstraps) plus the fleet's repeated registrations (nodes ÷ the
+refresh period, an hour below 1800 nodes) times the copies a node handles of each gossiped message. Idle CPU per node: the whole machine's
 CPU while idle over the nodes. CPU per request: the whole machine's CPU for one request divided by
 the nodes (its CPU during the pings less its idle CPU over the same time; "n/a" when that came out
 negative; the side-by-side table, one process per daemon, is the surer figure). Requester CPU:
@@ -276,9 +277,12 @@ ${table(['nodes', 'pings', 'reach all', 'last reply', 'replies (fewest)', 'copie
 ${estimates(report)}`
 }
 
-/** Beats each node handles per second, derived: the fleet's beats per second times the copies of each. */
+/**
+ * Membership messages a daemon handles per second, derived: its own beat (beats reach only
+ * requesters and bootstraps) and the fleet's repeated registrations times the copies of each.
+ */
 function derivedMembershipRate (row: ScaleResult): number {
-  return round(row.nodes / row.beat_interval_s * (row.gossip_in_per_request + row.gossip_out_per_request), 2)
+  return round(1 / row.beat_interval_s + row.nodes / registrationRefreshFor(row.nodes) * (row.gossip_in_per_request + row.gossip_out_per_request), 3)
 }
 
 function estimates (report: BenchReport): string {
@@ -319,10 +323,12 @@ ${lines.join('\n')}
   measured at ${largest.nodes}). At 50,000 nodes that is the whole-command time, and it holds
   50,000 connections; Choria's published figure for its Go client is 51,152 hosts in about 20 s.
 - **Membership per node is flat** (derived): beats are capped at ${FLEET_BEATS_PER_SECOND} a second for the whole
-  fleet, so each node handles about ${round(FLEET_BEATS_PER_SECOND * copies, 0)} membership messages a second whatever N
-  (${FLEET_BEATS_PER_SECOND} beats a second × the ${round(copies, 2)} copies a node handled of each gossiped message at ${largest.nodes} nodes); what
-  grows is the beat interval, hence how long before a crashed node is marked gone (it is
-  reported missing throughout; a node that stops cleanly leaves at once).
+  fleet and reach only requesters and bootstraps; a daemon handles its own beat and the fleet's
+  repeated registrations, capped at ${FLEET_REGISTRATIONS_PER_SECOND} a second for the whole fleet: at most about
+  ${round(FLEET_REGISTRATIONS_PER_SECOND * copies, 2)} membership messages a second whatever N (× the ${round(copies, 2)} copies a node handled of each
+  gossiped message at ${largest.nodes} nodes). What grows is the beat interval, hence how long before a
+  crashed node is marked gone (it is reported missing throughout; a node that stops cleanly
+  leaves at once).
 - **Memory**: every peer keeps the directory, about one registration (a few hundred bytes plus
   its facts) per node. A worker process hosting ${Math.min(largest.daemons_per_worker, largest.nodes)} of the ${largest.nodes} daemons held
   ${median(largest.worker_rss_mib)} MiB, each of its daemons with a directory of ${largest.nodes} nodes.

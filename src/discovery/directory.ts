@@ -53,11 +53,11 @@ export interface DirectoryOptions {
   check?: RegistrationCheck
   /**
    * For a peer that hears no beats (a daemon): liveness only from registrations, which every
-   * node repeats this often (seconds). Entries expire after MISSED_INTERVALS_BEFORE_EXPIRY of
-   * these; snapshots say nothing of a live entry's age (this peer does not know it), and any
+   * node repeats this often (seconds, asked when needed: it grows with the fleet). Entries expire
+   * after MISSED_INTERVALS_BEFORE_EXPIRY of these; snapshots say nothing of a live entry's age (this peer does not know it), and any
    * authorized purge is applied.
    */
-  registrationsOnlyEvery?: number
+  registrationsOnlyEvery?: () => number
   /** told of every registration refused, with the reason */
   onRefused?: (registration: Registration, reason: string) => void
 }
@@ -310,7 +310,7 @@ export class Directory {
 
   /** Past expiry: three intervals without a beat (or, where no beats are heard, without a registration). */
   private expired (entry: DirectoryEntry, now: number): boolean {
-    return isExpired(Math.max(entry.interval, this.options.registrationsOnlyEvery ?? 0), entry.lastSeen, now)
+    return isExpired(Math.max(entry.interval, this.options.registrationsOnlyEvery?.() ?? 0), entry.lastSeen, now)
   }
 
   private acceptable (registration: Registration, now: number): boolean {

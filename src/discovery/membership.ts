@@ -1,5 +1,5 @@
 // Keeps a Directory current over the mesh. Daemons gossip their full registration when they start,
-// when it changes and every REGISTRATION_REFRESH_S; every peer applies it. A small beat goes out on
+// when it changes and every hour or so (registrationRefreshFor); every peer applies it. A small beat goes out on
 // every interval on a topic only requesters and bootstraps hear: daemons pass none on (beats were
 // most of an idle daemon's CPU), and judge liveness from registrations alone. A newcomer
 // fetches a snapshot from the first peers it meets, and an entry that a beat shows to be missing
@@ -39,9 +39,17 @@ const STARTUP_MESSAGES = 6
 export const FLEET_BEATS_PER_SECOND = 2
 /**
  * A node repeats its full registration this often (seconds), unchanged: daemons hear no beats,
- * and take a node that has not registered for three of these as gone.
+ * and take a node that has not registered for three of these as gone. On a large fleet it
+ * stretches so that the whole fleet repeats at most FLEET_REGISTRATIONS_PER_SECOND: every daemon
+ * handles every registration, so a fixed hour would cost each one N / 3600 a second.
  */
 export const REGISTRATION_REFRESH_S = 3600
+export const FLEET_REGISTRATIONS_PER_SECOND = 0.5
+
+/** Seconds between a node's unchanged registrations in a fleet of this size. */
+export function registrationRefreshFor (fleetSize: number): number {
+  return Math.max(REGISTRATION_REFRESH_S, Math.ceil(fleetSize / FLEET_REGISTRATIONS_PER_SECOND))
+}
 /** Peers a newcomer takes the directory from (and gives its registration to), and how hard it tries. */
 const SYNC_PEERS = 3
 /**
@@ -104,7 +112,7 @@ export class Membership {
   private readonly topic: string
   private readonly beats: string
   private seq = 0
-  /** when this node last gossiped its full registration (its refresh is due REGISTRATION_REFRESH_S later) */
+  /** when this node last gossiped its full registration (its refresh is due registrationRefreshFor later) */
   private registeredAt = 0
   private rev = 0
   /** messages this node has scheduled so far (registrations and beats) */
@@ -342,7 +350,7 @@ export class Membership {
     const startingUp = this.sent < STARTUP_REGISTRATIONS
     this.sent += 1
     this.beatTimer = setTimeout(() => {
-      if (startingUp || Date.now() - this.registeredAt >= REGISTRATION_REFRESH_S * 1000) this.announce('announce', false)
+      if (startingUp || Date.now() - this.registeredAt >= registrationRefreshFor(this.directory.size) * 1000) this.announce('announce', false)
       else this.beat()
       this.scheduleNext()
     }, delayMs)

@@ -11,7 +11,7 @@ import { readFrames } from '../transport/framing.js'
 import { MAX_REQUEST_BYTES } from '../wire/limits.js'
 import { BootstrapDialer } from '../transport/bootstrap-dialer.js'
 import { Directory } from '../discovery/directory.js'
-import { Membership, REGISTRATION_REFRESH_S, type MembershipOptions } from '../discovery/membership.js'
+import { Membership, registrationRefreshFor, type MembershipOptions } from '../discovery/membership.js'
 import { RequestGate, type GateVerdict } from '../security/request-gate.js'
 import { ReplayCache } from '../security/replay.js'
 import { PeerPenalties } from '../security/peer-penalties.js'
@@ -125,7 +125,7 @@ export class MeshMember {
     this.directory = new Directory({
       check: registrationCheck({ collective: config.collective, enrollment: credentials.verifier }),
       // A daemon hears no beats (membership.ts): its liveness comes from registrations alone.
-      registrationsOnlyEvery: options.self !== undefined ? REGISTRATION_REFRESH_S : undefined,
+      registrationsOnlyEvery: options.self !== undefined ? () => registrationRefreshFor(this.directory.size) : undefined,
       onRefused: (registration, reason) => {
         if (refusals.allow(registration.peer)) log.warn({ peer: registration.peer, identity: registration.identity, reason }, 'registration refused')
       }

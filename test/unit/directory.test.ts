@@ -123,7 +123,7 @@ describe('node directory', () => {
 
   describe('on a daemon (it hears no beats: registrations only, repeated every hour)', () => {
     const HOUR = 3600
-    const daemonDirectory = (): Directory => new Directory({ registrationsOnlyEvery: HOUR })
+    const daemonDirectory = (): Directory => new Directory({ registrationsOnlyEvery: () => HOUR })
 
     it('expires a node after three missed registration refreshes, not three beat intervals', () => {
       const directory = daemonDirectory()
