@@ -45,10 +45,10 @@ async function freePort (): Promise<number> {
   })
 }
 
-async function waitFor (condition: () => boolean, what: string | (() => string), maxMs = 20_000): Promise<void> {
+async function waitFor (condition: () => boolean, what: string, maxMs = 20_000): Promise<void> {
   const deadline = Date.now() + maxMs
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise(resolve => setTimeout(resolve, 100))
   }
 }
