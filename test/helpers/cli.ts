@@ -9,8 +9,9 @@ export interface CliResult {
 }
 
 export async function troupe (args: string[], options: { timeoutMs?: number, env?: NodeJS.ProcessEnv, netns?: string } = {}): Promise<CliResult> {
-  const command = options.netns !== undefined ? ['ip', 'netns', 'exec', options.netns, process.execPath] : [process.execPath]
-  return await runCommand(command[0] ?? process.execPath, [...command.slice(1), TROUPE_BIN, ...args], { timeoutMs: options.timeoutMs ?? 60_000, env: options.env, label: `troupe ${args.join(' ')}` })
+  const nodeArgs = [TROUPE_BIN, ...args]
+  const [command, commandArgs] = options.netns !== undefined ? ['ip', ['netns', 'exec', options.netns, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs]
+  return await runCommand(command, commandArgs, { timeoutMs: options.timeoutMs ?? 60_000, env: options.env, label: `troupe ${args.join(' ')}` })
 }
 
 /** Runs a command to its end, collecting its output; killed and rejected after timeoutMs. */
