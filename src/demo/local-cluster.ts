@@ -4,13 +4,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { stringify as toYaml } from 'yaml'
 import { generateRequesterKey, writeRequesterKey } from '../security/keys.js'
 import { SERVICE_NODE_FLAGS } from '../service-flags.js'
+import { TROUPE_BIN } from '../package-root.js'
 
-export const TROUPE_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'troupe.js')
+export { TROUPE_BIN }
 
 export interface ClusterNodeSpec {
   identity: string

@@ -3,8 +3,7 @@
 import { connect, type Socket } from 'node:net'
 import { spawn } from 'node:child_process'
 import { openSync, closeSync, mkdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname } from 'node:path'
 import type { LoadedConfig } from '../config/load.js'
 import { ConfigError } from '../config/errors.js'
 import type { NodeRef } from '../discovery/directory.js'
@@ -15,6 +14,7 @@ import type { Reply } from '../wire/reply.js'
 import { agentPeerCheck, configStamp, requesterSocketPath, socketHygiene } from './agent-paths.js'
 import { lineReader, type AgentMessage, type ClientMessage, type PeerConnection, type ReplyDelivery } from './socket-protocol.js'
 import { SERVICE_NODE_FLAGS } from '../service-flags.js'
+import { TROUPE_BIN } from '../package-root.js'
 
 export interface MeshView {
   peer: string
@@ -253,9 +253,8 @@ function agentLogPath (socketPath: string): string {
 function spawnAgent (config: LoadedConfig, socketPath: string): ReturnType<typeof spawn> {
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 })
   const log = openSync(agentLogPath(socketPath), 'a', 0o600)
-  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'troupe.js')
   const collective = config.collectiveOverride !== undefined ? ['--collective', config.collectiveOverride] : []
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, bin, 'requester-agent', '--config', config.file, ...collective], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, TROUPE_BIN, 'requester-agent', '--config', config.file, ...collective], {
     detached: true,
     stdio: ['ignore', log, log],
     cwd: '/'
