@@ -4,7 +4,7 @@
 // The signature covers the domain tag 'troupe-request-v1' + 0x00 + body, so a signature made
 // for anything else can never pass as a request.
 import { z } from 'zod'
-import { filterSchema } from '../discovery/filter/index.js'
+import { filterSchema, validateFilter } from '../discovery/filter/index.js'
 import { verifyBytes } from '../security/keys.js'
 import { parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
@@ -15,7 +15,7 @@ export { signRequest, newRequestId, type SignedRequest, type NewRequest } from '
 
 const shortText = z.string().min(1).max(256)
 
-const requestBodySchema = z.object({
+export const requestBodySchema = z.object({
   v: z.literal(1),
   id: z.string().regex(/^[0-9a-f]{32}$/),
   collective: shortText,
@@ -52,16 +52,64 @@ export function openRequest (bytes: Uint8Array, now = Date.now()): RequestBody {
   } catch (err) {
     throw new WireError('format', `request body: ${(err as Error).message}`)
   }
+  const body = plainRequestBody(raw) ?? bySchema(raw)
+  if (!verifyBytes(body.caller, concat(DOMAIN, bodyBytes), signature)) throw new WireError('signature', 'request signature does not verify', body.id)
+  if (body.issued - now > CLOCK_SKEW_MS) throw new WireError('future', `request issued ${Math.round((body.issued - now) / 1000)} s in the future (clock skew allowance ${CLOCK_SKEW_MS / 1000} s)`, body.id)
+  if (now > requestValidUntil(body)) throw new WireError('expired', `request expired ${Math.round((now - body.issued) / 1000 - body.ttl)} s ago`, body.id)
+  return body
+}
+
+function bySchema (raw: unknown): RequestBody {
   const parsed = requestBodySchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     throw new WireError('format', `request field '${issue?.path.join('.') ?? '?'}': ${issue?.message ?? 'invalid'}`)
   }
-  const body = parsed.data
-  if (!verifyBytes(body.caller, concat(DOMAIN, bodyBytes), signature)) throw new WireError('signature', 'request signature does not verify', body.id)
-  if (body.issued - now > CLOCK_SKEW_MS) throw new WireError('future', `request issued ${Math.round((body.issued - now) / 1000)} s in the future (clock skew allowance ${CLOCK_SKEW_MS / 1000} s)`, body.id)
-  if (now > requestValidUntil(body)) throw new WireError('expired', `request expired ${Math.round((now - body.issued) / 1000 - body.ttl)} s ago`, body.id)
-  return body
+  return parsed.data
+}
+
+const BODY_KEY_COUNT = Object.keys(requestBodySchema.shape).length
+const REQUEST_ID = /^[0-9a-f]{32}$/
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isShortText (value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= 256
+}
+
+function isRequester (value: unknown): value is RequestBody['requester'] {
+  if (!isPlainObject(value)) return false
+  const keys = Object.keys(value)
+  if (keys.length !== 2 || !Object.hasOwn(value, 'peer') || !Object.hasOwn(value, 'addrs')) return false
+  const { peer, addrs } = value
+  return isShortText(peer) && Array.isArray(addrs) && addrs.length <= 32 && addrs.every(addr => typeof addr === 'string' && addr.length <= 512)
+}
+
+/**
+ * The request body exactly as requestBodySchema would give it, checked by hand: every node
+ * decodes every request, and the schema's walk (its copies and bookkeeping) cost a node as much
+ * CPU as both signature checks together. Undefined for anything the schema must judge — whatever
+ * it refuses, and whatever it would hand back changed (args with a "__proto__" key); the schema
+ * then decides, and words the refusal.
+ */
+export function plainRequestBody (value: unknown): RequestBody | undefined {
+  if (!isPlainObject(value)) return undefined
+  const { v, id, collective, agent, action, args, filter, requester, caller, issued, ttl, relay } = value
+  // Every one of these keys is checked below (only relay may be absent), so any other key shows
+  // in the count.
+  if (Object.keys(value).length !== (relay === undefined ? BODY_KEY_COUNT - 1 : BODY_KEY_COUNT)) return undefined
+  if (v !== 1 || typeof id !== 'string' || !REQUEST_ID.test(id)) return undefined
+  if (!isShortText(collective) || !isShortText(agent) || !isShortText(action)) return undefined
+  if (!isPlainObject(args) || Object.getPrototypeOf(args) !== Object.prototype || Object.hasOwn(args, '__proto__')) return undefined
+  if (!isRequester(requester) || typeof caller !== 'string' || caller.length !== 44) return undefined
+  if (typeof issued !== 'number' || !Number.isInteger(issued) || issued < 0) return undefined
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS) return undefined
+  if (relay !== undefined && typeof relay !== 'boolean') return undefined
+  const checked = validateFilter(filter)
+  if (!checked.ok) return undefined
+  return { v, id, collective, agent, action, args, filter: checked.filter, requester: { peer: requester.peer, addrs: requester.addrs }, caller, issued, ttl, ...(relay !== undefined ? { relay } : {}) }
 }
 
 /** Last instant (ms) at which a node may still accept the request. */
