@@ -74,7 +74,7 @@ describe('security promises on a real cluster', function () {
     await attacker?.stop()
     await cluster?.stop()
     if (cluster !== undefined) rmSync(cluster.dir, { recursive: true, force: true })
-    for (const name of ['unauth', 'revoked', 'tampered', 'replay', 'expired', 'future', 'policy', 'flood']) rmSync(marker(name), { force: true })
+    for (const name of ['unauth', 'revoked', 'revokedok', 'partialok', 'tampered', 'replay', 'expired', 'future', 'policy', 'flood']) rmSync(marker(name), { force: true })
   })
 
   function audit (identity: string): AuditLine[] {
@@ -110,6 +110,18 @@ describe('security promises on a real cluster', function () {
     neverAccepted(name, id, identity)
   }
 
+  /**
+   * The authorized caller's same action, run and audited as accepted under its own request id: the
+   * control that makes neverAccepted's "no line" mean something (a node that stopped writing
+   * request ids would pass any check that a line is absent).
+   */
+  async function acceptedControl (name: string): Promise<void> {
+    const doc = parseJson<PingJson>(await troupe(['rpc', 'greet', 'mark', `tag=${tag(name)}`, '-I', 'node01', '--json', ...config]))
+    assert.equal(doc.replies[0]?.status, 0, JSON.stringify(doc.replies))
+    await eventually(() => audit('node01').some(line => line.request_id === doc.request.id && line.decision === 'accepted'), `node01 to audit ${name} (${doc.request.id}) as accepted`)
+    assert.equal(existsSync(marker(name)), true, 'the authorized action ran')
+  }
+
   /** No node line accepted this request id, and its action did not run. */
   function neverAccepted (name: string, id: string, identity = 'node01'): void {
     assert.match(id, /^[0-9a-f]{32}$/)
@@ -139,6 +151,7 @@ describe('security promises on a real cluster', function () {
   })
 
   it('a key the bootstrap admits but node01 does not authorize: node01 refuses it (status 1), nothing runs, audited', async () => {
+    await acceptedControl('partialok')
     const config = strangerConfig('partial')
     const shared = readFileSync(cluster.authorizedKeysPath, 'utf8')
     writeFileSync(cluster.authorizedKeysPath, shared + readFileSync(join(cluster.dir, 'partial.key.pub'), 'utf8'))
@@ -158,6 +171,7 @@ describe('security promises on a real cluster', function () {
   it('a key removed from authorized_keys while the daemons run is refused from then on', async () => {
     const node01Keys = join(cluster.dir, 'node01', 'authorized_keys')
     const saved = readFileSync(node01Keys, 'utf8')
+    await acceptedControl('revokedok')
     try {
       writeFileSync(node01Keys, '# nobody\n')
       await eventually(async () => parseJson<PingJson>(await troupe(['ping', '-I', 'node01', '--json', ...config])).replies[0]?.status === 1, 'the revocation to take effect')
