@@ -104,6 +104,17 @@ function runText (run: RunOutcome, expected: number): string {
   return `${ms(run.ms)}, ${run.replies}/${expected} replies${run.code !== 0 ? `, exit ${run.code ?? 'signal'}` : ''}${complete ? '' : run.replies === 0 ? ' (**failed**)' : ' (**partial**)'}`
 }
 
+/** troupe's fleets as the side-by-side part starts them: every daemon at once. */
+function joinText (report: BenchReport): string {
+  const rows = report.systems.filter(isTroupe).flatMap(system => system.fleet_start !== undefined ? [[system.nodes, `${system.fleet_start.listed_s} s`, `${system.fleet_start.daemon_join_cpu_ms} ms`]] : [])
+  if (rows.length === 0) return 'Joining: not measured in this run (its results have no `fleet_start`).'
+  return `Joining: troupe's bootstrap starts, then all the fleet's daemons at once, on this machine's two
+cores; the time from the bootstrap's start until \`troupe find\` first lists every daemon, and each
+daemon's CPU by then (median), which is what joining cost it.
+
+${table(['nodes', 'started to all listed', 'CPU per daemon to join'], rows)}`
+}
+
 export function markdown (report: BenchReport): string {
   const parts = new Set(report.run.settings.parts)
   const sizes = [...new Set(report.systems.map(s => s.nodes))].sort((a, b) => a - b)
@@ -170,7 +181,9 @@ when that difference came out negative, the idle window having been the busier o
 troupe \`troupe ping\`, for MCollective \`mco rpc rpcutil ping --nodes FILE\`, for Serf
 \`serf query ping\`. The last column is the broker's (ActiveMQ) or the bootstrap's RSS.
 
-${table(['nodes', 'system', 'daemon RSS', 'idle CPU', 'CPU per request', 'broker / bootstrap RSS'], resourceRows)}` : notMeasured(report, 'troupe,mcollective,serf')}
+${table(['nodes', 'system', 'daemon RSS', 'idle CPU', 'CPU per request', 'broker / bootstrap RSS'], resourceRows)}
+
+${joinText(report)}` : notMeasured(report, 'troupe,mcollective,serf')}
 
 ${requesterSection(report)}## Scale
 

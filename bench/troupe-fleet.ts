@@ -4,7 +4,7 @@ import { LocalCluster, TROUPE_BIN, demoNodeSpecs } from '../src/demo/local-clust
 import { loadConfig } from '../src/config/load.js'
 import { stopRequesterAgent } from '../src/requester/link.js'
 import type { SystemResult, MeasureOptions, CommandResult, RunOutcome } from './anchors/types.js'
-import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult } from './measure.js'
+import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult, median, processCpuMs } from './measure.js'
 import { measureRequesterAgent, type RequesterAgentFigures } from './requester-agent.js'
 
 export interface TroupeResult extends SystemResult {
@@ -14,11 +14,17 @@ export interface TroupeResult extends SystemResult {
   publish_to_last_reply_ms: number | null
   /** the warm requester agent's own CPU and writes per request and per reply (bench/requester-agent.ts) */
   requester_agent?: RequesterAgentFigures
+  /**
+   * The fleet's start: the bootstrap, then every daemon at once; seconds until `troupe find` first
+   * listed them all, and each daemon's CPU by then (median): what joining cost it.
+   */
+  fleet_start?: { listed_s: number, daemon_join_cpu_ms: number }
 }
 
 interface PingDoc { stats?: { responded: number, publish_to_last_reply_ms: number }, nodes?: string[] }
 
 export async function benchTroupe (nodes: number, options: MeasureOptions): Promise<TroupeResult> {
+  const startedAt = performance.now()
   const cluster = await LocalCluster.start({ nodes })
   try {
     const run = async (args: string[]): Promise<RunOutcome> => {
@@ -34,11 +40,12 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
       }
     }
     await waitUntil(`the directory to hold ${nodes} nodes`, 120_000, async () => (await run(['find'])).replies === nodes)
+    const daemonPids = [...cluster.nodes.values()].map(node => node.process.pid ?? 0)
+    const fleetStart = { listed_s: round((performance.now() - startedAt) / 1000), daemon_join_cpu_ms: round(median(daemonPids.map(pid => processCpuMs([pid])))) }
     // The operator's first command of the day: the fleet is settled, no requester agent runs yet.
     await stopRequesterAgent(loadConfig(cluster.clientConfigPath))
     const first = await run(['ping'])
     const web = demoNodeSpecs(nodes).filter(spec => spec.facts.role === 'web').length
-    const daemonPids = [...cluster.nodes.values()].map(node => node.process.pid ?? 0)
 
     const variants = [
       { name: 'ping', args: ['ping'], expected: nodes },
@@ -66,7 +73,8 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
       infrastructure_rss_mib: round(rssMiB(cluster.bootstrapProcess?.pid ?? 0)),
       first_call: { ...first, ms: round(first.ms) },
       publish_to_last_reply_ms: commands[0]?.last_reply_ms ?? null,
-      requester_agent: agent
+      requester_agent: agent,
+      fleet_start: fleetStart
     }
   } finally {
     await cluster.stop()
