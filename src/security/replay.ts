@@ -2,7 +2,10 @@
 // accepted (its expiry plus the clock-skew allowance), in bounded memory, with a share per
 // caller key so that one key cannot crowd out the others. With a journal file, the ids survive a
 // restart: a request captured before the daemon restarted is still a replay after it.
-import { appendFileSync, readFileSync, writeFileSync, renameSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs'
+
+/** The journal is rewritten with its live ids once it holds this many lines, and twice the live ids of its last rewrite. */
+const COMPACT_AFTER_LINES = 10_000
 
 export interface ReplayCacheOptions {
   maxEntries?: number
@@ -10,6 +13,8 @@ export interface ReplayCacheOptions {
   maxPerOwner?: number
   /** where ids are kept across restarts (one line per id: "<expiry ms> <id>") */
   journal?: string
+  /** lines the journal may hold before it is compacted (at least twice the live ids) */
+  compactAfterLines?: number
   onJournalError?: (message: string) => void
 }
 
@@ -20,6 +25,11 @@ export class ReplayCache {
   private readonly maxEntries: number
   private readonly maxPerOwner: number
   private journalBroken = false
+  /** the journal, open for appending from the first id recorded (one open, not one per request) */
+  private journalFd: number | undefined
+  private journalLines = 0
+  /** live ids at the last compaction: the next waits for twice as many lines (amortized, the rewrites cost O(1) per id) */
+  private journalLive = 0
 
   constructor (private readonly options: ReplayCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 200_000
@@ -38,7 +48,7 @@ export class ReplayCache {
     if (known !== undefined && known.expiry > now) return 'replay'
     if (this.expiryById.size >= this.maxEntries || (this.perOwner.get(owner) ?? 0) >= this.maxPerOwner) return 'full'
     this.add(id, validUntil, owner)
-    this.record(id, validUntil)
+    this.record(id, validUntil, now)
     return 'fresh'
   }
 
@@ -74,38 +84,54 @@ export class ReplayCache {
   }
 
   /** Appends one id to the journal; an id accepted is on disk before the action runs. */
-  private record (id: string, expiry: number): void {
+  private record (id: string, expiry: number, now: number): void {
     const journal = this.options.journal
     if (journal === undefined || this.journalBroken) return
     try {
-      appendFileSync(journal, `${expiry} ${id}\n`, { mode: 0o600 })
+      this.journalFd ??= openSync(journal, 'a', 0o600)
+      writeSync(this.journalFd, `${expiry} ${id}\n`)
+      this.journalLines += 1
+      // A daemon that runs for months would otherwise keep every id it ever took.
+      if (this.journalLines >= Math.max(this.options.compactAfterLines ?? COMPACT_AFTER_LINES, 2 * this.journalLive)) this.compact(journal, now)
     } catch (err) {
-      this.journalBroken = true
-      this.options.onJournalError?.(`cannot write the replay journal ${journal}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; requests replayed after a restart within their TTL would be accepted again`)
+      this.journalFailed(journal, err)
     }
   }
 
-  /** Reads the live ids back and rewrites the journal with only those (it never grows past one TTL's worth). */
+  /** Reads the live ids back and rewrites the journal with only those. */
   private load (journal: string, now = Date.now()): void {
     let text = ''
     try {
       text = readFileSync(journal, 'utf8')
     } catch { /* no journal yet */ }
-    const live: string[] = []
     for (const line of text.split('\n')) {
       const [expiryText, id] = line.split(' ')
       const expiry = Number(expiryText)
       if (id === undefined || !/^[0-9a-f]{32}$/.test(id) || !Number.isFinite(expiry) || expiry <= now) continue
       if (this.expiryById.size >= this.maxEntries) break
       this.add(id, expiry, 'journal')
-      live.push(`${expiry} ${id}\n`)
     }
     try {
-      writeFileSync(`${journal}.new`, live.join(''), { mode: 0o600 })
-      renameSync(`${journal}.new`, journal)
+      this.compact(journal, now)
     } catch (err) {
-      this.journalBroken = true
-      this.options.onJournalError?.(`cannot write the replay journal ${journal}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; requests replayed after a restart within their TTL would be accepted again`)
+      this.journalFailed(journal, err)
     }
+  }
+
+  /** Rewrites the journal with the ids still live (atomically: a crash leaves the old one or the new). */
+  private compact (journal: string, now: number): void {
+    this.sweep(now)
+    const live = [...this.expiryById].map(([id, { expiry }]) => `${expiry} ${id}\n`)
+    writeFileSync(`${journal}.new`, live.join(''), { mode: 0o600 })
+    renameSync(`${journal}.new`, journal)
+    if (this.journalFd !== undefined) closeSync(this.journalFd)
+    this.journalFd = undefined
+    this.journalLines = live.length
+    this.journalLive = live.length
+  }
+
+  private journalFailed (journal: string, err: unknown): void {
+    this.journalBroken = true
+    this.options.onJournalError?.(`cannot write the replay journal ${journal}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; requests replayed after a restart within their TTL would be accepted again`)
   }
 }
