@@ -15,7 +15,7 @@ import { testPeer } from '../helpers/peers.js'
 import type { Message } from '@libp2p/interface'
 import { DIRECT_REQUEST_PROTOCOL, REPLY_PROTOCOL, agentTopic } from '../../src/transport/topics.js'
 import { encodeReply } from '../../src/wire/reply.js'
-import { openLink } from '../../src/requester/link.js'
+import { openLink, type MeshView } from '../../src/requester/link.js'
 import * as lp from 'it-length-prefixed'
 import { pipe } from 'it-pipe'
 import { writeFrame } from '../../src/transport/framing.js'
@@ -311,11 +311,18 @@ describe('security promises on a real cluster', function () {
     // bootstrap and connects to the requester agent itself, so it receives a broadcast request as
     // any mesh peer may; node01's action hangs (1 s time limit, status 5), so the forged reply
     // (status 0) always arrives first. Broadcast is where the requester expects no particular peers.
-    const link = await openLink(loadConfig(cluster.clientConfigPath))
-    const view = await link.hello()
-    await link.close()
-    const requesterAddr = view.addrs.map(addr => addr.includes('/p2p/') ? addr : `${addr}/p2p/${view.peer}`).find(addr => addr.includes('/ip4/127.0.0.1/'))
-    assert.ok(requesterAddr !== undefined, JSON.stringify(view))
+    // The agent's loopback address, once it has one to say (a requester agent started just now
+    // may answer before it lists its addresses).
+    let view: MeshView | undefined
+    let requesterAddr: string | undefined
+    await eventually(async () => {
+      const link = await openLink(loadConfig(cluster.clientConfigPath))
+      try { view = await link.hello() } finally { await link.close() }
+      requesterAddr = view.addrs.map(addr => addr.includes('/p2p/') ? addr : `${addr}/p2p/${view?.peer ?? ''}`).find(addr => addr.includes('/ip4/127.0.0.1/'))
+      return requesterAddr !== undefined
+    }, 'the requester agent to advertise a loopback address')
+    assert.ok(view !== undefined && requesterAddr !== undefined)
+    const requesterPeer = view.peer
     const topic = agentTopic('main', 'greet')
     const forgedFor = new Set<string>()
     const onMessage = (event: CustomEvent<Message>): void => {
@@ -324,7 +331,7 @@ describe('security promises on a real cluster', function () {
       if (body.action !== 'hang') return
       forgedFor.add(body.id)
       const forged = encodeReply({ v: 1, id: body.id, identity: 'node01', status: 0, statusmsg: 'OK', data: { forged: true } })
-      void attacker.dialProtocol(peerIdFromString(view.peer), REPLY_PROTOCOL).then(async stream => { await writeFrame(stream, forged) }).catch(() => {})
+      void attacker.dialProtocol(peerIdFromString(requesterPeer), REPLY_PROTOCOL).then(async stream => { await writeFrame(stream, forged) }).catch(() => {})
     }
     attacker.services.pubsub.addEventListener('message', onMessage)
     attacker.services.pubsub.subscribe(topic)
@@ -340,7 +347,7 @@ describe('security promises on a real cluster', function () {
     } finally {
       attacker.services.pubsub.unsubscribe(topic)
       attacker.services.pubsub.removeEventListener('message', onMessage)
-      await attacker.hangUp(peerIdFromString(view.peer)).catch(() => {})
+      await attacker.hangUp(peerIdFromString(requesterPeer)).catch(() => {})
     }
   })
 
