@@ -98,7 +98,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
       denyOutboundEncryptedConnection: denied
     },
     connectionManager: {
-      maxConnections: 2000,
+      maxConnections: maxConnections(options.relayServer === true),
       maxParallelDials: 150,
       maxIncomingPendingConnections: 500,
       inboundConnectionThreshold: 10_000,
@@ -208,6 +208,19 @@ function streamLimits (relayServer: boolean): { maxInboundStreams: number, maxOu
   }
 }
 const YAMUX_DEFAULT_STREAMS = 1000
+
+/**
+ * Connections a peer holds at most; past it, libp2p refuses inbound ones and prunes. A daemon
+ * needs a few dozen. The bootstrap is dialled by every node of the fleet and holds a relay
+ * reservation for each under PE's rule: at 2000 a fleet of 2000 nodes was the most one bootstrap
+ * could take, one in ten of what its relay grants.
+ */
+function maxConnections (relayServer: boolean): number {
+  return relayServer ? RELAY_LIMITS.reservations.maxReservations + MAX_REQUESTER_CONNECTIONS : DAEMON_MAX_CONNECTIONS
+}
+const DAEMON_MAX_CONNECTIONS = 2000
+/** room beside the reservations for requesters and peers that hold none */
+const MAX_REQUESTER_CONNECTIONS = 1000
 
 /** Gossipsub heartbeat and score decay (see the heartbeatInterval option below). */
 export const GOSSIP_HEARTBEAT_MS = 2_000

@@ -9,6 +9,7 @@ import { createMeshNode, type MeshNode } from '../../src/transport/mesh-node.js'
 import { admissionFor } from '../../src/mesh/member.js'
 import { silentLogger } from '../../src/log.js'
 import type { MeshRole } from '../../src/security/admission-policy.js'
+import { RELAY_LIMITS } from '../../src/transport/relay-limits.js'
 
 const HELD = '/troupe-test/held/1.0.0'
 const STREAMS = 1100
@@ -69,4 +70,14 @@ describe('stream limits per connection', function () {
     for (const stream of streams) stream.abort(new Error('done'))
     assert.ok(open <= 1000 && open >= 990, `the daemon held ${open} of the ${streams.length} streams one peer opened`)
   })
+
+  it('a relay takes a connection from every node it may hold a reservation for; any other peer keeps 2000', async () => {
+    const relay = await labPeer('bootstrap', true)
+    const daemon = await labPeer('daemon', false)
+    peers.push(relay, daemon)
+    const limit = (node: MeshNode): number => (node as unknown as { components: { connectionManager: { getMaxConnections: () => number } } }).components.connectionManager.getMaxConnections()
+    assert.ok(limit(relay) > RELAY_LIMITS.reservations.maxReservations, `relay: ${limit(relay)}`)
+    assert.equal(limit(daemon), 2000)
+  })
 })
+
