@@ -98,7 +98,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
       denyOutboundEncryptedConnection: denied
     },
     connectionManager: {
-      maxConnections: maxConnections(options.relayServer === true),
+      maxConnections: maxConnections(options.role),
       maxParallelDials: 150,
       maxIncomingPendingConnections: 500,
       inboundConnectionThreshold: 10_000,
@@ -211,12 +211,12 @@ const YAMUX_DEFAULT_STREAMS = 1000
 
 /**
  * Connections a peer holds at most; past it, libp2p refuses inbound ones and prunes. A daemon
- * needs a few dozen. The bootstrap is dialled by every node of the fleet and holds a relay
- * reservation for each under PE's rule: at 2000 a fleet of 2000 nodes was the most one bootstrap
- * could take, one in ten of what its relay grants.
+ * needs a few dozen. The bootstrap is dialled by every node of the fleet (and holds a relay
+ * reservation for each under PE's rule), and a requester connects to every node it sends to:
+ * at 2000, one bootstrap or one requester could not serve a fleet of more than 2000 nodes.
  */
-function maxConnections (relayServer: boolean): number {
-  return relayServer ? RELAY_LIMITS.reservations.maxReservations + MAX_REQUESTER_CONNECTIONS : DAEMON_MAX_CONNECTIONS
+function maxConnections (role: MeshRole): number {
+  return role === 'daemon' ? DAEMON_MAX_CONNECTIONS : RELAY_LIMITS.reservations.maxReservations + MAX_REQUESTER_CONNECTIONS
 }
 const DAEMON_MAX_CONNECTIONS = 2000
 /** room beside the reservations for requesters and peers that hold none */

@@ -71,12 +71,14 @@ describe('stream limits per connection', function () {
     assert.ok(open <= 1000 && open >= 990, `the daemon held ${open} of the ${streams.length} streams one peer opened`)
   })
 
-  it('a relay takes a connection from every node it may hold a reservation for; any other peer keeps 2000', async () => {
+  it('a bootstrap and a requester take a connection from every node of a fleet as large as the relay serves; a daemon keeps 2000', async () => {
     const relay = await labPeer('bootstrap', true)
+    const requester = await labPeer('requester', false)
     const daemon = await labPeer('daemon', false)
-    peers.push(relay, daemon)
+    peers.push(relay, requester, daemon)
     const limit = (node: MeshNode): number => (node as unknown as { components: { connectionManager: { getMaxConnections: () => number } } }).components.connectionManager.getMaxConnections()
-    assert.ok(limit(relay) > RELAY_LIMITS.reservations.maxReservations, `relay: ${limit(relay)}`)
+    assert.ok(limit(relay) > RELAY_LIMITS.reservations.maxReservations, `bootstrap: ${limit(relay)}`)
+    assert.ok(limit(requester) > RELAY_LIMITS.reservations.maxReservations, `requester: ${limit(requester)}`)
     assert.equal(limit(daemon), 2000)
   })
 })
