@@ -3,9 +3,14 @@ import type { Command } from 'commander'
 import { loadConfig, parseConfig } from '../../config/load.js'
 import { EXIT_OK } from '../errors.js'
 import type { Logger } from '../../log.js'
+import { useCodePointOrder } from '../../text.js'
 
-/** The logging library is loaded only by the long-running roles: every other command starts without it. */
+/**
+ * What every long-running role does first: strings in code-point order (src/text.ts), and its
+ * logger. The logging library is loaded only by these roles: every other command starts without it.
+ */
 async function serviceLogger (name: string, level: string, file?: string): Promise<Logger> {
+  useCodePointOrder()
   return (await import('../../log.js')).createLogger({ name, level, file })
 }
 
