@@ -82,10 +82,18 @@ export async function sample<T> (runs: number, pids: number[], idlePercents: num
   return { samples, cpuMsPerRun: busyMs < 0 ? null : busyMs / runs / Math.max(1, pids.length) }
 }
 
-/** The per-daemon figures every system reports: median RSS, median idle CPU, CPU per request. */
-export function daemonFigures (pids: number[], idlePercents: number[], cpuMsPerRequest: number | null): Pick<SystemResult, 'daemon_rss_mib' | 'daemon_idle_cpu_percent' | 'daemon_cpu_ms_per_request'> {
+/** A process's private memory (USS): the pages no other process shares. */
+export function privateMiB (pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0)
+  return (kib('Private_Clean') + kib('Private_Dirty')) / 1024
+}
+
+/** The per-daemon figures every system reports: median RSS and private memory, median idle CPU, CPU per request. */
+export function daemonFigures (pids: number[], idlePercents: number[], cpuMsPerRequest: number | null): Pick<SystemResult, 'daemon_rss_mib' | 'daemon_private_mib' | 'daemon_idle_cpu_percent' | 'daemon_cpu_ms_per_request'> {
   return {
     daemon_rss_mib: round(median(pids.map(rssMiB))),
+    daemon_private_mib: round(median(pids.map(privateMiB))),
     daemon_idle_cpu_percent: round(median(idlePercents), 2),
     daemon_cpu_ms_per_request: cpuMsPerRequest === null ? null : round(cpuMsPerRequest, 2)
   }

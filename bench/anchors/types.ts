@@ -51,6 +51,11 @@ export interface SystemResult {
   security: string
   commands: CommandResult[]
   daemon_rss_mib: number
+  /**
+   * what only this daemon holds (median): its private pages (USS). RSS also counts the pages of the
+   * interpreter's binary and libraries, which every process of that runtime on a host shares.
+   */
+  daemon_private_mib?: number
   daemon_idle_cpu_percent: number
   /** CPU the node daemons spend per request, per node; null when the measurement came out negative (n/a) */
   daemon_cpu_ms_per_request: number | null
