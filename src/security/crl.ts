@@ -38,6 +38,11 @@ export class Revocations {
   get size (): number {
     return this.revoked.size
   }
+
+  /** These revocations and another list's. */
+  with (other: Revocations): Revocations {
+    return new Revocations(new Set([...this.revoked, ...other.revoked]))
+  }
 }
 
 function normalizeSerial (hex: string): string {
@@ -138,7 +143,10 @@ export class CrlStore {
     const { revocations, problems } = readRevocations(text, this.path, this.anchors)
     for (const problem of problems) this.warn(problem)
     this.digest = digest
-    this.current = revocations
+    // A broken, foreign or emptied file never undoes a revocation read before; what it does revoke is added.
+    const broken = problems.length > 0 || text.trim() === ''
+    if (broken && this.current.size > 0) this.warn(`crl ${this.path} ${problems.length > 0 ? 'has problems' : 'is empty'}; keeping the revocations read before`)
+    this.current = broken ? this.current.with(revocations) : revocations
     for (const listener of this.listeners) listener()
   }
 }
