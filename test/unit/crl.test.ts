@@ -127,6 +127,7 @@ describe('crl: reading revocation lists', () => {
     assert.equal(Revocations.key(ca.cert, '000aBc'), Revocations.key(ca.cert, 'ABC'))
     assert.equal(Revocations.key(ca.cert, '00'), `${ca.cert.fingerprint256}/0`)
     assert.notEqual(Revocations.key(ca.cert, '10'), Revocations.key(ca.cert, '1'))
+    assert.notEqual(Revocations.key(ca.cert, 'A00B'), Revocations.key(ca.cert, 'AB'), 'only leading zeros are dropped')
     assert.notEqual(Revocations.key(ca.cert, 'ABC'), Revocations.key(otherCa.cert, 'ABC'))
   })
 })

@@ -140,6 +140,19 @@ describe('enrollment', function () {
       assert.deepEqual(verifier.check({ chain: proof.chain, sig: Buffer.from('not a signature').toString('base64') }, binding()), { ok: false, reason: 'enrollment signature does not bind \'web01\' to this peer and collective' })
     })
 
+    it('a cached success is never reused for a binding whose fields merely concatenate the same way', () => {
+      assert.equal(verifier.check(proof, binding()).ok, true)
+      const sig = proof.sig
+      const der = proof.chain[0] ?? ''
+      const shifted: Array<[EnrollmentProof, Binding]> = [
+        [{ chain: proof.chain, sig: sig.slice(0, -1) }, binding({ peer: sig.slice(-1) + PEER })],
+        [proof, binding({ peer: PEER + 'm', collective: 'ain' })],
+        [proof, binding({ collective: 'mainw', identity: 'eb01' })],
+        [{ chain: [der.slice(1)], sig }, binding({ identity: 'web01' + der.slice(0, 1) })]
+      ]
+      for (const [other, forBinding] of shifted) assert.equal(verifier.check(other, forBinding).ok, false, JSON.stringify(forBinding))
+    })
+
     it('the signature is Ed25519 over "troupe-enroll-v1\\0" and the canonical JSON of the binding', () => {
       const key = createPrivateKey(readFileSync(web01.key))
       const message = Buffer.concat([Buffer.from('troupe-enroll-v1\0'), Buffer.from(JSON.stringify({ collective: 'main', identity: 'web01', peer: PEER }))])

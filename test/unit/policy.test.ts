@@ -157,9 +157,32 @@ describe('policy files: deciding', () => {
     assert.equal(allowed('allow\talice\tstatus\t*\t(role::db)\n', 'alice', 'status', web), false)
   })
 
+  it('mixed and/or read left to right, as actionpolicy does (a or b and c is (a or b) and c)', () => {
+    // On web: role=web holds, customer=nobody does not. By precedence this would allow.
+    assert.equal(allowed('allow\talice\tstatus\trole=web or env=dev and customer=nobody\t*\n', 'alice', 'status', web), false)
+    assert.equal(allowed('allow\talice\tstatus\trole=web or env=dev and customer=nobody\n', 'alice', 'status', web), false)
+    assert.equal(allowed('allow\talice\tstatus\t*\trole::web or role::db and missing\n', 'alice', 'status', web), false)
+    assert.equal(allowed('allow\talice\tstatus\tcustomer=nobody and env=dev or role=web\t*\n', 'alice', 'status', web), true)
+  })
+
+  it('spaces: several between items are one, a field of spaces is anything, spaces around a field are ignored', () => {
+    assert.equal(allowed('allow\talice   carol\tstatus   restart\trole=web   env=prod\trole::web   profile::base\n', 'carol', 'restart', web), true)
+    assert.equal(allowed('allow\t \tstatus\t*\t*\n', 'anyone', 'status', web), true)
+    assert.equal(allowed('allow\talice\t  \t*\t*\n', 'alice', 'anything', web), true)
+    assert.equal(allowed('allow\talice\tstatus\t  \t  \n', 'alice', 'status', db), true)
+    assert.equal(allowed('allow\talice\tstatus\t* \n', 'alice', 'status', db), true)
+    assert.equal(allowed('allow\t alice \t status \t role=web \t role::web \n', 'alice', 'status', web), true)
+  })
+
+  it('policy default is a whole line', () => {
+    parseFails(' policy default allow\n', 'svc.policy:1: a line starts with \'allow\', \'deny\' or \'policy default\'')
+    parseFails('policy default allow deny\n', 'svc.policy:1: a line starts with \'allow\', \'deny\' or \'policy default\'')
+    parseFails('xpolicy default allow\n', 'svc.policy:1: a line starts with \'allow\', \'deny\' or \'policy default\'')
+  })
+
   it('isCompound: actionpolicy\'s test', () => {
     for (const field of ['a and b', 'a or b', 'not a', '!a', 'x (a)', 'x=1 (y=2)']) assert.equal(isCompound(field), true, field)
-    for (const field of ['a b', 'role=web', 'android oracle', 'nota', 'a!', '()', 'x=( y']) assert.equal(isCompound(field), false, field)
+    for (const field of ['a b', 'role=web', 'android oracle', 'nota', 'a!', '()', 'x=( y', 'cannot', 'color', 'brand', 'role=color']) assert.equal(isCompound(field), false, field)
   })
 
   it('callerName strips MCollective\'s id prefixes only at the start', () => {
