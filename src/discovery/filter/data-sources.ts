@@ -102,10 +102,13 @@ function findInStatedirs (host: HostContext, file: string): string | undefined {
   return host.statedirs.map(dir => join(dir, file)).find(path => existsSync(path))
 }
 
-/** `File[/etc/motd]` and `file[/etc/motd]` are the same resource: Puppet writes the type in lower case. */
+/**
+ * `File[/etc/motd]` and `file[/etc/motd]` are the same resource. Puppet writes the whole
+ * reference in lower case (`resource.ref.downcase`, Puppet 7: `File[/srv/WWW]` is listed as
+ * `file[/srv/www]`), so the title is compared in lower case too, as MCollective's plugin did.
+ */
 function resourceKey (name: string): string {
-  const bracket = name.indexOf('[')
-  return bracket === -1 ? name.toLowerCase() : name.slice(0, bracket).toLowerCase() + name.slice(bracket)
+  return name.toLowerCase()
 }
 
 const resource: NodeDataSource = {
