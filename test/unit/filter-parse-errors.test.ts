@@ -87,7 +87,8 @@ describe('filter parse errors: the reason and the place', () => {
     const select = (text: string): string => message(() => parseCompound(text))
     assert.equal(select("Fstat('/x')"), "'Fstat' is not a data source name at character 1 of 'Fstat('/x')'")
     assert.equal(select("nosuch('/x')"), `unknown data source 'nosuch' (known: ${dataSourceNames().join(', ')}) at character 1 of 'nosuch('/x')'`)
-    assert.match(select("nosuch('/x')"), /\(known: agent, fact, fstat, (.+, )?puppet, resource(, .+)?\)/)
+    // The built-in sources at least (other tests in the same process may have registered more).
+    assert.match(select("nosuch('/x')"), /\(known: agent, .*\bfact, .*\bfstat, .*\bpuppet, resource\b.*\)/)
     assert.equal(select("fstat('/x', '/y')"), "fstat() takes one parameter at character 11 of 'fstat('/x', '/y')'")
     assert.equal(select('fstat(/x)'), "fstat(...) takes its parameter in quotes: fstat('...') at character 7 of 'fstat(/x)'")
     assert.equal(select("fstat('/x'"), "missing ')' after fstat( at character 11 of 'fstat('/x''")
