@@ -7,9 +7,8 @@ export function compareText (a: string, b: string): number {
 /**
  * For the long-running services: every string's localeCompare orders by code point, as
  * compareText does. libp2p's peer store and its helpers sort multiaddrs and protocol names with
- * localeCompare only to keep them in a stable order; ICU's collator behind it holds several MiB
- * of resident memory in every daemon for that (2.5-7 MiB side by side). Not for the CLI, which
- * never calls it.
+ * localeCompare only to keep them in a stable order; ICU's collator behind it holds MiBs of
+ * resident memory in every daemon for that. Not for the CLI, which never calls it.
  */
 export function useCodePointOrder (): void {
   String.prototype.localeCompare = function (this: string, that: string): number {
