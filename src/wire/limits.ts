@@ -14,3 +14,5 @@ export const MAX_DIRECTORY_QUERY_BYTES = 1024 * 1024
 export const MAX_TTL_SECONDS = 3600
 /** how far a requester's clock may be off, either way */
 export const CLOCK_SKEW_MS = 30_000
+/** what a request id looks like: 16 random bytes in lower-case hex (requests, replies, notices) */
+export const REQUEST_ID = /^[0-9a-f]{32}$/

@@ -4,11 +4,11 @@
 import { z } from 'zod'
 import { jsonBytes, parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
-import { MAX_REPLY_BYTES } from './limits.js'
+import { MAX_REPLY_BYTES, REQUEST_ID } from './limits.js'
 
 export const replySchema = z.object({
   v: z.literal(1),
-  id: z.string().regex(/^[0-9a-f]{32}$/),
+  id: z.string().regex(REQUEST_ID),
   identity: z.string().min(1).max(256),
   status: z.number().int().min(0).max(5),
   statusmsg: z.string().max(4096),
@@ -43,7 +43,6 @@ export function decodeReply (bytes: Uint8Array): Reply {
 }
 
 const REPLY_KEYS = ['v', 'id', 'identity', 'status', 'statusmsg', 'data']
-const REQUEST_ID = /^[0-9a-f]{32}$/
 
 /**
  * Whether a parsed reply passes replySchema as it is: every check of the schema, and nothing the

@@ -8,7 +8,7 @@ import { filterSchema, validateFilter } from '../discovery/filter/index.js'
 import { verifyBytes } from '../security/keys.js'
 import { parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
-import { CLOCK_SKEW_MS, MAX_REQUEST_BYTES, MAX_TTL_SECONDS } from './limits.js'
+import { CLOCK_SKEW_MS, MAX_REQUEST_BYTES, MAX_TTL_SECONDS, REQUEST_ID } from './limits.js'
 import { MAGIC, VERSION, HEADER_BYTES, SIGNATURE_BYTES, DOMAIN, concat } from './sign-request.js'
 
 export { signRequest, newRequestId, type SignedRequest, type NewRequest } from './sign-request.js'
@@ -17,7 +17,7 @@ const shortText = z.string().min(1).max(256)
 
 export const requestBodySchema = z.object({
   v: z.literal(1),
-  id: z.string().regex(/^[0-9a-f]{32}$/),
+  id: z.string().regex(REQUEST_ID),
   collective: shortText,
   agent: shortText,
   action: shortText,
@@ -69,7 +69,6 @@ function bySchema (raw: unknown): RequestBody {
 }
 
 const BODY_KEY_COUNT = Object.keys(requestBodySchema.shape).length
-const REQUEST_ID = /^[0-9a-f]{32}$/
 
 function isPlainObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -5,12 +5,13 @@
 import { z } from 'zod'
 import { jsonBytes, parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
+import { REQUEST_ID } from './limits.js'
 
 export const MAX_NOTICE_BYTES = 8 * 1024
 
 const noticeSchema = z.object({
   v: z.literal(1),
-  id: z.string().regex(/^[0-9a-f]{32}$/),
+  id: z.string().regex(REQUEST_ID),
   identity: z.string().min(1).max(256),
   /** peer id of the requester the reply was for */
   requester: z.string().min(1).max(128),
