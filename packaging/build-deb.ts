@@ -224,7 +224,9 @@ function stageControl (root: string, version: string, conffiles: string[]): void
 }
 
 export function buildDeb (options: { version?: string, out?: string } = {}): string {
-  if (!existsSync(join(repo, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is not built: run npm run build')
+  for (const built of [['cli', 'main.js'], ['services.js']]) {
+    if (!existsSync(join(repo, 'dist', 'src', ...built))) throw new Error(`dist/src/${built.join('/')} is missing: run npm run build`)
+  }
   const npmVersion = options.version ?? (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version
   const version = debianVersion(npmVersion)
   const staging = mkdtempSync(join(tmpdir(), 'troupe-deb-'))

@@ -1,6 +1,7 @@
 // Where the installed program lives (package.json, bin/troupe.js), found from this module's own
-// file: one place that knows, instead of each module counting its way up with '..' (which breaks
-// as soon as the code is laid out otherwise, bundled say).
+// file. The same code runs compiled file by file (dist/src/...) and from the services' bundle
+// (dist/src/services.js, packaging/bundle-services.ts), which sit at different depths, so no
+// module may count its way up with '..'.
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -50,9 +50,12 @@ function cacheKey (path: string, role: Role): string | undefined {
   return JSON.stringify([path, role, file, process.env.HOME ?? '', loaderBuild()])
 }
 
-/** A rebuilt or upgraded troupe may validate differently: its loader's files are part of the key. */
+/**
+ * A rebuilt or upgraded troupe may validate differently: its loader's files are part of the key,
+ * and so is this module's own file, which inside the services' bundle is the whole bundle.
+ */
 function loaderBuild (): string {
-  return ['./load.js', './schema.js'].map(name => {
+  return ['./load.js', './schema.js', import.meta.url].map(name => {
     try {
       const stat = statSync(fileURLToPath(new URL(name, import.meta.url)))
       return `${stat.size}:${stat.mtimeMs}`

@@ -3,9 +3,10 @@
 // and what a test checks comes from what that test did.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
+import { PACKAGE_ROOT } from '../../src/package-root.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
 
 describe('mesh: bootstrap, daemons, ping', function () {
@@ -64,6 +65,27 @@ describe('mesh: bootstrap, daemons, ping', function () {
     assert.ok(loaded.some(url => url.endsWith('/dist/src/cli/lean.js')), 'the trace sees the CLI\'s modules')
     const heavy = loaded.filter(url => /\/node_modules\/(yaml|zod|commander|libp2p|@libp2p|@chainsafe|pino)\//.test(url))
     assert.deepEqual(heavy, [])
+  })
+
+  it('a daemon runs from the services\' bundle: one file of troupe\'s, no module of the compiled tree', async () => {
+    // `npm run build` bundles after tsc (packaging/bundle-services.ts); the launcher picks the bundle.
+    const trace = join(cluster.dir, 'daemon-modules.txt')
+    const tracer = join(dirname(fileURLToPath(import.meta.url)), '..', 'helpers', 'trace-modules.js')
+    const spec = cluster.nodes.get('node05')?.spec
+    assert.ok(spec !== undefined)
+    cluster.kill('node05')
+    const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, TROUPE_TRACE_MODULES: process.env.TROUPE_TRACE_MODULES }
+    Object.assign(process.env, { NODE_OPTIONS: `--import ${tracer}`, TROUPE_TRACE_MODULES: trace })
+    try {
+      await cluster.startNode(spec)
+    } finally {
+      for (const [key, value] of Object.entries(saved)) { if (value === undefined) delete process.env[key]; else process.env[key] = value }
+    }
+    const doc = parseJson<PingJson>(await troupe(['ping', '--json', '-I', 'node05', '--config', cluster.clientConfigPath]))
+    assert.deepEqual(doc.replies.map(reply => reply.identity), ['node05'])
+    const ours = readFileSync(trace, 'utf8').split('\n').filter(url => url.startsWith('file:') && !url.includes('/dist/test/helpers/'))
+    assert.ok(ours.length > 0, 'the trace sees the daemon\'s modules')
+    assert.deepEqual(ours.map(url => relative(PACKAGE_ROOT, fileURLToPath(url))), ['bin/troupe.js', 'dist/src/services.js'], 'run `npm run build`: tsc alone leaves the bundle behind')
   })
 
   it('a killed daemon is named as missing and the exit code is 1', async () => {

@@ -1,0 +1,61 @@
+// bin/troupe.js picks what to run: the services (daemon, bootstrap, requester agent) run from the
+// one-file bundle when it is at least as new as tsc's last build; everything else, and the
+// services after a tsc-only rebuild, from the compiled tree. A copy of the real launcher runs
+// beside stand-ins for the two entry points that say which of them ran.
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { TROUPE_BIN } from '../../src/package-root.js'
+
+describe('launcher', function () {
+  let root: string
+  const bundle = (): string => join(root, 'dist', 'src', 'services.js')
+  const buildInfo = (): string => join(root, 'dist', '.tsbuildinfo')
+  const age = (path: string, secondsAgo: number): void => {
+    const when = new Date(Date.now() - secondsAgo * 1000)
+    utimesSync(path, when, when)
+  }
+  const ran = (...args: string[]): string => execFileSync(process.execPath, [join(root, 'bin', 'troupe.js'), ...args], { encoding: 'utf8' }).trim()
+
+  beforeEach(function () {
+    root = mkdtempSync(join(tmpdir(), 'troupe-launcher-'))
+    mkdirSync(join(root, 'bin'))
+    mkdirSync(join(root, 'dist', 'src', 'cli'), { recursive: true })
+    writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n')
+    copyFileSync(TROUPE_BIN, join(root, 'bin', 'troupe.js'))
+    writeFileSync(join(root, 'dist', 'src', 'cli', 'entry.js'), 'console.log("compiled tree")\n')
+    writeFileSync(bundle(), 'console.log("bundle")\n')
+    writeFileSync(buildInfo(), '{}\n')
+    age(buildInfo(), 60)
+  })
+
+  afterEach(function () {
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('runs each service from a bundle newer than the last tsc build', function () {
+    for (const service of ['daemon', 'bootstrap', 'requester-agent']) assert.equal(ran(service, '--config', 'x.yaml'), 'bundle', service)
+  })
+
+  it('runs every other command from the compiled tree', function () {
+    for (const command of ['ping', '--version', 'rpc', 'ca']) assert.equal(ran(command), 'compiled tree', command)
+    assert.equal(ran(), 'compiled tree')
+  })
+
+  it('runs the services from the compiled tree when tsc built after the bundle', function () {
+    age(bundle(), 120)
+    assert.equal(ran('daemon'), 'compiled tree')
+  })
+
+  it('runs the services from the compiled tree when there is no bundle', function () {
+    rmSync(bundle())
+    assert.equal(ran('daemon'), 'compiled tree')
+  })
+
+  it('runs the bundle where there is no tsc build record (an installed package)', function () {
+    rmSync(buildInfo())
+    assert.equal(ran('daemon'), 'bundle')
+  })
+})
