@@ -9,10 +9,13 @@ import { AuthorizedKeyStore } from '../src/security/authorized-keys.js'
 import { TopicValidatorResult } from '@libp2p/interface'
 import { undeliveredTopic } from '../src/transport/topics.js'
 import { decodeNotice } from '../src/wire/undelivered.js'
+import { coalesced } from '../src/coalesce.js'
 
 export const DEFAULT_BOOTSTRAP_LISTEN = ['/ip4/0.0.0.0/tcp/61613']
 /** Agent topics a bootstrap subscribes to at most (a fleet has tens). */
 export const MAX_FOLLOWED_AGENTS = 1024
+/** A new agent in the directory is followed this long after the first change of a burst. */
+const FOLLOW_AGENTS_DELAY_MS = 250
 
 export class BootstrapService {
   private constructor (private readonly member: MeshMember, private readonly authorizedKeys: AuthorizedKeyStore) {}
@@ -49,7 +52,8 @@ export class BootstrapService {
         }
       }
     }
-    member.directory.onChange(followAgents)
+    // Once per burst of changes: each pass walks the whole directory.
+    member.directory.onChange(coalesced(followAgents, FOLLOW_AGENTS_DELAY_MS))
     followAgents()
     // Nodes that cannot deliver a reply say so on this topic; the bootstrap carries it to the
     // requesters (a peer forwards only topics it is subscribed to).

@@ -30,10 +30,13 @@ import { RequestHandler } from './request-handler.js'
 import { existsSync, mkdirSync } from 'node:fs'
 import { LogThrottle } from '../log-throttle.js'
 import { loadCredentials, type MeshCredentials } from '../mesh/credentials.js'
+import { coalesced } from '../coalesce.js'
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 /** Requester peer ids kept decoded (a fleet has a few requester agents; the oldest goes first). */
 const MAX_REQUESTER_IDS = 64
+/** A claim on this node's identity is reported within this long of the registration that makes it. */
+const CONFLICT_CHECK_DELAY_MS = 1000
 const DEFAULT_CLASSES_FILES = ['/opt/puppetlabs/puppet/cache/state/classes.txt', '/var/cache/puppet/state/classes.txt']
 
 export class Daemon {
@@ -163,11 +166,13 @@ export class Daemon {
     this.facts.onChange(() => this.member.membership.refresh())
     // Another peer claiming this node's name is a copied certificate or an impostor: say so loudly.
     const claimsLog = new LogThrottle(1)
-    this.member.directory.onChange(() => {
+    // Checked once per burst of changes: a fleet starting together changes the directory
+    // hundreds of times a second, and each check scans all of it.
+    this.member.directory.onChange(coalesced(() => {
       const conflict = this.member.directory.conflicts().find(claim => claim.identity === this.identity)
       const others = conflict?.peers.filter(claim => claim.peer !== this.member.node.peerId.toString()) ?? []
       if (others.length > 0 && claimsLog.allow(this.identity)) this.log.error({ identity: this.identity, peers: others.map(claim => claim.peer) }, 'another peer claims this node\'s identity (a copied certificate, or this node restarted with a new peer key)')
-    })
+    }, CONFLICT_CHECK_DELAY_MS))
     this.keeper = new MeshKeeper(this.member, this.log)
     this.keeper.start()
   }

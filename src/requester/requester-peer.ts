@@ -19,6 +19,7 @@ import { loadCredentials } from '../mesh/credentials.js'
 import { defaultCallerKeyPath } from '../config/locate.js'
 import { LogThrottle } from '../log-throttle.js'
 import type { PeerConnection } from './socket-protocol.js'
+import { coalesced } from '../coalesce.js'
 
 export interface ReplyEvent {
   reply: Reply
@@ -63,6 +64,8 @@ const DIRECT_SEND_MS = 5000
  * that cannot use them replies over the connection it has or sends a notice (reply-channel.ts).
  */
 const ADVERTISED_TTL_MS = 1000
+/** New nodes in the directory are dialled this long after the first change of a burst. */
+const FLEET_DIAL_DELAY_MS = 100
 
 export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
@@ -81,7 +84,9 @@ export class RequesterPeer {
     const peer = new RequesterPeer(member, log, config.collective)
     await acceptReplies(member.node, (_frame, from, path, reply) => peer.route(reply, from, path), log)
     peer.listenForNotices()
-    member.directory.onChange(() => { void peer.connectToFleet() })
+    // Once per burst of changes (each pass lists the whole directory); a publish dials what it
+    // still lacks itself, so the delay costs no request its connections.
+    member.directory.onChange(coalesced(() => { void peer.connectToFleet() }, FLEET_DIAL_DELAY_MS))
     return peer
   }
 
