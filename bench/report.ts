@@ -262,6 +262,13 @@ function scaleSection (report: BenchReport): string {
     `${row.idle_cpu_ms_per_second} ms/s`, orNa(row.cpu_ms_per_request, 'ms'), `${row.requester_cpu_us_per_node} µs`,
     `${median(row.worker_rss_mib)} MiB / ${Math.min(row.daemons_per_worker, row.nodes)}`, `${row.beat_interval_s} s`, `${row.join_seconds} s`
   ])
+  // A size that could not be measured stays in the table, in its place, as failed.
+  const failedSizes = report.skipped.flatMap(line => {
+    const failed = /^scale at (\d+) daemons: (.*)$/.exec(line)
+    return failed === null ? [] : [{ row: [failed[1], '**FAILED**', ...Array<string>(11).fill('—'), `**failed**: ${failed[2]}`] }]
+  })
+  rows.push(...failedSizes.map(size => size.row))
+  rows.sort((a, b) => Number(a[0]) - Number(b[0]))
   const failedPings = report.scale.flatMap(row => row.pings.filter(ping => ping.replies < ping.expected || ping.expected < row.nodes).map(ping => `${row.nodes} nodes: ${ping.replies} of ${row.nodes} replied${ping.expected < row.nodes ? ` (the directory held ${ping.expected} when selecting)` : ''}`))
   return `Real daemons, many to a process (bench/scale: up to ${report.scale[0]?.daemons_per_worker ?? ''} per worker process), a real bootstrap
 process, and a requester, all on this machine. For each fleet size: a ping to every node,

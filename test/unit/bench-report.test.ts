@@ -134,6 +134,13 @@ describe('benchmark report', () => {
     assert.match(failed.split('## Scale')[1] ?? '', /No fleet size was measured in this run: scale at 100 daemons: timed out\./)
   })
 
+  it('a fleet size that failed keeps its row in the scale table, in order, marked failed with the reason', () => {
+    const page = markdown({ ...report(), skipped: ['scale at 1000 daemons: the directory held 873 of 1000', 'scale at 150 daemons: timed out'] })
+    const rows = (page.split('## Scale')[1]?.split('### What')[0] ?? '').split('\n').filter(line => /^\| \d/.test(line)).map(line => line.split(' | ')[0]?.slice(2))
+    assert.deepEqual(rows, ['100', '150', '250', '1000'])
+    assert.match(page, /^\| 1000 \| \*\*FAILED\*\* \|.*\*\*failed\*\*: the directory held 873 of 1000 \|$/m)
+  })
+
   it('the requester\'s own cost (issue 16): the CLI\'s start, the whole ping against mco --nodes FILE, the agent per reply', () => {
     const withAgent = report()
     const system = withAgent.systems[0] as TroupeResult
