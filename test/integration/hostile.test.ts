@@ -24,6 +24,8 @@ import { NodeCertificate, EnrollmentVerifier } from '../../src/security/enrollme
 import { emptyFilter } from '../../src/discovery/filter/types.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
 import { testPeer, peerKeyOf } from '../helpers/peers.js'
+import { loadConfig } from '../../src/config/load.js'
+import { stopRequesterAgent } from '../../src/requester/link.js'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'agents')
 
@@ -68,6 +70,12 @@ describe('hostile peers against an enrolled cluster', function () {
 
   after(async () => {
     await intruder?.stop()
+    // The requester agents the snapshot and newcomer tests started for their own client configs:
+    // cluster.stop() stops only the cluster's own.
+    for (const extra of ['snapshot-client.yaml', 'newcomer.yaml']) {
+      const path = cluster === undefined ? '' : join(cluster.dir, extra)
+      if (existsSync(path)) await stopRequesterAgent(loadConfig(path)).catch(() => {})
+    }
     await cluster?.stop()
     if (cluster !== undefined && process.env.TROUPE_KEEP_TEST_DIR === undefined) rmSync(cluster.dir, { recursive: true, force: true })
     for (const name of ['replay', 'collective', 'regex', 'flood']) rmSync(marker(name), { force: true })
