@@ -18,13 +18,16 @@ const AFTER_DISCONNECT_MS = 1_000
 export class MeshKeeper {
   private timer: NodeJS.Timeout | undefined
   private soon: NodeJS.Timeout | undefined
+  /** the top-up under way, if any: its dials are not connections yet, so a second would double them */
+  private running: Promise<void> | undefined
+  private again = false
   private readonly onDisconnect = (): void => { this.topUpSoon(AFTER_DISCONNECT_MS) }
   private unwatchDirectory: (() => void) | undefined
 
   constructor (private readonly member: MeshMember, private readonly log: Logger) {}
 
   start (): void {
-    this.timer = setInterval(() => { void this.topUp() }, CHECK_INTERVAL_MS)
+    this.timer = setInterval(() => { this.topUpNow() }, CHECK_INTERVAL_MS)
     this.timer.unref()
     this.member.node.addEventListener('peer:disconnect', this.onDisconnect)
     // A directory that changed (a newcomer's registration, the first sync) may hold new candidates.
@@ -41,8 +44,27 @@ export class MeshKeeper {
 
   private topUpSoon (ms: number): void {
     if (this.soon !== undefined) return
-    this.soon = setTimeout(() => { this.soon = undefined; void this.topUp() }, ms)
+    this.soon = setTimeout(() => { this.soon = undefined; this.topUpNow() }, ms)
     this.soon.unref()
+  }
+
+  /**
+   * One top-up at a time. A fleet that starts together changes the directory every second while
+   * dials take seconds on a loaded host: overlapping top-ups each counted the same connections
+   * and dialled again. A top-up asked for meanwhile runs once the current one ends.
+   */
+  private topUpNow (): void {
+    if (this.running !== undefined) {
+      this.again = true
+      return
+    }
+    this.running = this.topUp().finally(() => {
+      this.running = undefined
+      if (this.again) {
+        this.again = false
+        this.topUpNow()
+      }
+    })
   }
 
   private async topUp (): Promise<void> {

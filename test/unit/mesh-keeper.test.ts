@@ -1,0 +1,67 @@
+// The mesh keeper's top-ups, against a stand-in for the libp2p node (named so: a mock of the
+// node's dial and connection list, nothing else): dials that take longer than the top-up delay
+// are what a loaded host sees when a fleet starts together.
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
+import { MeshKeeper } from '../../src/daemon/mesh-keeper.js'
+import type { MeshMember } from '../../src/mesh/member.js'
+import type { Logger } from '../../src/log.js'
+
+const DIAL_MS = 400
+
+async function peerIds (count: number): Promise<PeerId[]> {
+  return await Promise.all(Array.from({ length: count }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+}
+
+/** A mock node: dials succeed after DIAL_MS; the directory lists every peer. */
+function mockMember (self: PeerId, peers: PeerId[]): { member: MeshMember, dials: string[], changed: () => void } {
+  const connected = new Set<string>()
+  const dials: string[] = []
+  const listeners = new Set<() => void>()
+  const connectionTo = (peer: string): unknown => ({ status: 'open', remotePeer: peer, remoteAddr: { toString: () => '/ip4/127.0.0.1/tcp/1' }, limits: undefined, timeline: { open: 0 } })
+  const node = {
+    status: 'started',
+    peerId: self,
+    getPeers: () => peers.filter(peer => connected.has(peer.toString())),
+    getConnections: (peer?: PeerId) => peer !== undefined && connected.has(peer.toString()) ? [connectionTo(peer.toString())] : [],
+    dial: async (addrs: Array<{ getPeerId: () => string | null }>) => {
+      const peer = addrs[0]?.getPeerId() ?? ''
+      dials.push(peer)
+      await new Promise(resolve => setTimeout(resolve, DIAL_MS))
+      connected.add(peer)
+      return connectionTo(peer)
+    },
+    addEventListener: () => {},
+    removeEventListener: () => {}
+  }
+  const directory = {
+    nodes: () => peers.map((peer, i) => ({ peer: peer.toString(), identity: `n${i}`, addrs: ['/ip4/127.0.0.1/tcp/1'] })),
+    onChange: (listener: () => void) => { listeners.add(listener); return () => listeners.delete(listener) }
+  }
+  const member = { node, directory, dialPolicy: { relayedOnly: () => false }, penalties: { score: () => 0 } } as unknown as MeshMember
+  return { member, dials, changed: () => { for (const listener of listeners) listener() } }
+}
+
+const quiet = { debug: () => {} } as unknown as Logger
+
+describe('mesh keeper', function () {
+  this.timeout(20_000)
+
+  it('dials six daemons, not more, while the directory keeps changing and dials are slow', async () => {
+    const [self, ...peers] = await peerIds(21)
+    assert.ok(self !== undefined)
+    const { member, dials, changed } = mockMember(self, peers)
+    const keeper = new MeshKeeper(member, quiet)
+    keeper.start()
+    // A fleet joining: a directory change every 100 ms for 5 s, each asking for a top-up.
+    const changes = setInterval(changed, 100)
+    await new Promise(resolve => setTimeout(resolve, 5000))
+    clearInterval(changes)
+    await new Promise(resolve => setTimeout(resolve, 2000 + 6 * DIAL_MS))
+    keeper.stop()
+    assert.equal(new Set(dials).size, dials.length, 'no peer dialled twice')
+    assert.equal(dials.length, 6)
+  })
+})
