@@ -21,6 +21,7 @@ export class MeshKeeper {
   /** the top-up under way, if any: its dials are not connections yet, so a second would double them */
   private running: Promise<void> | undefined
   private again = false
+  private stopped = false
   private readonly onDisconnect = (): void => { this.topUpSoon(AFTER_DISCONNECT_MS) }
   private unwatchDirectory: (() => void) | undefined
 
@@ -36,6 +37,7 @@ export class MeshKeeper {
   }
 
   stop (): void {
+    this.stopped = true
     clearInterval(this.timer)
     clearTimeout(this.soon)
     this.unwatchDirectory?.()
@@ -54,6 +56,7 @@ export class MeshKeeper {
    * and dialled again. A top-up asked for meanwhile runs once the current one ends.
    */
   private topUpNow (): void {
+    if (this.stopped) return
     if (this.running !== undefined) {
       this.again = true
       return

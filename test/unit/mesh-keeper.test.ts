@@ -15,8 +15,9 @@ async function peerIds (count: number): Promise<PeerId[]> {
   return await Promise.all(Array.from({ length: count }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
 }
 
-/** A mock node: dials succeed after DIAL_MS; the directory lists every peer. */
-function mockMember (self: PeerId, peers: PeerId[]): { member: MeshMember, dials: string[], changed: () => void } {
+/** A mock node: dials succeed after DIAL_MS; the directory lists the first `listed` peers. */
+function mockMember (self: PeerId, peers: PeerId[], listedAtFirst = peers.length): { member: MeshMember, dials: string[], changed: () => void, list: (count: number) => void } {
+  let listed = listedAtFirst
   const connected = new Set<string>()
   const dials: string[] = []
   const listeners = new Set<() => void>()
@@ -37,11 +38,11 @@ function mockMember (self: PeerId, peers: PeerId[]): { member: MeshMember, dials
     removeEventListener: () => {}
   }
   const directory = {
-    nodes: () => peers.map((peer, i) => ({ peer: peer.toString(), identity: `n${i}`, addrs: ['/ip4/127.0.0.1/tcp/1'] })),
+    nodes: () => peers.slice(0, listed).map((peer, i) => ({ peer: peer.toString(), identity: `n${i}`, addrs: ['/ip4/127.0.0.1/tcp/1'] })),
     onChange: (listener: () => void) => { listeners.add(listener); return () => listeners.delete(listener) }
   }
   const member = { node, directory, dialPolicy: { relayedOnly: () => false }, penalties: { score: () => 0 } } as unknown as MeshMember
-  return { member, dials, changed: () => { for (const listener of listeners) listener() } }
+  return { member, dials, changed: () => { for (const listener of listeners) listener() }, list: count => { listed = count } }
 }
 
 const quiet = { debug: () => {} } as unknown as Logger
@@ -63,5 +64,23 @@ describe('mesh keeper', function () {
     keeper.stop()
     assert.equal(new Set(dials).size, dials.length, 'no peer dialled twice')
     assert.equal(dials.length, 6)
+  })
+
+  it('stopped, it starts no top-up, not even one asked for while the last was dialling', async () => {
+    const [self, ...peers] = await peerIds(10)
+    assert.ok(self !== undefined)
+    const { member, dials, changed, list } = mockMember(self, peers, 5)
+    const keeper = new MeshKeeper(member, quiet)
+    keeper.start()
+    // The first top-up (after 1 s) dials the five daemons listed, one after the other (2 s).
+    await new Promise(resolve => setTimeout(resolve, 1000 + DIAL_MS / 2))
+    assert.equal(dials.length, 1, 'the first top-up is dialling')
+    // More daemons are listed and a top-up is asked for while it dials; then the keeper stops.
+    list(10)
+    changed()
+    await new Promise(resolve => setTimeout(resolve, 1100))
+    keeper.stop()
+    await new Promise(resolve => setTimeout(resolve, 8 * DIAL_MS + 1000))
+    assert.equal(dials.length, 5, 'no top-up after the stop')
   })
 })
