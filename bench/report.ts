@@ -252,6 +252,8 @@ ${agentRows.length > 0 ? table(['nodes', 'requests', 'replies (fewest)', 'agent 
 `
 }
 
+const SCALE_COLUMNS = ['nodes', 'pings', 'reach all', 'last reply', 'replies (fewest)', 'copies in / out', 'idle gossip msgs/s', 'membership msgs/s', 'idle CPU per node', 'CPU per request per node', 'requester CPU per node', 'worker RSS / daemons', 'beat interval', 'join']
+
 function scaleSection (report: BenchReport): string {
   if (report.scale.length === 0) {
     return `No fleet size was measured in this run: ${report.skipped.filter(line => line.startsWith('scale')).join('; ') || 'none was asked for'}.\n`
@@ -263,11 +265,10 @@ function scaleSection (report: BenchReport): string {
     `${median(row.worker_rss_mib)} MiB / ${Math.min(row.daemons_per_worker, row.nodes)}`, `${row.beat_interval_s} s`, `${row.join_seconds} s`
   ])
   // A size that could not be measured stays in the table, in its place, as failed.
-  const failedSizes = report.skipped.flatMap(line => {
+  rows.push(...report.skipped.flatMap(line => {
     const failed = /^scale at (\d+) daemons: (.*)$/.exec(line)
-    return failed === null ? [] : [{ row: [failed[1], '**FAILED**', ...Array<string>(11).fill('—'), `**failed**: ${failed[2]}`] }]
-  })
-  rows.push(...failedSizes.map(size => size.row))
+    return failed === null ? [] : [[failed[1], '**FAILED**', ...Array<string>(SCALE_COLUMNS.length - 3).fill('—'), `**failed**: ${failed[2]}`]]
+  }))
   rows.sort((a, b) => Number(a[0]) - Number(b[0]))
   const failedPings = report.scale.flatMap(row => row.pings.filter(ping => ping.replies < ping.expected || ping.expected < row.nodes).map(ping => `${row.nodes} nodes: ${ping.replies} of ${row.nodes} replied${ping.expected < row.nodes ? ` (the directory held ${ping.expected} when selecting)` : ''}`))
   return `Real daemons, many to a process (bench/scale: up to ${report.scale[0]?.daemons_per_worker ?? ''} per worker process), a real bootstrap
@@ -295,7 +296,7 @@ its nodes × the CPU per request per node, and here ${report.run.machine.cpus} c
 these times are bounded below by that sum over the cores. On real hosts each node spends its own
 few milliseconds in parallel, and what remains is hops × a link's latency.
 
-${table(['nodes', 'pings', 'reach all', 'last reply', 'replies (fewest)', 'copies in / out', 'idle gossip msgs/s', 'membership msgs/s', 'idle CPU per node', 'CPU per request per node', 'requester CPU per node', 'worker RSS / daemons', 'beat interval', 'join'], rows)}
+${table(SCALE_COLUMNS, rows)}
 
 ${estimates(report)}`
 }

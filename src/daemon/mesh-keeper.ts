@@ -4,6 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { connectionTo } from '../transport/connections.js'
 import type { MeshMember } from '../mesh/member.js'
 import type { Logger } from '../log.js'
+import { coalesced } from '../coalesce.js'
 
 const TARGET_PEERS = 6
 /**
@@ -17,12 +18,13 @@ const AFTER_DISCONNECT_MS = 1_000
 
 export class MeshKeeper {
   private timer: NodeJS.Timeout | undefined
-  private soon: NodeJS.Timeout | undefined
   /** the top-up under way, if any: its dials are not connections yet, so a second would double them */
   private running: Promise<void> | undefined
   private again = false
   private stopped = false
-  private readonly onDisconnect = (): void => { this.topUpSoon(AFTER_DISCONNECT_MS) }
+  /** a top-up AFTER_DISCONNECT_MS after the first of several disconnects or directory changes */
+  private readonly topUpSoon = coalesced(() => { this.topUpNow() }, AFTER_DISCONNECT_MS)
+  private readonly onDisconnect = (): void => { this.topUpSoon() }
   private unwatchDirectory: (() => void) | undefined
 
   constructor (private readonly member: MeshMember, private readonly log: Logger) {}
@@ -32,22 +34,15 @@ export class MeshKeeper {
     this.timer.unref()
     this.member.node.addEventListener('peer:disconnect', this.onDisconnect)
     // A directory that changed (a newcomer's registration, the first sync) may hold new candidates.
-    this.unwatchDirectory = this.member.directory.onChange(() => { this.topUpSoon(AFTER_DISCONNECT_MS) })
-    this.topUpSoon(1000)
+    this.unwatchDirectory = this.member.directory.onChange(this.topUpSoon)
+    this.topUpSoon()
   }
 
   stop (): void {
     this.stopped = true
     clearInterval(this.timer)
-    clearTimeout(this.soon)
     this.unwatchDirectory?.()
     this.member.node.removeEventListener('peer:disconnect', this.onDisconnect)
-  }
-
-  private topUpSoon (ms: number): void {
-    if (this.soon !== undefined) return
-    this.soon = setTimeout(() => { this.soon = undefined; this.topUpNow() }, ms)
-    this.soon.unref()
   }
 
   /**

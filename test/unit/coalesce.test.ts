@@ -9,7 +9,7 @@ describe('coalesced', function () {
     const trigger = coalesced(() => { runs += 1 }, 20)
     for (let i = 0; i < 1000; i++) trigger()
     assert.equal(runs, 0, 'not run inside the burst')
-    await pause(60)
+    await pause(200)
     assert.equal(runs, 1)
   })
 
@@ -17,10 +17,10 @@ describe('coalesced', function () {
     let runs = 0
     const trigger = coalesced(() => { runs += 1 }, 5)
     trigger()
-    await pause(30)
+    await pause(200)
     trigger()
     trigger()
-    await pause(30)
+    await pause(200)
     assert.equal(runs, 2)
   })
 
@@ -28,7 +28,7 @@ describe('coalesced', function () {
     let runs = 0
     const trigger: () => void = coalesced(() => { runs += 1; if (runs === 1) trigger() }, 5)
     trigger()
-    await pause(60)
+    await pause(300)
     assert.equal(runs, 2)
   })
 })
