@@ -20,6 +20,7 @@ import { defaultCallerKeyPath } from '../config/locate.js'
 import { LogThrottle } from '../log-throttle.js'
 import type { PeerConnection } from './socket-protocol.js'
 import { coalesced } from '../coalesce.js'
+import { reaskSilent } from './reask.js'
 
 export interface ReplyEvent {
   reply: Reply
@@ -215,12 +216,16 @@ export class RequesterPeer {
       : this.publish(outgoing, Math.min(outgoing.expect.length > 0 ? SUBSCRIPTION_WAIT_MS : BROADCAST_SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
     let failure: unknown
     deliver.catch(err => { failure = err; finish() })
+    const stopReasking = outgoing.expect.length === 0
+      ? () => {}
+      : reaskSilent({ silent: () => remaining, send: async peer => { await this.sendDirectTo(peer, outgoing) }, timeoutMs: outgoing.timeoutMs })
     try {
-    // Refusals come as they are known; they never hold up the request to the other nodes.
-    void this.reportRefusals(outgoing).catch(err => this.log.debug({ err: String(err) }, 'refusals not reported'))
+      // Refusals come as they are known; they never hold up the request to the other nodes.
+      void this.reportRefusals(outgoing).catch(err => this.log.debug({ err: String(err) }, 'refusals not reported'))
       await finished
       if (failure !== undefined) throw failure
     } finally {
+      stopReasking()
       clearTimeout(timer)
       this.listeners.delete(outgoing.id)
     }
@@ -264,16 +269,19 @@ export class RequesterPeer {
    * that cannot be reached stays missing without holding up the others.
    */
   private async sendDirect (outgoing: Outgoing): Promise<void> {
-    await Promise.all(outgoing.expect.map(async peer => {
-      try {
-        const signal = AbortSignal.timeout(Math.min(DIRECT_SEND_MS, outgoing.timeoutMs))
-        const id = peerIdFromString(peer)
-        const connection = await connectionTo(this.member.node, id, this.member.directory.byPeerId(peer)?.addrs ?? [], signal)
-        await this.requestChannels.send(connection, outgoing.bytes, signal)
-      } catch (err) {
-        this.log.debug({ peer, err: String(err) }, 'direct request not delivered')
-      }
-    }))
+    await Promise.all(outgoing.expect.map(async peer => { await this.sendDirectTo(peer, outgoing) }))
+  }
+
+  /** The request to one node directly; a failure is logged (the node stays silent, and is asked again). */
+  private async sendDirectTo (peer: string, outgoing: Outgoing): Promise<void> {
+    try {
+      const signal = AbortSignal.timeout(Math.min(DIRECT_SEND_MS, outgoing.timeoutMs))
+      const id = peerIdFromString(peer)
+      const connection = await connectionTo(this.member.node, id, this.member.directory.byPeerId(peer)?.addrs ?? [], signal)
+      await this.requestChannels.send(connection, outgoing.bytes, signal)
+    } catch (err) {
+      this.log.debug({ peer, id: outgoing.id, err: String(err) }, 'direct request not delivered')
+    }
   }
 
   /**

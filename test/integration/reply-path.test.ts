@@ -116,6 +116,21 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
     await everyNodeAnswersAndActedOnce('after bootstrap restart')
   })
 
+  it('a node that is down when a command starts and back before its timeout gets the request and answers', async () => {
+    await everyNodeAnswersAndActedOnce('warm-up')
+    const spec = cluster.nodes.get('node04')?.spec
+    assert.ok(spec !== undefined)
+    cluster.kill('node04')
+    const command = troupe(['ping', '--json', '--timeout', '25', '--config', cluster.clientConfigPath], { env })
+    // Back only after the mesh has stopped advertising the request (IHAVE, three 2 s heartbeats):
+    // the requester's sends again are all that can reach it now.
+    await new Promise(resolve => setTimeout(resolve, 8000))
+    await cluster.startNode(spec)
+    const doc = parseJson<DocJson>(await command)
+    assert.deepEqual(doc.replies.map(reply => reply.identity), NODES, JSON.stringify(doc))
+    for (const identity of NODES) assert.equal(actedOn(cluster.dir, identity, doc.request.id), 1, identity)
+  })
+
   it('a fresh requester agent that meets the bootstrap just restarted (its directory still empty) lists every node on its first command', async () => {
     const fresh = join(mkdtempSync(join(tmpdir(), 'troupe-fresh-')), 'fresh.yaml')
     writeFileSync(fresh, readFileSync(cluster.clientConfigPath, 'utf8').replace(/^key: .*\n/m, '').replace(/requester_socket: .*/, `requester_socket: ${join(dirname(fresh), 'fresh.sock')}`))

@@ -1,0 +1,48 @@
+// An expected node that has said nothing (no reply, no notice, no refusal) is sent the request
+// again, directly, while the command's timeout lasts. The first send can miss a node without
+// anyone knowing: the node was restarting when the request went out (its gossip copies are
+// advertised for three heartbeats, 6 s, then forgotten), a dial to it timed out once on a loaded
+// host, or a stream it was written to died with its connection. The node's replay cache drops a
+// copy it already has, so asking again never makes it act twice.
+
+/** The first re-ask, after the send: replies from a healthy fleet have all come by then. */
+export const REASK_FIRST_MS = 2000
+/** Then this often, until the timeout. */
+export const REASK_EVERY_MS = 4000
+
+export interface ReaskParts {
+  /** the expected nodes that have not answered in any way yet */
+  silent: () => Iterable<string>
+  /** sends the request to one node directly; settles when that attempt is over */
+  send: (peer: string) => Promise<void>
+  /** the send's whole time: no re-ask is started after it */
+  timeoutMs: number
+  firstMs?: number
+  everyMs?: number
+}
+
+/** Starts re-asking; the returned function stops it (the send finished). */
+export function reaskSilent (parts: ReaskParts): () => void {
+  const startedAt = Date.now()
+  const inFlight = new Set<string>()
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+  const schedule = (delayMs: number): void => {
+    if (stopped || Date.now() - startedAt + delayMs >= parts.timeoutMs) return
+    timer = setTimeout(round, delayMs)
+  }
+  const round = (): void => {
+    // A node whose last attempt is still dialling is not dialled twice.
+    for (const peer of [...parts.silent()]) {
+      if (inFlight.has(peer)) continue
+      inFlight.add(peer)
+      void parts.send(peer).catch(() => {}).finally(() => inFlight.delete(peer))
+    }
+    schedule(parts.everyMs ?? REASK_EVERY_MS)
+  }
+  schedule(parts.firstMs ?? REASK_FIRST_MS)
+  return () => {
+    stopped = true
+    clearTimeout(timer)
+  }
+}
