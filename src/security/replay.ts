@@ -45,7 +45,7 @@ export class ReplayCache {
   remember (id: string, validUntil: number, now = Date.now(), owner = ''): 'fresh' | 'replay' | 'full' {
     if (now >= this.nextSweep || this.expiryById.size >= this.maxEntries) this.sweep(now)
     const known = this.expiryById.get(id)
-    if (known !== undefined && known.expiry > now) return 'replay'
+    if (known !== undefined && known.expiry >= now) return 'replay'
     if (this.expiryById.size >= this.maxEntries || (this.perOwner.get(owner) ?? 0) >= this.maxPerOwner) return 'full'
     this.add(id, validUntil, owner)
     this.record(id, validUntil, now)
@@ -54,7 +54,7 @@ export class ReplayCache {
 
   has (id: string, now = Date.now()): boolean {
     const known = this.expiryById.get(id)
-    return known !== undefined && known.expiry > now
+    return known !== undefined && known.expiry >= now
   }
 
   get size (): number {
@@ -76,7 +76,7 @@ export class ReplayCache {
 
   private sweep (now: number): void {
     for (const [id, { expiry, owner }] of this.expiryById) {
-      if (expiry > now) continue
+      if (expiry >= now) continue
       this.expiryById.delete(id)
       this.release(owner)
     }
@@ -107,7 +107,7 @@ export class ReplayCache {
     for (const line of text.split('\n')) {
       const [expiryText, id] = line.split(' ')
       const expiry = Number(expiryText)
-      if (id === undefined || !/^[0-9a-f]{32}$/.test(id) || !Number.isFinite(expiry) || expiry <= now) continue
+      if (id === undefined || !/^[0-9a-f]{32}$/.test(id) || !Number.isFinite(expiry) || expiry < now) continue
       if (this.expiryById.size >= this.maxEntries) break
       this.add(id, expiry, 'journal')
     }
