@@ -12,6 +12,7 @@
 // BENCH_RELAY   relayed peers for the relay part (default 100,500,1000): one bootstrap's capacity
 // BENCH_HOSTILE seconds of the hostile-peer soak (part `hostile`, default 60) on a 10-node fleet
 // BENCH_RUNS    runs of each command (default 7); BENCH_IDLE_SECONDS (default 20)
+// BENCH_SCALE_LOG_DIR  the scale part's daemons log (info and up) to DIR/IDENTITY.log; silent without it
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'

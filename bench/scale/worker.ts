@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { stringify as toYaml } from 'yaml'
 import { parseConfig } from '../../src/config/load.js'
 import { Daemon } from '../../src/daemon/daemon.js'
-import { silentLogger } from '../../src/log.js'
+import { createLogger, silentLogger, type Logger } from '../../src/log.js'
 
 export interface WorkerStart {
   op: 'start'
@@ -28,6 +28,12 @@ export type WorkerReport =
   | { op: 'failed', message: string }
 
 const START_CONCURRENCY = 8
+/** BENCH_SCALE_LOG_DIR: each daemon logs (info and up) to DIR/IDENTITY.log, to find out why a node did not answer; silent otherwise */
+const LOG_DIR = process.env.BENCH_SCALE_LOG_DIR
+
+function daemonLogger (identity: string): Logger {
+  return LOG_DIR === undefined ? silentLogger() : createLogger({ level: 'info', file: join(LOG_DIR, `${identity}.log`), name: identity })
+}
 const daemons: Daemon[] = []
 
 async function startDaemons (command: WorkerStart): Promise<void> {
@@ -47,7 +53,7 @@ async function startDaemons (command: WorkerStart): Promise<void> {
       announce_interval: command.announceInterval,
       ...command.enrollment[identity]
     }), join(dir, 'daemon.yaml'))
-    daemons.push(await Daemon.start(config, silentLogger()))
+    daemons.push(await Daemon.start(config, daemonLogger(identity)))
   }
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) await startOne(next.identity, next.index)

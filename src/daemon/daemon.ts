@@ -260,7 +260,7 @@ export class Daemon {
     this.member.dialPolicy.learn(body.requester.peer, body.requester.addrs)
     const deadline = Math.max(Date.now() + 5000, body.issued + body.ttl * 1000)
     const delivery = await this.replies.send({ peer, addrs: body.requester.addrs }, body.id, encodeReply({ v: 1, id: body.id, identity: this.identity, ...reply }), deadline, () => {
-      const notice = encodeNotice({ v: 1, id: body.id, identity: this.identity, requester: body.requester.peer, status: reply.status, statusmsg: reply.statusmsg })
+      const notice = encodeNotice({ v: 1, id: body.id, identity: this.identity, requester: body.requester.peer, status: reply.status, statusmsg: reply.statusmsg, peer: this.member.node.peerId.toString() }, this.member.sign)
       this.member.node.services.pubsub.publish(undeliveredTopic(this.config.collective), notice).catch(err => {
         this.log.debug({ id: body.id, err: String(err) }, 'undelivered notice not published')
       })

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto'
 import type { MeshNode } from '../transport/mesh-node.js'
 import { beatTopic, registryTopic, DIRECTORY_PROTOCOL } from '../transport/topics.js'
 import { frameWriter, readFrames, writeFrame, readFirstFrame } from '../transport/framing.js'
-import { decodeRegistryMessage, encodeRegistryMessage, parseRegistration, signRegistration, type Beat, type Registration, type RegistryMessage } from '../wire/registration.js'
+import { decodeRegistryMessage, encodeRegistryMessage, parseRegistration, signBeat, signedByItsPeer, signRegistration, type Beat, type Registration, type RegistryMessage } from '../wire/registration.js'
 import type { PeerSigner } from '../security/peer-signature.js'
 import type { EnrollmentProof } from '../security/enrollment.js'
 import { jsonBytes, parseJsonBytes } from '../wire/canonical.js'
@@ -330,7 +330,7 @@ export class Membership {
     const self = this.options.self?.()
     if (self === undefined) return
     this.seq += 1
-    const beat: Beat = { v: 1, kind: 'beat', identity: self.identity, peer: this.node.peerId.toString(), addrs: this.addrs(), started: self.started, seq: this.seq, rev: this.rev, interval: this.beatInterval() }
+    const beat: Beat = signBeat({ v: 1, kind: 'beat', identity: self.identity, peer: this.node.peerId.toString(), addrs: this.addrs(), started: self.started, seq: this.seq, rev: this.rev, interval: this.beatInterval() }, this.options.sign)
     this.directory.applyBeat(beat)
     this.publish(this.beats, beat)
   }
@@ -362,9 +362,10 @@ export class Membership {
     let claimed: string | undefined
     try {
       const decoded = decodeRegistryMessage(message.data)
-      // Gossipsub verified the signature of the message's author; it must be the peer it describes.
-      if (message.type === 'signed' && message.from.toString() === decoded.peer && (!beatsOnly || decoded.kind === 'beat')) return decoded
-      reason = beatsOnly && decoded.kind !== 'beat' ? 'a registration on the beat topic' : 'not signed by the peer it describes'
+      // Signed by the peer it describes (gossipsub signs nothing itself: StrictNoSign).
+      if (beatsOnly && decoded.kind !== 'beat') reason = 'a registration on the beat topic'
+      else if (!signedByItsPeer(decoded)) reason = 'not signed by the peer it describes'
+      else return decoded
       claimed = decoded.peer
     } catch (err) {
       reason = (err as Error).message

@@ -47,7 +47,8 @@ export interface MemberOptions {
   self?: MembershipOptions['self']
   /**
    * called for every request that passed the gate on a subscribed agent topic, and for every
-   * well-signed request from a caller this peer does not authorize ('stranger': to be refused)
+   * well-signed request from a caller this peer does not authorize ('stranger': to be refused);
+   * `from` is the peer that handed it to this one (the author is the caller key that signed it)
    */
   onRequest?: (verdict: Extract<GateVerdict, { verdict: 'accept' | 'stranger' }>, from: string) => void
   /**
@@ -111,7 +112,8 @@ export class MeshMember {
   private readonly agentTopics = new Set<string>()
   private bootstrapDialer: BootstrapDialer | undefined
 
-  private constructor (readonly node: MeshNode, private readonly options: MemberOptions, readonly penalties: PeerPenalties, gossipCounters: GossipCounters, readonly admission: AdmissionGate, sign: ReturnType<typeof peerSigner>, readonly dialPolicy: DialPolicy) {
+  /** `sign`: signs with this peer's key, for what it says of itself on the gossip mesh (gossipsub signs nothing) */
+  private constructor (readonly node: MeshNode, private readonly options: MemberOptions, readonly penalties: PeerPenalties, gossipCounters: GossipCounters, readonly admission: AdmissionGate, readonly sign: ReturnType<typeof peerSigner>, readonly dialPolicy: DialPolicy) {
     this.gossipCounters = gossipCounters
     const { config, credentials, log } = options
     const callerName = options.callerName
@@ -244,7 +246,7 @@ export class MeshMember {
     this.agentTopics.add(topic)
     const pubsub = this.node.services.pubsub
     // The validator's verdict, handed to the message event for the same message object.
-    const accepted = new WeakMap<Message, GateVerdict & { verdict: 'accept' }>()
+    const accepted = new WeakMap<Message, { verdict: GateVerdict & { verdict: 'accept' }, from: string }>()
     pubsub.topicValidators.set(topic, async (from, message) => {
       const verdict = this.checkOnTopic(message.data, agent)
       if (verdict.verdict === 'stranger') {
@@ -256,10 +258,10 @@ export class MeshMember {
         // Not to be relayed: served from here, and Ignore keeps gossipsub from forwarding it
         // (without penalizing the sender; later copies are still dropped as duplicates).
         if (verdict.body.relay === false) {
-          this.options.onRequest?.(verdict, message.type === 'signed' ? message.from.toString() : '')
+          this.options.onRequest?.(verdict, from.toString())
           return TopicValidatorResult.Ignore
         }
-        accepted.set(message, verdict)
+        accepted.set(message, { verdict, from: from.toString() })
         return TopicValidatorResult.Accept
       }
       this.refused(verdict, from)
@@ -269,10 +271,10 @@ export class MeshMember {
       const onRequest = this.options.onRequest
       pubsub.addEventListener('message', event => {
         if (event.detail.topic !== topic) return
-        const verdict = accepted.get(event.detail)
-        if (verdict === undefined) return
+        const entry = accepted.get(event.detail)
+        if (entry === undefined) return
         accepted.delete(event.detail)
-        onRequest(verdict, event.detail.type === 'signed' ? event.detail.from.toString() : '')
+        onRequest(entry.verdict, entry.from)
       })
     }
     pubsub.subscribe(topic)

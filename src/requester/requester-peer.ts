@@ -10,7 +10,7 @@ import { MeshMember } from '../mesh/member.js'
 import { acceptReplies } from '../transport/reply-channel.js'
 import { agentTopic, undeliveredTopic } from '../transport/topics.js'
 import type { Reply } from '../wire/reply.js'
-import { decodeNotice } from '../wire/undelivered.js'
+import { decodeNotice, noticeSignedByItsPeer } from '../wire/undelivered.js'
 import { connectionTo, pathOf, type Path } from '../transport/connections.js'
 import { RequestChannels } from '../transport/request-channel.js'
 import type { NodeRef } from '../discovery/directory.js'
@@ -99,11 +99,12 @@ export class RequesterPeer {
     pubsub.topicValidators.set(topic, async (_from, message) => {
       let notice
       try { notice = decodeNotice(message.data) } catch { return TopicValidatorResult.Reject }
-      if (message.type !== 'signed' || notice.requester !== self) return TopicValidatorResult.Ignore
-      const peer = message.from.toString()
-      // The gossip signature authenticates the node: it may only speak for its own identity.
-      // The node may not be connected to this requester (that is why it sends a notice): the
-      // directory's entry for it (its enrollment checked, with a CA) says who it is.
+      if (notice.requester !== self) return TopicValidatorResult.Ignore
+      // Its signature authenticates the node: it may only speak for its own identity. The node
+      // may not be connected to this requester (that is why it sends a notice): the directory's
+      // entry for it (its enrollment checked, with a CA) says who it is.
+      if (!noticeSignedByItsPeer(notice)) return TopicValidatorResult.Reject
+      const peer = notice.peer
       if (this.member.directory.byPeerId(peer)?.identity !== notice.identity) return TopicValidatorResult.Ignore
       this.listeners.get(notice.id)?.({ reply: { v: 1, id: notice.id, identity: notice.identity, status: notice.status, statusmsg: notice.statusmsg, data: {} }, peer, delivery: 'undelivered' })
       return TopicValidatorResult.Ignore

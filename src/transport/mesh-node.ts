@@ -116,6 +116,12 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         ignoreDuplicatePublishError: true,
         emitSelf: false,
         floodPublish: true,
+        // Gossipsub signs nothing: every message troupe gossips carries its author's own signature
+        // (requests the caller key's, registrations, beats and notices the node's peer key's), so
+        // gossipsub's envelope signature was a second one, checked on every message by every
+        // peer (with a peer id rebuilt from it each time), for nothing the first did not prove.
+        // Message ids come from topic and data (msgIdFn), never from a sender or sequence number.
+        globalSignaturePolicy: 'StrictNoSign',
         // No peer exchange: it made meshes churn (prune, PX, reconnect) on every heartbeat; daemons
         // connect to a few other daemons from the directory instead (daemon/mesh-keeper.ts).
         doPX: false,

@@ -33,4 +33,6 @@ export function isAgentTopic (collective: string, topic: string): boolean {
 export const REPLY_PROTOCOL = '/troupe/reply/2.0.0'
 export const DIRECTORY_PROTOCOL = '/troupe/directory/2.0.0'
 export const DIRECT_REQUEST_PROTOCOL = '/troupe/request/1.0.0'
-export const ADMIT_PROTOCOL = '/troupe/admit/1.0.0'
+// 2.0.0: gossip messages carry no gossipsub signature (StrictNoSign); a 1.x peer rejects them,
+// and this one rejects a 1.x peer's, so the two do not admit each other at all.
+export const ADMIT_PROTOCOL = '/troupe/admit/2.0.0'

@@ -72,3 +72,12 @@ function jsonDepth (bytes: Uint8Array): number {
   }
   return deepest
 }
+
+/** What a signature covers: a domain naming the kind of message, then the message's canonical JSON. */
+export function domainBytes (domain: Uint8Array, message: object): Uint8Array {
+  const body = jsonBytes(message)
+  const out = new Uint8Array(domain.length + body.length)
+  out.set(domain)
+  out.set(body, domain.length)
+  return out
+}

@@ -1,15 +1,16 @@
 // What a node says of itself on the collective's registry topic, and what every peer keeps in its
-// directory. Gossipsub signs each message with the sender's peer key (StrictSign); receivers
-// check that the claimed peer id is the signer. A full registration is also signed by the node's
-// peer key itself (`sig`), because it is passed on again in directory snapshots, and carries the
-// node's enrollment proof (its certificate from the fleet's CA, bound to this peer id).
+// directory. Each message is signed by the node's own peer key (`sig`), and receivers check it
+// against the peer id the message names: gossipsub signs nothing itself (StrictNoSign,
+// src/transport/mesh-node.ts), and a full registration is passed on again in directory
+// snapshots, where no gossip envelope would protect it anyway. A full registration also carries
+// the node's enrollment proof (its certificate from the fleet's CA, bound to this peer id).
 //
 // Two messages: the full registration (who it is, what it serves, its facts), sent when the node
 // starts and whenever that changes; and the beat, a few hundred bytes that say "still here, at
 // revision R" on every interval. A fleet's steady traffic is beats: facts travel once per change,
 // not once per interval (facter facts are tens of KiB per node).
 import { z } from 'zod'
-import { jsonBytes, parseJsonBytes } from './canonical.js'
+import { domainBytes, jsonBytes, parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
 import { MAX_REGISTRATION_BYTES } from './limits.js'
 import { verifyPeerSignature, type PeerSigner } from '../security/peer-signature.js'
@@ -50,21 +51,24 @@ const registrationSchema = z.object({
   version: z.string().max(64)
 }).strict()
 
-const beatSchema = z.object({ ...common, kind: z.literal('beat') }).strict()
+const beatSchema = z.object({
+  ...common,
+  kind: z.literal('beat'),
+  /** base64 Ed25519 signature by the peer key over the beat without this field */
+  sig: z.string().max(100)
+}).strict()
 
 export type Registration = z.infer<typeof registrationSchema>
 export type UnsignedRegistration = Omit<Registration, 'sig'>
 export type Beat = z.infer<typeof beatSchema>
+export type UnsignedBeat = Omit<Beat, 'sig'>
 export type RegistryMessage = Registration | Beat
 
-const SIGNATURE_DOMAIN = new TextEncoder().encode('troupe-registration-v1\0')
+const REGISTRATION_DOMAIN = new TextEncoder().encode('troupe-registration-v1\0')
+const BEAT_DOMAIN = new TextEncoder().encode('troupe-beat-v1\0')
 
 function signedBytes (registration: UnsignedRegistration): Uint8Array {
-  const body = jsonBytes(registration)
-  const out = new Uint8Array(SIGNATURE_DOMAIN.length + body.length)
-  out.set(SIGNATURE_DOMAIN)
-  out.set(body, SIGNATURE_DOMAIN.length)
-  return out
+  return domainBytes(REGISTRATION_DOMAIN, registration)
 }
 
 /**
@@ -80,6 +84,17 @@ export function signRegistration (unsigned: UnsignedRegistration, sign: PeerSign
 export function registrationSignatureValid (registration: Registration): boolean {
   const { sig, ...unsigned } = registration
   return verifyPeerSignature(registration.peer, signedBytes(unsigned), Buffer.from(sig, 'base64'))
+}
+
+export function signBeat (unsigned: UnsignedBeat, sign: PeerSigner): Beat {
+  return { ...unsigned, sig: Buffer.from(sign(domainBytes(BEAT_DOMAIN, unsigned))).toString('base64') }
+}
+
+/** True when the message (a beat or a registration) was signed by the peer it names. */
+export function signedByItsPeer (message: RegistryMessage): boolean {
+  if (message.kind !== 'beat') return registrationSignatureValid(message)
+  const { sig, ...unsigned } = message
+  return verifyPeerSignature(message.peer, domainBytes(BEAT_DOMAIN, unsigned), Buffer.from(sig, 'base64'))
 }
 
 export function encodeRegistryMessage (message: RegistryMessage): Uint8Array {

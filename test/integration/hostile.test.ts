@@ -13,12 +13,13 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LocalCluster, demoNodeSpecs, spawnTroupe } from '../../src/demo/local-cluster.js'
 import type { MeshNode } from '../../src/transport/mesh-node.js'
-import { DIRECT_REQUEST_PROTOCOL, DIRECTORY_PROTOCOL, REPLY_PROTOCOL, agentTopic, registryTopic } from '../../src/transport/topics.js'
+import { DIRECT_REQUEST_PROTOCOL, DIRECTORY_PROTOCOL, REPLY_PROTOCOL, agentTopic, beatTopic, registryTopic, undeliveredTopic } from '../../src/transport/topics.js'
 import { frameWriter, readFirstFrame, readFrames, writeFrame } from '../../src/transport/framing.js'
 import { generateRequesterKey, keyFingerprint, readRequesterKey, type RequesterKey } from '../../src/security/keys.js'
 import { openRequest, signRequest, type NewRequest } from '../../src/wire/request.js'
 import { jsonBytes, parseJsonBytes } from '../../src/wire/canonical.js'
-import { signRegistration, type Registration } from '../../src/wire/registration.js'
+import { encodeRegistryMessage, signBeat, signRegistration, type Registration } from '../../src/wire/registration.js'
+import { encodeNotice } from '../../src/wire/undelivered.js'
 import { peerSigner } from '../../src/security/peer-signature.js'
 import { NodeCertificate, EnrollmentVerifier } from '../../src/security/enrollment.js'
 import { emptyFilter } from '../../src/discovery/filter/types.js'
@@ -188,6 +189,44 @@ describe('hostile peers against an enrolled cluster', function () {
       }
     } finally {
       intruder.services.pubsub.removeEventListener('message', forge as (event: Event) => void)
+      intruder.services.pubsub.unsubscribe(topic)
+    }
+  })
+
+  it('a beat and an undelivered notice in another node\'s name are refused: gossip is believed only by its author\'s own signature', async () => {
+    const node03 = cluster.nodes.get('node03')
+    const node03Peer = node03?.addrs[0]?.split('/p2p/')[1] ?? ''
+    assert.ok(node03 !== undefined && node03Peer !== '')
+    const sign = peerSigner(peerKeyOf(intruder))
+    // A beat that would move node03 to an address of the intruder's choosing.
+    const beat = signBeat({ v: 1, kind: 'beat', identity: 'node03', peer: node03Peer, addrs: ['/ip4/10.9.9.9/tcp/9'], started: Date.now() + 60_000, seq: 1, rev: 1, interval: 30 }, sign)
+    await intruder.services.pubsub.publish(beatTopic('main'), encodeRegistryMessage(beat))
+    await eventually(() => logged('bootstrap.log', line => line.msg === 'registry message refused' && line.claimed === node03Peer && line.reason === 'not signed by the peer it describes'), 'the bootstrap to refuse the beat')
+    // node03 is frozen, so it cannot answer; the intruder says, in its name, that it acted.
+    const topic = agentTopic('main', 'greet')
+    intruder.services.pubsub.subscribe(topic)
+    const noticed = new Set<string>()
+    const notify = (event: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
+      if (event.detail.topic !== topic) return
+      let body
+      try { body = openRequest(event.detail.data) } catch { return }
+      const notice = encodeNotice({ v: 1, id: body.id, identity: 'node03', requester: body.requester.peer, status: 0, statusmsg: 'OK', peer: node03Peer }, sign)
+      void intruder.services.pubsub.publish(undeliveredTopic('main'), notice).then(() => noticed.add(body.id), () => {})
+    }
+    intruder.services.pubsub.addEventListener('message', notify as (event: Event) => void)
+    node03.process.kill('SIGSTOP')
+    try {
+      let doc: PingJson & { undelivered: Array<{ identity: string }> } | undefined
+      await eventually(async () => {
+        const latest = parseJson<PingJson & { undelivered: Array<{ identity: string }> }>(await troupe(['rpc', 'greet', 'hello', 'name=Ada', '--json', '--dm', 'broadcast', '-t', '2', ...config]))
+        doc = latest
+        return noticed.has(latest.request.id)
+      }, 'the intruder to see a greet request and send its notice')
+      assert.deepEqual(doc?.undelivered.map(entry => entry.identity), [], JSON.stringify(doc))
+      assert.deepEqual(doc?.replies.map(reply => reply.identity), ['node01', 'node02'])
+    } finally {
+      node03.process.kill('SIGCONT')
+      intruder.services.pubsub.removeEventListener('message', notify as (event: Event) => void)
       intruder.services.pubsub.unsubscribe(topic)
     }
   })

@@ -9,7 +9,7 @@ function registration (identity: string, peer: string, over: Partial<Registratio
 }
 
 function beat (identity: string, peer: string, over: Partial<Beat> = {}): Beat {
-  return { v: 1, kind: 'beat', identity, peer, addrs: [], started: 1000, interval: 10, seq: 2, rev: 1, ...over }
+  return { v: 1, kind: 'beat', identity, peer, addrs: [], started: 1000, interval: 10, seq: 2, rev: 1, sig: '', ...over }
 }
 
 describe('node directory', () => {

@@ -110,7 +110,7 @@ describe('wire: bounds at their edges', () => {
     const reply = { v: 1, id: 'a'.repeat(32), identity: 'n', status: 0, statusmsg: 'OK', data: {} }
     assert.throws(() => decodeReply(bytes({ ...reply, status: 6 })), (err: unknown) => err instanceof WireError && err.reason === 'format' && err.message === "reply field 'status' is invalid")
     assert.throws(() => decodeReply(Uint8Array.from([0x7b])), (err: unknown) => err instanceof WireError && err.reason === 'format' && err.message.startsWith('reply: '))
-    const beat: Beat = { v: 1, kind: 'beat', identity: 'n1', peer: 'p1', started: 1, seq: 2, rev: 1, interval: 30, addrs: [] }
+    const beat: Beat = { v: 1, kind: 'beat', identity: 'n1', peer: 'p1', started: 1, seq: 2, rev: 1, interval: 30, addrs: [], sig: '' }
     assert.deepEqual(decodeRegistryMessage(encodeRegistryMessage(beat)), beat)
     assert.throws(() => decodeRegistryMessage(bytes({ ...beat, interval: 0 })), (err: unknown) => err instanceof WireError && err.message === "beat field 'interval' is invalid")
     assert.throws(() => decodeRegistryMessage(bytes({ ...beat, kind: 'announce' })), (err: unknown) => err instanceof WireError && /^registration field '\w+' is invalid$/.test(err.message))
