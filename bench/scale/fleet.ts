@@ -26,6 +26,8 @@ const STALL_MS = 120_000
 export interface PingOutcome {
   expected: number
   replies: number
+  /** nodes that said they acted but whose reply did not arrive before the timeout (absent in older runs) */
+  undelivered?: number
   /** the latest `pong` timestamp a node put in its reply: when the last node handled the request */
   reach_all_ms: number | null
   first_reply_ms: number | null
@@ -171,15 +173,19 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       // connected to at the last selection is connected to now (the publish dials it).
       expected = await requester.select(emptyFilter(), 'rpcutil')
       const sentAt = Date.now()
+      const noticed = new Set<string>()
+      const replied = new Set<string>()
       await sendAndCollect(requester, key, view, plan, emptyFilter(), expected, reply => {
+        replied.add(reply.identity)
         arrivals.push(Date.now())
         pongs.push(Number(reply.data.pong))
-      })
+      }, notice => { noticed.add(notice.identity) })
       // A ping with no replies has no times: it is a failed ping, not the fastest one.
       const got = arrivals.length > 0
       pings.push({
         expected: expected.length,
         replies: arrivals.length,
+        undelivered: [...noticed].filter(identity => !replied.has(identity)).length,
         reach_all_ms: got ? Math.max(...pongs) - sentAt : null,
         first_reply_ms: got ? Math.min(...arrivals) - sentAt : null,
         last_reply_ms: got ? Math.max(...arrivals) - sentAt : null

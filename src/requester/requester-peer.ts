@@ -21,6 +21,7 @@ import { LogThrottle } from '../log-throttle.js'
 import type { PeerConnection } from './socket-protocol.js'
 import { coalesced } from '../coalesce.js'
 import { reaskSilent } from './reask.js'
+import { Answers } from './answers.js'
 
 export interface ReplyEvent {
   reply: Reply
@@ -197,17 +198,11 @@ export class RequesterPeer {
 
   /** Publishes a request and calls onReply for each reply until every expected node answered or the timeout passed. */
   async send (outgoing: Outgoing, onReply: (event: ReplyEvent) => void, signal?: AbortSignal): Promise<void> {
-    const remaining = new Set(outgoing.expect)
-    const replied = new Set<string>()
     let finish!: () => void
     const finished = new Promise<void>(resolve => { finish = resolve })
+    const answers = new Answers(outgoing.expect, () => finish())
     this.listeners.set(outgoing.id, event => {
-      // A reply that arrives after the node's notice supersedes it; nothing supersedes a reply.
-      if (replied.has(event.peer)) return
-      if (event.delivery !== 'undelivered') replied.add(event.peer)
-      onReply(event)
-      remaining.delete(event.peer)
-      if (outgoing.expect.length > 0 && remaining.size === 0) finish()
+      if (answers.take(event)) onReply(event)
     })
     // The timeout bounds the whole send: publishing, direct deliveries and dials run beside it.
     const timer = setTimeout(finish, outgoing.timeoutMs)
@@ -219,7 +214,7 @@ export class RequesterPeer {
     deliver.catch(err => { failure = err; finish() })
     const stopReasking = outgoing.expect.length === 0
       ? () => {}
-      : reaskSilent({ silent: () => remaining, send: async peer => { await this.sendDirectTo(peer, outgoing) }, timeoutMs: outgoing.timeoutMs })
+      : reaskSilent({ silent: () => answers.silent, send: async peer => { await this.sendDirectTo(peer, outgoing) }, timeoutMs: outgoing.timeoutMs })
     try {
       // Refusals come as they are known; they never hold up the request to the other nodes.
       void this.reportRefusals(outgoing).catch(err => this.log.debug({ err: String(err) }, 'refusals not reported'))
