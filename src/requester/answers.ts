@@ -11,6 +11,8 @@ export class Answers {
   /** not heard from at all (not even a notice): these are asked again (reask.ts) */
   readonly silent: Set<string>
   private readonly replied = new Set<string>()
+  /** when anything was last heard from a node (ms since epoch; the start until then) */
+  lastHeardAt = Date.now()
 
   constructor (private readonly expected: readonly string[], private readonly onAllAnswered: () => void) {
     this.unanswered = new Set(expected)
@@ -23,6 +25,7 @@ export class Answers {
     if (this.replied.has(event.peer)) return false
     if (event.delivery !== 'undelivered') this.replied.add(event.peer)
     this.silent.delete(event.peer)
+    this.lastHeardAt = Date.now()
     if (event.delivery !== 'undelivered') {
       this.unanswered.delete(event.peer)
       if (this.expected.length > 0 && this.unanswered.size === 0) this.onAllAnswered()

@@ -9,16 +9,25 @@
 export const REASK_FIRST_MS = 2000
 /** Then this often, until the timeout. */
 export const REASK_EVERY_MS = 4000
+/**
+ * No one is asked again while answers still come in: the fleet is working through the request
+ * (a first request to 500 nodes on a loaded host took 7 s), and copies sent then only add to the
+ * load. A round waits until nothing was heard for this long.
+ */
+export const REASK_QUIET_MS = 1000
 
 export interface ReaskParts {
   /** the expected nodes that have not answered in any way yet */
   silent: () => Iterable<string>
   /** sends the request to one node directly; settles when that attempt is over */
   send: (peer: string) => Promise<void>
+  /** when the send last heard from any node (ms since epoch) */
+  lastHeardAt: () => number
   /** the send's whole time: no re-ask is started after it */
   timeoutMs: number
   firstMs?: number
   everyMs?: number
+  quietMs?: number
 }
 
 /** Starts re-asking; the returned function stops it (the send finished). */
@@ -32,6 +41,12 @@ export function reaskSilent (parts: ReaskParts): () => void {
     timer = setTimeout(round, delayMs)
   }
   const round = (): void => {
+    const quietMs = parts.quietMs ?? REASK_QUIET_MS
+    const quietFor = Date.now() - parts.lastHeardAt()
+    if (quietFor < quietMs) {
+      schedule(quietMs - quietFor)
+      return
+    }
     // A node whose last attempt is still dialling is not dialled twice.
     for (const peer of [...parts.silent()]) {
       if (inFlight.has(peer)) continue

@@ -214,7 +214,7 @@ export class RequesterPeer {
     deliver.catch(err => { failure = err; finish() })
     const stopReasking = outgoing.expect.length === 0
       ? () => {}
-      : reaskSilent({ silent: () => answers.silent, send: async peer => { await this.sendDirectTo(peer, outgoing) }, timeoutMs: outgoing.timeoutMs })
+      : reaskSilent({ silent: () => answers.silent, lastHeardAt: () => answers.lastHeardAt, send: async peer => { await this.sendDirectTo(peer, outgoing) }, timeoutMs: outgoing.timeoutMs })
     try {
       // Refusals come as they are known; they never hold up the request to the other nodes.
       void this.reportRefusals(outgoing).catch(err => this.log.debug({ err: String(err) }, 'refusals not reported'))

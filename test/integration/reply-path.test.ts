@@ -131,6 +131,24 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
     for (const identity of NODES) assert.equal(actedOn(cluster.dir, identity, doc.request.id), 1, identity)
   })
 
+  it('a node frozen while a command runs gets the request again, acts once, and audits the copy as nothing', async () => {
+    await everyNodeAnswersAndActedOnce('warm-up')
+    const node = cluster.nodes.get('node03')
+    assert.ok(node !== undefined)
+    node.process.kill('SIGSTOP')
+    const command = troupe(['ping', '--json', '--timeout', '10', '--config', cluster.clientConfigPath], { env })
+    // The others answer at once: after 2 s the requester sends node03 its request again, queued
+    // behind the first copy on the same connection.
+    await new Promise(resolve => setTimeout(resolve, 3500))
+    node.process.kill('SIGCONT')
+    const doc = parseJson<DocJson>(await command)
+    assert.deepEqual(doc.replies.map(reply => reply.identity), NODES, JSON.stringify(doc))
+    const lines = readFileSync(join(cluster.dir, 'node03', 'audit.log'), 'utf8').trim().split('\n')
+      .map(line => JSON.parse(line) as { request_id: string, decision: string })
+      .filter(entry => entry.request_id === doc.request.id)
+    assert.deepEqual(lines.map(entry => entry.decision), ['accepted'])
+  })
+
   it('a fresh requester agent that meets the bootstrap just restarted (its directory still empty) lists every node on its first command', async () => {
     const fresh = join(mkdtempSync(join(tmpdir(), 'troupe-fresh-')), 'fresh.yaml')
     writeFileSync(fresh, readFileSync(cluster.clientConfigPath, 'utf8').replace(/^key: .*\n/m, '').replace(/requester_socket: .*/, `requester_socket: ${join(dirname(fresh), 'fresh.sock')}`))

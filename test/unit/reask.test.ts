@@ -7,7 +7,7 @@ describe('reaskSilent (the request sent again to expected nodes that said nothin
   it('asks only the silent nodes, first after firstMs, then every everyMs, never after the timeout', async () => {
     const silent = new Set(['a', 'b'])
     const asked: string[] = []
-    const stop = reaskSilent({ silent: () => silent, send: async peer => { asked.push(peer) }, timeoutMs: 1500, firstMs: 100, everyMs: 400 })
+    const stop = reaskSilent({ silent: () => silent, send: async peer => { asked.push(peer) }, lastHeardAt: () => 0, timeoutMs: 1500, firstMs: 100, everyMs: 400 })
     await pause(50)
     assert.deepEqual(asked, [], 'nothing before firstMs')
     await pause(200)
@@ -23,7 +23,7 @@ describe('reaskSilent (the request sent again to expected nodes that said nothin
 
   it('stopped (every node answered, or the send ended), it asks no one', async () => {
     const asked: string[] = []
-    const stop = reaskSilent({ silent: () => ['a'], send: async peer => { asked.push(peer) }, timeoutMs: 1000, firstMs: 50, everyMs: 50 })
+    const stop = reaskSilent({ silent: () => ['a'], send: async peer => { asked.push(peer) }, lastHeardAt: () => 0, timeoutMs: 1000, firstMs: 50, everyMs: 50 })
     stop()
     await pause(300)
     assert.deepEqual(asked, [])
@@ -33,12 +33,25 @@ describe('reaskSilent (the request sent again to expected nodes that said nothin
     let started = 0
     let release!: () => void
     const held = new Promise<void>(resolve => { release = resolve })
-    const stop = reaskSilent({ silent: () => ['slow'], send: async () => { started += 1; await held }, timeoutMs: 2000, firstMs: 20, everyMs: 40 })
+    const stop = reaskSilent({ silent: () => ['slow'], send: async () => { started += 1; await held }, lastHeardAt: () => 0, timeoutMs: 2000, firstMs: 20, everyMs: 40 })
     await pause(300)
     assert.equal(started, 1, 'one attempt while it hangs')
     release()
     await pause(100)
     assert.ok(started >= 2, 'asked again once the attempt was over')
+    stop()
+  })
+
+  it('while answers still come in, no one is asked; once they stop for quietMs, the silent are', async () => {
+    const asked: string[] = []
+    let heard = Date.now()
+    const hearing = setInterval(() => { heard = Date.now() }, 20)
+    const stop = reaskSilent({ silent: () => ['late'], send: async peer => { asked.push(peer) }, lastHeardAt: () => heard, timeoutMs: 5000, firstMs: 50, everyMs: 1000, quietMs: 200 })
+    await pause(400)
+    assert.deepEqual(asked, [], 'answers were still coming in')
+    clearInterval(hearing)
+    await pause(450)
+    assert.deepEqual(asked, ['late'], 'asked once all had been quiet for quietMs')
     stop()
   })
 })
