@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { stringify as toYaml } from 'yaml'
 import { parseConfig } from '../../src/config/load.js'
 import { Daemon } from '../../src/daemon/daemon.js'
-import { createLogger, silentLogger, type Logger } from '../../src/log.js'
+import pino from 'pino'
+import { silentLogger, type Logger } from '../../src/log.js'
 
 export interface WorkerStart {
   op: 'start'
@@ -32,7 +33,8 @@ const START_CONCURRENCY = 8
 const LOG_DIR = process.env.BENCH_SCALE_LOG_DIR
 
 function daemonLogger (identity: string): Logger {
-  return LOG_DIR === undefined ? silentLogger() : createLogger({ level: 'info', file: join(LOG_DIR, `${identity}.log`), name: identity })
+  // Written at once: the worker is killed when the part ends, and a buffered tail would be lost.
+  return LOG_DIR === undefined ? silentLogger() : pino({ name: identity, level: 'info' }, pino.destination({ dest: join(LOG_DIR, `${identity}.log`), sync: true }))
 }
 const daemons: Daemon[] = []
 
