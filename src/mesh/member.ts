@@ -290,11 +290,7 @@ export class MeshMember {
     await this.node.handle(DIRECT_REQUEST_PROTOCOL, ({ stream, connection }) => {
       readFrames(stream, MAX_REQUEST_BYTES, bytes => {
         const verdict = this.gate.check(bytes)
-        const from = connection.remotePeer.toString()
-        if (verdict.verdict === 'accept' || verdict.verdict === 'stranger') onRequest(verdict, from)
-        // The requester that signed the request asking again (src/requester/reask.ts): a copy of
-        // its own request, which this node already has. Not a refusal worth an audit line.
-        else if (verdict.kind === 'replay' && verdict.body?.requester.peer === from) this.options.log.debug({ id: verdict.body.id }, 'request sent again by its requester: already seen')
+        if (verdict.verdict === 'accept' || verdict.verdict === 'stranger') onRequest(verdict, connection.remotePeer.toString())
         else this.refused(verdict, connection.remotePeer)
       }).catch(err => {
         this.refused({ verdict: 'reject', kind: 'size', reason: `unreadable direct request: ${(err as Error).message}` }, connection.remotePeer)

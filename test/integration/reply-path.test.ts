@@ -131,7 +131,7 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
     for (const identity of NODES) assert.equal(actedOn(cluster.dir, identity, doc.request.id), 1, identity)
   })
 
-  it('a node frozen while a command runs gets the request again, acts once, and audits the copy as nothing', async () => {
+  it('a node frozen while a command runs gets the request again, acts once, and audits the copy as a replay', async () => {
     await everyNodeAnswersAndActedOnce('warm-up')
     const node = cluster.nodes.get('node03')
     assert.ok(node !== undefined)
@@ -144,9 +144,10 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
     const doc = parseJson<DocJson>(await command)
     assert.deepEqual(doc.replies.map(reply => reply.identity), NODES, JSON.stringify(doc))
     const lines = readFileSync(join(cluster.dir, 'node03', 'audit.log'), 'utf8').trim().split('\n')
-      .map(line => JSON.parse(line) as { request_id: string, decision: string })
+      .map(line => JSON.parse(line) as { request_id: string, decision: string, reason?: string })
       .filter(entry => entry.request_id === doc.request.id)
-    assert.deepEqual(lines.map(entry => entry.decision), ['accepted'])
+    // The copy that asked again is refused as a replay: it ran once.
+    assert.deepEqual(lines.map(entry => [entry.decision, entry.reason ?? '']), [['accepted', ''], ['refused', `request ${doc.request.id} was already seen (replay)`]])
   })
 
   it('a fresh requester agent that meets the bootstrap just restarted (its directory still empty) lists every node on its first command', async () => {
