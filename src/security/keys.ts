@@ -59,6 +59,9 @@ export function readRequesterKey (path: string): RequesterKey {
   try {
     privateKey = createPrivateKey(pem)
   } catch {
+    // The two keys an operator most likely has at hand instead, each with what to do.
+    if (pem.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----')) throw new KeyError(`requester key ${path} is encrypted with a passphrase; troupe reads unencrypted keys (protected by chmod 600): create one with 'troupe keygen --out ${path}'`)
+    if (pem.includes('-----BEGIN OPENSSH PRIVATE KEY-----')) throw new KeyError(`requester key ${path} is in OpenSSH's format; troupe reads PKCS#8 PEM: create one with 'troupe keygen --out ${path}'`)
     throw new KeyError(`requester key ${path} is not a PEM private key`)
   }
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new KeyError(`requester key ${path} is ${privateKey.asymmetricKeyType ?? 'unknown'}, not ed25519`)

@@ -189,7 +189,16 @@ describe('requester keys (keys.ts)', function () {
       assert.throws(() => readRequesterKey(dir), keyError(`cannot read requester key ${dir}: EISDIR (create one with 'troupe keygen --out ${dir}')`))
     })
 
-    it('a file that is not a PEM private key is refused: text, empty, a public key, a JWK, an indented PEM, an encrypted key', function () {
+    it('an encrypted PKCS#8 key and an OpenSSH key are refused, each saying what it is and how to get a usable one', function () {
+      const key = generateRequesterKey()
+      const encrypted = pemFile('encrypted', key.privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string)
+      assert.throws(() => readRequesterKey(encrypted), keyError(`requester key ${encrypted} is encrypted with a passphrase; troupe reads unencrypted keys (protected by chmod 600): create one with 'troupe keygen --out ${encrypted}'`))
+      // What ssh-keygen -t ed25519 writes (a throwaway key made for this test).
+      const openssh = pemFile('openssh', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n')
+      assert.throws(() => readRequesterKey(openssh), keyError(`requester key ${openssh} is in OpenSSH's format; troupe reads PKCS#8 PEM: create one with 'troupe keygen --out ${openssh}'`))
+    })
+
+    it('a file that is not a PEM private key is refused: text, empty, a public key, a JWK, an indented PEM', function () {
       const key = generateRequesterKey()
       const pem = key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
       const texts = {
@@ -197,8 +206,7 @@ describe('requester keys (keys.ts)', function () {
         empty: '',
         'public key': publicKeyPem(key),
         jwk: JSON.stringify(key.privateKey.export({ format: 'jwk' })),
-        indented: pem.split('\n').map(line => `  ${line}`).join('\n'),
-        encrypted: key.privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string
+        indented: pem.split('\n').map(line => `  ${line}`).join('\n')
       }
       for (const [name, text] of Object.entries(texts)) {
         const path = pemFile(name.replace(/\W/g, '-'), text)
