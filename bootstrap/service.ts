@@ -8,7 +8,8 @@ import { loadCredentials } from '../src/mesh/credentials.js'
 import { AuthorizedKeyStore } from '../src/security/authorized-keys.js'
 import { TopicValidatorResult } from '@libp2p/interface'
 import { undeliveredTopic } from '../src/transport/topics.js'
-import { decodeNotice } from '../src/wire/undelivered.js'
+import { decodeNotice, noticeSignedByItsPeer } from '../src/wire/undelivered.js'
+import { LogThrottle } from '../src/log-throttle.js'
 import { coalesced } from '../src/coalesce.js'
 
 export const DEFAULT_BOOTSTRAP_LISTEN = ['/ip4/0.0.0.0/tcp/61613']
@@ -59,9 +60,19 @@ export class BootstrapService {
     // requesters (a peer forwards only topics it is subscribed to).
     const pubsub = member.node.services.pubsub
     const notices = undeliveredTopic(config.collective)
-    pubsub.topicValidators.set(notices, async (_from, message) => {
-      try { decodeNotice(message.data) } catch { return TopicValidatorResult.Reject }
-      return TopicValidatorResult.Accept
+    // Checked here, the first hop, as every gossip message is: a forged notice is rejected (and
+    // its sender blamed) before an honest bootstrap could pass it on and be blamed for it.
+    const refusals = new LogThrottle()
+    pubsub.topicValidators.set(notices, async (from, message) => {
+      let reason: string | undefined
+      try {
+        if (!noticeSignedByItsPeer(decodeNotice(message.data))) reason = 'not signed by the peer it names'
+      } catch (err) {
+        reason = (err as Error).message
+      }
+      if (reason === undefined) return TopicValidatorResult.Accept
+      if (refusals.allow(from.toString())) log.warn({ from: from.toString(), reason }, 'undelivered notice refused')
+      return TopicValidatorResult.Reject
     })
     pubsub.subscribe(notices)
     return service

@@ -223,6 +223,8 @@ describe('hostile peers against an enrolled cluster', function () {
         return noticed.has(latest.request.id)
       }, 'the intruder to see a greet request and send its notice')
       assert.deepEqual(doc?.undelivered.map(entry => entry.identity), [], JSON.stringify(doc))
+      // Stopped at the first hop: the bootstrap refuses to pass it on.
+      assert.ok(logged('bootstrap.log', line => line.msg === 'undelivered notice refused' && line.reason === 'not signed by the peer it names'), 'the bootstrap passed the forged notice on')
       assert.deepEqual(doc?.replies.map(reply => reply.identity), ['node01', 'node02'])
     } finally {
       node03.process.kill('SIGCONT')
