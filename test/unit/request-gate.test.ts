@@ -11,22 +11,14 @@ import { ReplayCache } from '../../src/security/replay.js'
 import { signRequest, requestValidUntil, type NewRequest } from '../../src/wire/request.js'
 import { DOMAIN, concat } from '../../src/wire/sign-request.js'
 import { jsonBytes } from '../../src/wire/canonical.js'
-import { emptyFilter } from '../../src/discovery/filter/types.js'
 import { CLOCK_SKEW_MS, MAX_REQUEST_BYTES } from '../../src/wire/limits.js'
+import { pingRequest } from '../helpers/requests.js'
 
 const alice = generateRequesterKey()
 const mallory = generateRequesterKey()
 const NOW = 1_700_000_000_000
 
-const base: NewRequest = {
-  collective: 'main',
-  agent: 'rpcutil',
-  action: 'ping',
-  args: {},
-  filter: emptyFilter(),
-  requester: { peer: '12D3KooWExample', addrs: ['/ip4/127.0.0.1/tcp/1'] },
-  ttl: 60
-}
+const base: NewRequest = pingRequest
 
 const gate = (options: { isAuthorized?: (key: string) => boolean, replay?: ReplayCache } = {}): RequestGate =>
   new RequestGate({ collective: 'main', isAuthorized: key => key === alice.publicKey, ...options })

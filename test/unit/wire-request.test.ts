@@ -3,19 +3,11 @@ import { generateRequesterKey } from '../../src/security/keys.js'
 import { signRequest, openRequest, type NewRequest } from '../../src/wire/request.js'
 import { WireError } from '../../src/wire/errors.js'
 import { RequestGate } from '../../src/security/request-gate.js'
-import { emptyFilter } from '../../src/discovery/filter/types.js'
 import { CLOCK_SKEW_MS, MAX_REQUEST_BYTES } from '../../src/wire/limits.js'
+import { pingRequest } from '../helpers/requests.js'
 
 const key = generateRequesterKey()
-const base: NewRequest = {
-  collective: 'main',
-  agent: 'rpcutil',
-  action: 'ping',
-  args: {},
-  filter: emptyFilter(),
-  requester: { peer: '12D3KooWExample', addrs: ['/ip4/127.0.0.1/tcp/1'] },
-  ttl: 60
-}
+const base: NewRequest = pingRequest
 
 function reason (fn: () => unknown): string {
   try {
