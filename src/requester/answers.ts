@@ -23,13 +23,12 @@ export class Answers {
   take (event: Pick<ReplyEvent, 'peer' | 'delivery'>): boolean {
     // A reply that arrives after the node's notice supersedes it; nothing supersedes a reply.
     if (this.replied.has(event.peer)) return false
-    if (event.delivery !== 'undelivered') this.replied.add(event.peer)
     this.silent.delete(event.peer)
     this.lastHeardAt = Date.now()
-    if (event.delivery !== 'undelivered') {
-      this.unanswered.delete(event.peer)
-      if (this.expected.length > 0 && this.unanswered.size === 0) this.onAllAnswered()
-    }
+    if (event.delivery === 'undelivered') return true
+    this.replied.add(event.peer)
+    this.unanswered.delete(event.peer)
+    if (this.expected.length > 0 && this.unanswered.size === 0) this.onAllAnswered()
     return true
   }
 }

@@ -75,9 +75,12 @@ function jsonDepth (bytes: Uint8Array): number {
 
 /** What a signature covers: a domain naming the kind of message, then the message's canonical JSON. */
 export function domainBytes (domain: Uint8Array, message: object): Uint8Array {
-  const body = jsonBytes(message)
-  const out = new Uint8Array(domain.length + body.length)
-  out.set(domain)
-  out.set(body, domain.length)
+  return concat(domain, jsonBytes(message))
+}
+
+export function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
   return out
 }

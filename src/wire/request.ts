@@ -9,7 +9,8 @@ import { verifyBytes } from '../security/keys.js'
 import { parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
 import { CLOCK_SKEW_MS, MAX_REQUEST_BYTES, MAX_TTL_SECONDS, REQUEST_ID } from './limits.js'
-import { MAGIC, VERSION, HEADER_BYTES, SIGNATURE_BYTES, DOMAIN, concat } from './sign-request.js'
+import { MAGIC, VERSION, HEADER_BYTES, SIGNATURE_BYTES, DOMAIN } from './sign-request.js'
+import { concat } from './canonical.js'
 
 export { signRequest, newRequestId, type SignedRequest, type NewRequest } from './sign-request.js'
 

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Filter } from '../discovery/filter/types.js'
 import { signBytes, type RequesterKey } from '../security/keys.js'
-import { jsonBytes } from './canonical.js'
+import { concat, jsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
 import { MAX_REQUEST_BYTES } from './limits.js'
 import type { RequestBody } from './request.js'
@@ -47,9 +47,3 @@ export function signRequest (request: NewRequest, key: RequesterKey, now = Date.
   return { body, bytes }
 }
 
-export function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
-}
