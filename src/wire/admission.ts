@@ -1,4 +1,4 @@
-// The admission exchange, `/troupe/admit/1.0.0`: on every new connection each side sends one
+// The admission exchange, `/troupe/admit/2.0.0` (ADMIT_PROTOCOL): on every new connection each side sends one
 // hello frame saying who it is and proving it, and reads back the other side's verdict.
 //
 //   hello:   {"v":1,"collective":"main","peer":"12D3…","role":"daemon",
