@@ -21,6 +21,8 @@ const SETTLE_MS = 40_000
 const JOIN_BOUND_MS = 600_000
 /** No node added for this long: the directory is stuck (the bench fails the size). */
 const STALL_MS = 120_000
+/** How often a join in progress is logged. */
+const PROGRESS_EVERY_MS = 30_000
 
 /** One ping to every node, as measured (ms from publish; null when no reply came). */
 export interface PingOutcome {
@@ -40,6 +42,10 @@ export interface ScaleResult {
   daemons_per_worker: number
   /** seconds until the requester's directory held every node */
   join_seconds: number
+  /** CPU seconds the whole fleet (worker processes and the bootstrap) spent until then (absent in older runs) */
+  join_cpu_s?: number
+  /** per node (median): registrations received by gossip until then, duplicates included (absent in older runs) */
+  join_registry_in?: number
   /** every ping as measured */
   pings: PingOutcome[]
   /** pings every node answered; the medians below are over these only */
@@ -118,6 +124,8 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     const enrollment: Record<string, Record<string, string>> = {}
     for (const identity of identities) enrollment[identity] = await cluster.enroll(identity)
     options.log(`  ${nodes} certificates issued`)
+    const bootstrapPid = cluster.bootstrapProcess?.pid ?? 0
+    const bootstrapCpuAtStart = processCpuMs([bootstrapPid])
     const started = Date.now()
     const starts: Array<Promise<WorkerReport>> = []
     for (let from = 0; from < nodes; from += DAEMONS_PER_WORKER) {
@@ -135,17 +143,26 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     // (announceInterval): fail then, saying how far it got, rather than wait out the bound.
     let grewAt = Date.now()
     let held = expected.length
+    let loggedAt = Date.now()
     await waitUntil(`the directory to hold ${nodes} nodes`, JOIN_BOUND_MS, async () => {
       expected = await requester.select(emptyFilter(), 'rpcutil')
       if (expected.length > held) { held = expected.length; grewAt = Date.now() }
+      // A line every half minute: where a slow join spends its time (the bootstrap or the daemons).
+      if (Date.now() - loggedAt >= PROGRESS_EVERY_MS) {
+        loggedAt = Date.now()
+        const workerCpuS = (await allStats(workers)).reduce((sum, s) => sum + s.cpuMicros / 1e6, 0)
+        options.log(`  ${round((Date.now() - started) / 1000)} s: ${held} listed; CPU so far: workers ${round(workerCpuS)} s, bootstrap ${round((processCpuMs([bootstrapPid]) - bootstrapCpuAtStart) / 1000)} s`)
+      }
       if (Date.now() - grewAt > STALL_MS) throw new Error(`the requester's directory held ${held} of ${nodes} nodes ${round((Date.now() - started) / 1000)} s after the start, none new for ${STALL_MS / 1000} s`)
       return expected.length >= nodes
     }).catch(err => { throw (err as Error).message.startsWith('bench: timed out') ? new Error(`${(err as Error).message} (${held} of ${nodes} listed)`) : err })
     const joinSeconds = (Date.now() - started) / 1000
+    const joined = await allStats(workers)
+    const joinCpuS = (cpuMs(joined, []) + processCpuMs([bootstrapPid]) - bootstrapCpuAtStart) / 1000
+    const joinRegistryIn = median(joined.flatMap(s => s.nodes.map(node => node.gossip_registry_in ?? 0)))
     options.log(`  directory complete after ${joinSeconds.toFixed(0)} s; settling`)
     await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
 
-    const bootstrapPid = cluster.bootstrapProcess?.pid ?? 0
     const idleBefore = await allStats(workers)
     const idleCpuBefore = cpuMs(idleBefore, [bootstrapPid])
     // Beats come in waves at first (nodes started together); a longer window evens them out.
@@ -207,6 +224,8 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       workers: workers.length,
       daemons_per_worker: DAEMONS_PER_WORKER,
       join_seconds: round(joinSeconds),
+      join_cpu_s: round(joinCpuS),
+      join_registry_in: joinRegistryIn,
       pings,
       complete_pings: complete.length,
       reach_all_ms: medianOf('reach_all_ms'),
