@@ -128,6 +128,8 @@ export class MeshMember {
       check: registrationCheck({ collective: config.collective, enrollment: credentials.verifier }),
       // A daemon hears no beats (membership.ts): its liveness comes from registrations alone.
       registrationsOnlyEvery: options.self !== undefined ? () => registrationRefreshFor(this.directory.size) : undefined,
+      // A daemon only passes its directory on; requesters and bootstraps check every entry.
+      checkOnUse: options.self !== undefined,
       onRefused: (registration, reason) => {
         if (refusals.allow(registration.peer)) log.warn({ peer: registration.peer, identity: registration.identity, reason }, 'registration refused')
       }

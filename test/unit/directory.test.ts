@@ -157,4 +157,65 @@ describe('node directory', () => {
       assert.equal(new Directory().purge('p1', 60_000), true, 'an unknown entry: nothing to keep either way')
     })
   })
+
+  describe('checked on use (a daemon: it only passes snapshot entries on)', () => {
+    // The check a real daemon runs (signatures, certificate); here: registrations with sig 'bad' fail.
+    function checkedDirectory (): { directory: Directory, checked: string[], refused: string[] } {
+      const checked: string[] = []
+      const refused: string[] = []
+      const directory = new Directory({
+        checkOnUse: true,
+        check: reg => { checked.push(reg.identity); return reg.sig === 'bad' ? 'not signed by the peer it describes' : undefined },
+        onRefused: reg => { refused.push(reg.identity) }
+      })
+      return { directory, checked, refused }
+    }
+
+    it('holds a snapshot\'s new entries without checking them, and passes them on', () => {
+      const { directory, checked } = checkedDirectory()
+      directory.merge([{ registration: registration('a', 'p1') }, { registration: registration('b', 'p2', { sig: 'bad' }) }], 0)
+      assert.deepEqual(checked, [])
+      assert.deepEqual(directory.snapshot(undefined, 0).map(entry => entry.registration.identity), ['a', 'b'])
+    })
+
+    it('checks an unchecked entry when its node\'s registration arrives: a forged one is dropped, not kept in its place', () => {
+      const { directory, checked, refused } = checkedDirectory()
+      // A forged entry claiming a later run than the node's real one would hide every real registration.
+      directory.merge([{ registration: registration('a', 'p1', { sig: 'bad', started: 9999 }) }], 0)
+      assert.equal(directory.apply(registration('a', 'p1'), 10), true)
+      assert.deepEqual(refused, ['a'])
+      assert.equal(directory.byPeerId('p1')?.started, 1000)
+      // A genuine unchecked entry is checked once, then trusted.
+      directory.merge([{ registration: registration('b', 'p2') }], 20)
+      directory.apply(registration('b', 'p2', { seq: 2, rev: 1 }), 30)
+      directory.apply(registration('b', 'p2', { seq: 3, rev: 1 }), 40)
+      assert.deepEqual(checked.filter(identity => identity === 'b'), ['b'])
+    })
+
+    it('checks a snapshot entry that would replace a checked one', () => {
+      const { directory, refused } = checkedDirectory()
+      directory.apply(registration('a', 'p1'), 0)
+      directory.merge([{ registration: registration('a', 'p1', { sig: 'bad', seq: 5, rev: 5, facts: { role: 'evil' } }) }], 10)
+      assert.deepEqual(refused, ['a'])
+      assert.deepEqual(directory.byPeerId('p1')?.facts, {})
+    })
+
+    it('reports an identity conflict only between entries that pass the check', () => {
+      const { directory } = checkedDirectory()
+      directory.apply(registration('a', 'p1'), 0)
+      directory.merge([{ registration: registration('a', 'p9', { sig: 'bad' }) }], 0)
+      assert.deepEqual(directory.conflicts(0), [])
+      assert.equal(directory.byPeerId('p9'), undefined)
+      directory.merge([{ registration: registration('a', 'p8') }], 0)
+      assert.deepEqual(directory.conflicts(0).map(conflict => conflict.peers.map(peer => peer.peer)), [['p1', 'p8']])
+    })
+
+    it('a requester or bootstrap directory checks every snapshot entry as it arrives', () => {
+      const checked: string[] = []
+      const directory = new Directory({ check: reg => { checked.push(reg.identity); return reg.sig === 'bad' ? 'bad' : undefined } })
+      directory.merge([{ registration: registration('a', 'p1') }, { registration: registration('b', 'p2', { sig: 'bad' }) }], 0)
+      assert.deepEqual(checked, ['a', 'b'])
+      assert.deepEqual(directory.nodes(0).map(node => node.identity), ['a'])
+    })
+  })
 })
