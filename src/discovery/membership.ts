@@ -69,6 +69,14 @@ const UNSYNCED_RETRY_MS = 5_000
 const SNAPSHOT_ENTRIES_PER_FRAME = 256
 const MAX_SNAPSHOT_ENTRIES = 200_000
 const MAX_QUERY_PEERS = 4096
+/** Entries a query may say it holds (a version string is ~70 bytes; the query is at most 1 MiB). */
+const MAX_HAVE_ENTRIES = 12_000
+const textEncoder = new TextEncoder()
+
+/** One run and revision of a node's registration: a peer that holds it needs no copy. */
+function versionOf (registration: Registration): string {
+  return `${registration.peer}/${registration.started}/${registration.rev}`
+}
 /**
  * How often entries past expiry are looked for. Whether a node is missing is worked out when it is
  * asked (directory.ts isExpired), so this only logs the expiry, tells the directory's listeners and
@@ -452,7 +460,9 @@ export class Membership {
     this.syncedFrom.add(key)
     for (let attempt = 0; ; attempt++) {
       try {
-        const merged = await this.querySnapshot(peer, undefined, this.selfRegistration('announce'))
+        // After the first snapshot, a peer is asked only for what this one lacks: at 1000 nodes a
+        // whole directory is a few MB to build, send and parse, mostly entries already held.
+        const merged = await this.querySnapshot(peer, undefined, this.selfRegistration('announce'), [], this.heldVersions())
         // A requester's first sync must bring nodes: a bootstrap that just restarted answers
         // with an empty directory, and a requester that took that as the fleet would select
         // nothing. An empty answer is asked again, backing off, a few times before it is taken
@@ -520,15 +530,25 @@ export class Membership {
   }
 
   /**
+   * What this peer already holds, one version string per entry, for a peer to leave out of its
+   * snapshot; undefined when nothing is held yet (or too much to say in one query).
+   */
+  private heldVersions (): string[] | undefined {
+    const size = this.directory.size
+    if (size === 0 || size > MAX_HAVE_ENTRIES) return undefined
+    return this.directory.snapshot().map(entry => versionOf(entry.registration))
+  }
+
+  /**
    * Asks a peer for its directory (all of it, or the given peers' entries) and merges what comes.
    * A daemon hands over its own registration with the question: unlike gossip sent while the
    * connection's streams are still being set up, it cannot be lost, so the first peers a node
    * meets (the bootstrap first) always know it.
    */
-  private async querySnapshot (peer: PeerId, peers: string[] | undefined, self?: Registration, addrs: string[] = []): Promise<number> {
+  private async querySnapshot (peer: PeerId, peers: string[] | undefined, self?: Registration, addrs: string[] = [], have?: string[]): Promise<number> {
     const signal = AbortSignal.timeout(5000)
     const stream = await streamOn(await connectionTo(this.node, peer, addrs, signal), DIRECTORY_PROTOCOL, signal)
-    await writeFrame(stream, jsonBytes({ peers, self }))
+    await writeFrame(stream, jsonBytes({ peers, self, have }))
     const only = peers !== undefined ? new Set(peers) : undefined
     let merged = 0
     await readFrames(stream, MAX_DIRECTORY_FRAME_BYTES, bytes => {
@@ -550,16 +570,20 @@ export class Membership {
 
   /** Answers a directory query: one frame of JSON `{peers?, self?}` in, frames of entries out. */
   private async serveSnapshot (stream: Parameters<typeof readFirstFrame>[0], remotePeer: string): Promise<void> {
-    const query = parseJsonBytes(await readFirstFrame(stream, MAX_DIRECTORY_QUERY_BYTES)) as { peers?: unknown, self?: unknown }
+    const query = parseJsonBytes(await readFirstFrame(stream, MAX_DIRECTORY_QUERY_BYTES)) as { peers?: unknown, self?: unknown, have?: unknown }
     if (query?.self !== undefined) {
       const self = parseRegistration(query.self)
       // Noise authenticated the remote peer: it may only speak for itself.
       if (self.peer === remotePeer && self.kind === 'announce') this.directory.apply(self)
     }
     const peers = Array.isArray(query?.peers) ? query.peers.filter((peer): peer is string => typeof peer === 'string').slice(0, MAX_QUERY_PEERS) : undefined
-    const entries = this.directory.snapshot(peers)
+    // Bounded by the query's size (MAX_DIRECTORY_QUERY_BYTES): a set of at most ~15,000 strings.
+    const have = Array.isArray(query?.have) ? new Set(query.have.filter((held): held is string => typeof held === 'string')) : undefined
+    const entries = this.directory.snapshot(peers).filter(entry => have === undefined || !have.has(versionOf(entry.registration)))
     const { queue, done } = frameWriter(stream)
-    for (let i = 0; i < entries.length; i += SNAPSHOT_ENTRIES_PER_FRAME) queue.push(jsonBytes(entries.slice(i, i + SNAPSHOT_ENTRIES_PER_FRAME)))
+    // Plain JSON: the receiver checks each registration's signature over its canonical form itself,
+    // so the frame's key order does not matter, and sorting every key of a few MB cost more than the rest.
+    for (let i = 0; i < entries.length; i += SNAPSHOT_ENTRIES_PER_FRAME) queue.push(textEncoder.encode(JSON.stringify(entries.slice(i, i + SNAPSHOT_ENTRIES_PER_FRAME))))
     queue.end()
     await done
   }

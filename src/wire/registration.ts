@@ -80,10 +80,21 @@ export function signRegistration (unsigned: UnsignedRegistration, sign: PeerSign
   return { ...sized, sig: Buffer.from(sign(signedBytes(sized))).toString('base64') }
 }
 
-/** True when the registration was signed by the peer it describes, as it now reads. */
+/**
+ * Registrations whose signature was found valid. troupe never changes a registration once it is
+ * parsed or signed (a change is a new object), so one found valid stays so: a gossiped
+ * registration is checked by the topic validator and again before the directory takes it, and
+ * the second check is now a lookup.
+ */
+const validSignatures = new WeakSet<Registration>()
+
+/** True when the registration was signed by the peer it describes. */
 export function registrationSignatureValid (registration: Registration): boolean {
+  if (validSignatures.has(registration)) return true
   const { sig, ...unsigned } = registration
-  return verifyPeerSignature(registration.peer, signedBytes(unsigned), Buffer.from(sig, 'base64'))
+  const valid = verifyPeerSignature(registration.peer, signedBytes(unsigned), Buffer.from(sig, 'base64'))
+  if (valid) validSignatures.add(registration)
+  return valid
 }
 
 export function signBeat (unsigned: UnsignedBeat, sign: PeerSigner): Beat {

@@ -306,6 +306,29 @@ describe('hostile peers against an enrolled cluster', function () {
     }
   })
 
+  it('a directory query that says which versions it holds gets only the others; the list is bounded', async () => {
+    const query = async (body: unknown): Promise<Registration[]> => {
+      const stream = await intruder.dialProtocol(multiaddr(cluster.bootstrapAddr), DIRECTORY_PROTOCOL)
+      await writeFrame(stream, jsonBytes(body))
+      const got: Registration[] = []
+      await readFrames(stream, 80 * 1024 * 1024, frame => {
+        for (const entry of parseJsonBytes(frame) as Array<{ registration: Registration }>) got.push(entry.registration)
+      })
+      return got
+    }
+    const all = await query({})
+    const node01 = all.find(registration => registration.identity === 'node01')
+    assert.ok(node01 !== undefined)
+    const version = `${node01.peer}/${node01.started}/${node01.rev}`
+    const rest = await query({ have: [version, 'junk', 42] })
+    assert.deepEqual(rest.map(registration => registration.identity).sort(), all.filter(registration => registration.identity !== 'node01').map(registration => registration.identity).sort())
+    // An older revision held is no reason to leave the entry out.
+    assert.ok((await query({ have: [`${node01.peer}/${node01.started}/${node01.rev - 1}`] })).some(registration => registration.identity === 'node01'))
+    // A list past the query's size limit is refused like any oversized query, and the bootstrap serves on.
+    await assert.rejects(query({ have: Array.from({ length: 20_000 }, () => version) }))
+    assert.equal((await query({})).length, all.length)
+  })
+
   it('a directory snapshot cannot rewrite or hide another node', async () => {
     // The intruder answers directory queries with node02's registration altered, and nothing else.
     let real: Registration | undefined

@@ -192,6 +192,17 @@ describe('node directory', () => {
       assert.deepEqual(checked.filter(identity => identity === 'b'), ['b'])
     })
 
+    it('a forged entry taken from one snapshot does not keep the real one of a later snapshot out, nor replace a real one unchecked', () => {
+      const { directory, refused } = checkedDirectory()
+      directory.merge([{ registration: registration('a', 'p1', { sig: 'bad', started: 9999 }) }], 0)
+      directory.merge([{ registration: registration('a', 'p1') }], 10)
+      assert.deepEqual(refused, ['a'])
+      assert.equal(directory.byPeerId('p1')?.started, 1000)
+      directory.merge([{ registration: registration('a', 'p1', { sig: 'bad', started: 9999 }) }], 20)
+      assert.deepEqual(refused, ['a', 'a'])
+      assert.equal(directory.byPeerId('p1')?.started, 1000)
+    })
+
     it('checks a snapshot entry that would replace a checked one', () => {
       const { directory, refused } = checkedDirectory()
       directory.apply(registration('a', 'p1'), 0)

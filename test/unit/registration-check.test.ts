@@ -62,6 +62,19 @@ describe('registration check', function () {
     assert.equal(check(signed({ peer: own, proof: undefined }, intruder)), undefined)
   })
 
+  it('a registration found well signed is not verified again, and what that remembers is the object: a changed copy is refused', () => {
+    const check = registrationCheck({ collective: 'main' })
+    const refused = 'registration is not signed by the peer it describes'
+    const good = signed()
+    assert.equal(check(good), undefined)
+    assert.equal(check(good), undefined)
+    assert.equal(check({ ...good, facts: { role: 'db' } }), refused)
+    assert.equal(check({ ...good, addrs: ['/ip4/10.9.9.9/tcp/9'] }), refused)
+    const forged = { ...good, identity: 'web02' }
+    assert.equal(check(forged), refused)
+    assert.equal(check(forged), refused, 'a refusal is not remembered as a pass')
+  })
+
   it('with a CA: a registration without a proof, or with one made for another peer, names the identity not proven', async () => {
     const check = registrationCheck({ collective: 'main', enrollment: verifier })
     assert.equal(check(signed({ proof: undefined })), 'identity \'web01\' not proven: no enrollment proof (a certificate from the fleet\'s ca)')
