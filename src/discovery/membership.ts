@@ -487,8 +487,8 @@ export class Membership {
   }
 
   /**
-   * Catch-ups follow CATCH_UP_AFTER_MS; while one still finds nodes this requester did not know
-   * (a crowd is still joining), the next comes sooner. Each asks a bootstrap when one is
+   * Catch-ups follow CATCH_UP_AFTER_MS; while the directory still grows between them (a crowd is
+   * still joining), the next comes sooner. Each asks a bootstrap when one is
    * connected: every node hands it its registration on joining, so it misses none, where the
    * peer first synced from may be a node that joined in the same crowd.
    */
@@ -497,18 +497,22 @@ export class Membership {
     this.catchUpScheduled = true
     let step = 0
     let growing = 0
+    let sizeBefore = this.directory.size
     const next = (delay: number): void => {
       setTimeout(() => { void catchUp() }, delay).unref()
     }
     const catchUp = async (): Promise<void> => {
       if (this.node.status !== 'started') return
-      const before = this.directory.size
       try {
         await this.querySnapshot(await this.catchUpPeer(peer), undefined)
       } catch (err) {
         this.options.log.debug({ err: String(err) }, 'directory catch-up failed')
       }
-      if (this.directory.size > before && growing < MAX_GROWING_CATCH_UPS) {
+      // Grown since the last catch-up, by it or by gossip: the crowd is still joining, and the
+      // nodes whose first gossip was lost are with the bootstrap only.
+      const grew = this.directory.size > sizeBefore
+      sizeBefore = this.directory.size
+      if (grew && growing < MAX_GROWING_CATCH_UPS) {
         growing++
         next(CATCH_UP_WHILE_GROWING_MS)
         return

@@ -28,7 +28,7 @@ const STEP_MS = 250
 interface Sent { at: number, topic: string, message: RegistryMessage }
 
 /** The parts of a libp2p node a daemon's Membership uses when nobody else is connected. */
-function narrowNode (peerId: PeerId, sent: Sent[]): { node: MeshNode, stop: () => void } {
+function narrowNode (peerId: PeerId, sent: Sent[], dials: number[] = []): { node: MeshNode, stop: () => void } {
   let status = 'started'
   const pubsub = {
     topicValidators: new Map(),
@@ -44,6 +44,8 @@ function narrowNode (peerId: PeerId, sent: Sent[]): { node: MeshNode, stop: () =
     get status () { return status },
     services: { pubsub },
     handle: async () => {},
+    // Nobody answers: a directory query fails at its dial (when it was tried is what counts).
+    dial: async () => { dials.push(Date.now() - T0); throw new Error('no peers here') },
     addEventListener: () => {},
     getPeers: () => [],
     getConnections: () => [],
@@ -185,5 +187,41 @@ describe('membership: a daemon\'s registration refresh', function () {
     const startUpEnd = registrations[2] ?? 0
     assert.ok(sent.some(({ at, message }) => message.kind === 'beat' && at - startUpEnd > refreshS * 1000 && at < changedAt + refreshS * 1000), 'only beats when an hour had passed since start-up, but not since the change')
     assert.ok((registrations[4] ?? 0) - changedAt >= refreshS * 1000)
+  })
+})
+
+describe('membership: a requester\'s directory catch-ups', function () {
+  let membership: Membership | undefined
+  beforeEach(function () { mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: T0 }) })
+  afterEach(async function () {
+    await membership?.stop()
+    membership = undefined
+    mock.timers.reset()
+  })
+
+  it('come sooner while the directory grows between them, by gossip as well as by the catch-up itself', async function () {
+    const key = await generateKeyPair('Ed25519')
+    const dials: number[] = []
+    const directory = new Directory()
+    const narrow = narrowNode(peerIdFromPrivateKey(key), [], dials)
+    membership = new Membership(narrow.node, directory, { collective: 'main', sign: peerSigner(key), log: silentLogger() })
+    await membership.start()
+    const source = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    // As after a requester's first sync (the catch-up schedule starts there).
+    ;(membership as unknown as { scheduleCatchUp: (peer: PeerId) => void }).scheduleCatchUp(source)
+    const until = async (ms: number): Promise<void> => {
+      while (Date.now() - T0 < ms) {
+        mock.timers.tick(STEP_MS)
+        await new Promise(resolve => setImmediate(resolve))
+      }
+    }
+    await until(12_000)
+    assert.deepEqual(dials, [10_000], 'the first catch-up, 10 s after the first sync')
+    // Gossip brings a node between two catch-ups, which themselves bring nothing.
+    directory.apply(registration('gossiped'))
+    await until(45_000)
+    assert.deepEqual(dials, [10_000, 30_000, 40_000], 'grown since the last: the next comes 10 s later')
+    await until(200_000)
+    assert.deepEqual(dials, [10_000, 30_000, 40_000, 100_000], 'not grown: back on the schedule (90 s after the first sync, counted from the last)')
   })
 })
