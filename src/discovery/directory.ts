@@ -146,10 +146,7 @@ export class Directory {
     let changed = false
     for (const { registration, ageMs } of entries) {
       if (registration.kind !== 'announce') continue
-      const held = this.byPeer.get(registration.peer)
-      // Two versions of an entry held unchecked meet: the held one is checked first, so a forged
-      // one taken earlier cannot keep the real one out (nor a real one be replaced unchecked).
-      const known = held !== undefined && !held.checked && differentVersion(held.registration, registration) ? this.settled(registration.peer, now) : held
+      const known = this.byPeer.get(registration.peer)
       const lastSeen = ageMs === undefined ? (known?.lastSeen ?? now) : now - Math.max(0, ageMs)
       // Expired entries are merged too (a newcomer must report a dead node as missing as well),
       // unless forgotten, or purged here after their last sign of life.
@@ -161,8 +158,10 @@ export class Directory {
         continue
       }
       // Checked only when it would change what is held: a snapshot repeats mostly known entries.
-      // Held unchecked where that is allowed, unless it replaces an entry (checked by now, above).
-      const checked = this.options.checkOnUse !== true || known !== undefined
+      // Held unchecked where that is allowed, whatever it replaces: during a join a node's revision
+      // moves on as its addresses settle, and checking each newer copy cost as much as checking
+      // all (a forged copy is dropped when the node's own registration next arrives: settled).
+      const checked = this.options.checkOnUse !== true
       if (checked ? !this.acceptable(registration, now) : this.full(registration)) continue
       this.byPeer.set(registration.peer, { registration, lastSeen, seq: registration.seq, interval: registration.interval, checked })
       changed = true
@@ -374,10 +373,6 @@ export class Directory {
 
 export function nodeView (registration: Registration): NodeView {
   return { identity: registration.identity, facts: registration.facts, classes: registration.classes, agents: registration.agents }
-}
-
-function differentVersion (a: Registration, b: Registration): boolean {
-  return a.started !== b.started || a.rev !== b.rev
 }
 
 /** Whether a registration says something newer than the one held: a later run, or a later revision. */
