@@ -572,7 +572,10 @@ export class Membership {
     return merged
   }
 
-  /** Answers a directory query: one frame of JSON `{peers?, self?}` in, frames of entries out. */
+  /**
+   * Answers a directory query: one frame of JSON `{peers?, self?, have?}` in (`have`: the entry
+   * versions the asker holds, left out), frames of entries out.
+   */
   private async serveSnapshot (stream: Parameters<typeof readFirstFrame>[0], remotePeer: string): Promise<void> {
     const query = parseJsonBytes(await readFirstFrame(stream, MAX_DIRECTORY_QUERY_BYTES)) as { peers?: unknown, self?: unknown, have?: unknown }
     if (query?.self !== undefined) {
@@ -581,7 +584,7 @@ export class Membership {
       if (self.peer === remotePeer && self.kind === 'announce') this.directory.apply(self)
     }
     const peers = Array.isArray(query?.peers) ? query.peers.filter((peer): peer is string => typeof peer === 'string').slice(0, MAX_QUERY_PEERS) : undefined
-    // Bounded by the query's size (MAX_DIRECTORY_QUERY_BYTES): a set of at most ~15,000 strings.
+    // Bounded by the query's size (MAX_DIRECTORY_QUERY_BYTES, 1 MiB): a set built in milliseconds.
     const have = Array.isArray(query?.have) ? new Set(query.have.filter((held): held is string => typeof held === 'string')) : undefined
     const entries = this.directory.snapshot(peers).filter(entry => have === undefined || !have.has(versionOf(entry.registration)))
     const { queue, done } = frameWriter(stream)
