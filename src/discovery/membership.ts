@@ -128,6 +128,8 @@ export class Membership {
   /** digest of what the last changed registration said, to skip announcing nothing new */
   private announcedDigest = ''
   private catchUpScheduled = false
+  private catchUpTimer: NodeJS.Timeout | undefined
+  private unwatchDirectory: (() => void) | undefined
   private announcedAfterSync = false
   private beatTimer: NodeJS.Timeout | undefined
   private expiryTimer: NodeJS.Timeout | undefined
@@ -327,6 +329,8 @@ export class Membership {
     clearInterval(this.expiryTimer)
     clearTimeout(this.fetchTimer)
     clearInterval(this.unsyncedTimer)
+    clearTimeout(this.catchUpTimer)
+    this.unwatchDirectory?.()
     if (this.options.self !== undefined && this.node.status === 'started') {
       this.announce('leave')
       // Give the leave a moment on the wire before the connections close.
@@ -488,9 +492,13 @@ export class Membership {
 
   /**
    * Catch-ups follow CATCH_UP_AFTER_MS; while the directory still grows between them (a crowd is
-   * still joining), the next comes sooner. Each asks a bootstrap when one is
-   * connected: every node hands it its registration on joining, so it misses none, where the
-   * peer first synced from may be a node that joined in the same crowd.
+   * still joining), the next comes sooner, and a node learned of by gossip or a beat brings the
+   * next one within CATCH_UP_WHILE_GROWING_MS, even after the schedule has run out: a node whose
+   * first gossip was lost on a loaded host is often one of many the bootstrap knows, which this
+   * requester would otherwise meet one by one, at their next beats (minutes apart on a large
+   * fleet). Each asks a bootstrap when one is connected: every node hands it its registration on
+   * joining, so it misses none, where the peer first synced from may be a node that joined in the
+   * same crowd. A catch-up names the versions held, and gets only the others.
    */
   private scheduleCatchUp (peer: PeerId): void {
     if (this.catchUpScheduled) return
@@ -498,18 +506,24 @@ export class Membership {
     let step = 0
     let growing = 0
     let sizeBefore = this.directory.size
+    let running = false
+    let dueAt = Infinity
     const next = (delay: number): void => {
-      setTimeout(() => { void catchUp() }, delay).unref()
+      clearTimeout(this.catchUpTimer)
+      dueAt = Date.now() + delay
+      this.catchUpTimer = setTimeout(() => { dueAt = Infinity; void catchUp() }, delay)
+      this.catchUpTimer.unref()
     }
     const catchUp = async (): Promise<void> => {
       if (this.node.status !== 'started') return
+      running = true
       try {
-        await this.querySnapshot(await this.catchUpPeer(peer), undefined)
+        await this.querySnapshot(await this.catchUpPeer(peer), undefined, undefined, [], this.heldVersions())
       } catch (err) {
         this.options.log.debug({ err: String(err) }, 'directory catch-up failed')
       }
-      // Grown since the last catch-up, by it or by gossip: the crowd is still joining, and the
-      // nodes whose first gossip was lost are with the bootstrap only.
+      running = false
+      // Grown since the last catch-up, by it or by gossip: the crowd is still joining.
       const grew = this.directory.size > sizeBefore
       sizeBefore = this.directory.size
       if (grew && growing < MAX_GROWING_CATCH_UPS) {
@@ -521,6 +535,9 @@ export class Membership {
       const delay = CATCH_UP_AFTER_MS[step]
       if (delay !== undefined) next(delay - (CATCH_UP_AFTER_MS[step - 1] ?? 0))
     }
+    this.unwatchDirectory = this.directory.onChange(() => {
+      if (!running && this.directory.size > sizeBefore && dueAt - Date.now() > CATCH_UP_WHILE_GROWING_MS) next(CATCH_UP_WHILE_GROWING_MS)
+    })
     next(CATCH_UP_AFTER_MS[0] ?? 0)
   }
 

@@ -199,7 +199,7 @@ describe('membership: a requester\'s directory catch-ups', function () {
     mock.timers.reset()
   })
 
-  it('come sooner while the directory grows between them, by gossip as well as by the catch-up itself', async function () {
+  it('come sooner while the directory grows, and a node learned of by gossip brings the next within 10 s, even after the schedule ran out', async function () {
     const key = await generateKeyPair('Ed25519')
     const dials: number[] = []
     const directory = new Directory()
@@ -219,9 +219,12 @@ describe('membership: a requester\'s directory catch-ups', function () {
     assert.deepEqual(dials, [10_000], 'the first catch-up, 10 s after the first sync')
     // Gossip brings a node between two catch-ups, which themselves bring nothing.
     directory.apply(registration('gossiped'))
-    await until(45_000)
-    assert.deepEqual(dials, [10_000, 30_000, 40_000], 'grown since the last: the next comes 10 s later')
-    await until(200_000)
-    assert.deepEqual(dials, [10_000, 30_000, 40_000, 100_000], 'not grown: back on the schedule (90 s after the first sync, counted from the last)')
+    await until(60_000)
+    assert.deepEqual(dials, [10_000, 22_000, 32_000], 'brought forward to 10 s after the gossip, then again 10 s later (grown since the last)')
+    await until(390_000)
+    assert.deepEqual(dials, [10_000, 22_000, 32_000, 92_000, 302_000], 'then the schedule (90 s and 300 s after the first sync, counted from the last), and no more')
+    directory.apply(registration('late'))
+    await until(500_000)
+    assert.deepEqual(dials.slice(5), [400_000, 410_000], 'a node learned of after the schedule ran out (at 390 s): a catch-up 10 s later, and one more (grown since the last), then none')
   })
 })
