@@ -252,7 +252,7 @@ ${agentRows.length > 0 ? table(['nodes', 'requests', 'replies (fewest)', 'agent 
 `
 }
 
-const SCALE_COLUMNS = ['nodes', 'pings', 'reach all', 'last reply', 'replies (fewest)', 'copies in / out', 'idle gossip msgs/s', 'membership msgs/s', 'idle CPU per node', 'CPU per request per node', 'requester CPU per node', 'worker RSS / daemons', 'beat interval', 'join']
+const SCALE_COLUMNS = ['nodes', 'pings', 'reach all', 'last reply', 'replies (fewest)', 'copies in / out', 'idle gossip msgs/s', 'membership msgs/s', 'idle CPU per node', 'CPU per request per node', 'requester CPU per node', 'worker RSS / daemons', 'beat interval', 'join', 'join CPU']
 
 function scaleSection (report: BenchReport): string {
   if (report.scale.length === 0) {
@@ -262,7 +262,7 @@ function scaleSection (report: BenchReport): string {
     row.nodes, `${row.complete_pings}/${row.pings.length}`, ms(row.reach_all_ms) || '**failed**', ms(row.last_reply_ms) || '**failed**', `${row.replies_min}/${row.nodes}`,
     `${row.gossip_in_per_request} / ${row.gossip_out_per_request}`, `${row.idle_gossip_per_second}`, `${derivedMembershipRate(row)} (derived)`,
     `${row.idle_cpu_ms_per_second} ms/s`, orNa(row.cpu_ms_per_request, 'ms'), `${row.requester_cpu_us_per_node} µs`,
-    `${median(row.worker_rss_mib)} MiB / ${Math.min(row.daemons_per_worker, row.nodes)}`, `${row.beat_interval_s} s`, `${row.join_seconds} s`
+    `${median(row.worker_rss_mib)} MiB / ${Math.min(row.daemons_per_worker, row.nodes)}`, `${row.beat_interval_s} s`, `${row.join_seconds} s`, row.join_cpu_s !== undefined ? `${row.join_cpu_s} s` : 'not measured'
   ])
   // A size that could not be measured stays in the table, in its place, as failed.
   rows.push(...report.skipped.flatMap(line => {
@@ -289,7 +289,8 @@ the requester's CPU per node addressed (sending the request, taking the reply). 
 RSS of one worker process (median over the workers) and the daemons it hosts; one process
 hosting that many daemons shares its code and heap among them, so this is not a daemon's RSS
 (the side-by-side table has that). "Join" is how long until the requester's directory held
-every node after the first daemon started.
+every node after the first daemon started; "join CPU" is the CPU the worker processes and the
+bootstrap used until then, all daemons together (divide by the nodes for one daemon's share).
 ${failedPings.length > 0 ? `\nPings that did not get every reply: ${failedPings.join('; ')}.\n` : ''}
 Read "reach all" and "last reply" with the machine in mind: one request costs the whole fleet
 its nodes × the CPU per request per node, and here ${report.run.machine.cpus} cores do all of it, so
