@@ -8,6 +8,7 @@ import '../polyfill.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
+import { noiseCrypto } from './noise-crypto.js'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { preSharedKey } from '@libp2p/pnet'
@@ -83,7 +84,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
     // Behind admission too: its STOP handler and relay discovery only see admitted peers.
     transports: [tcp(), admission.withAdmission(circuitRelayTransport({ reservationCompletionTimeout: 10_000 }))],
     connectionProtector: options.swarmKey !== undefined ? preSharedKey({ psk: options.swarmKey }) : undefined,
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // Keep-alive pings (30 s by default, one timer per connection) only keep idle connections
     // open through NATs and load balancers; the shortest common idle timeouts are 4 min (Azure),
     // 350 s (AWS NLB): 2 min stays under them with room, and a 10-connection daemon wakes a quarter as often.
