@@ -16,6 +16,7 @@ function sortKeys (value: unknown): unknown {
 }
 
 import { WireError } from './errors.js'
+import { concat } from 'uint8arrays/concat'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -75,12 +76,5 @@ function jsonDepth (bytes: Uint8Array): number {
 
 /** What a signature covers: a domain naming the kind of message, then the message's canonical JSON. */
 export function domainBytes (domain: Uint8Array, message: object): Uint8Array {
-  return concat(domain, jsonBytes(message))
-}
-
-export function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
+  return concat([domain, jsonBytes(message)])
 }

@@ -10,7 +10,7 @@ import { parseJsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
 import { CLOCK_SKEW_MS, MAX_REQUEST_BYTES, MAX_TTL_SECONDS, REQUEST_ID } from './limits.js'
 import { MAGIC, VERSION, HEADER_BYTES, SIGNATURE_BYTES, DOMAIN } from './sign-request.js'
-import { concat } from './canonical.js'
+import { concat } from 'uint8arrays/concat'
 
 export { signRequest, newRequestId, type SignedRequest, type NewRequest } from './sign-request.js'
 
@@ -54,7 +54,7 @@ export function openRequest (bytes: Uint8Array, now = Date.now()): RequestBody {
     throw new WireError('format', `request body: ${(err as Error).message}`)
   }
   const body = plainRequestBody(raw) ?? bySchema(raw)
-  if (!verifyBytes(body.caller, concat(DOMAIN, bodyBytes), signature)) throw new WireError('signature', 'request signature does not verify', body.id)
+  if (!verifyBytes(body.caller, concat([DOMAIN, bodyBytes]), signature)) throw new WireError('signature', 'request signature does not verify', body.id)
   if (body.issued - now > CLOCK_SKEW_MS) throw new WireError('future', `request issued ${Math.round((body.issued - now) / 1000)} s in the future (clock skew allowance ${CLOCK_SKEW_MS / 1000} s)`, body.id)
   if (now > requestValidUntil(body)) throw new WireError('expired', `request expired ${Math.round((now - body.issued) / 1000 - body.ttl)} s ago`, body.id)
   return body

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Filter } from '../discovery/filter/types.js'
 import { signBytes, type RequesterKey } from '../security/keys.js'
-import { concat, jsonBytes } from './canonical.js'
+import { concat } from 'uint8arrays/concat'
+import { jsonBytes } from './canonical.js'
 import { WireError } from './errors.js'
 import { MAX_REQUEST_BYTES } from './limits.js'
 import type { RequestBody } from './request.js'
@@ -37,7 +38,7 @@ export function newRequestId (): string {
 export function signRequest (request: NewRequest, key: RequesterKey, now = Date.now(), id = newRequestId()): SignedRequest {
   const body: RequestBody = { v: VERSION, id, ...request, caller: key.publicKey, issued: now }
   const bodyBytes = jsonBytes(body)
-  const signature = signBytes(key, concat(DOMAIN, bodyBytes))
+  const signature = signBytes(key, concat([DOMAIN, bodyBytes]))
   const bytes = new Uint8Array(HEADER_BYTES + SIGNATURE_BYTES + bodyBytes.length)
   bytes[0] = MAGIC
   bytes[1] = VERSION

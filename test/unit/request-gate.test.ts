@@ -10,7 +10,7 @@ import { RequestGate, type GateVerdict } from '../../src/security/request-gate.j
 import { ReplayCache } from '../../src/security/replay.js'
 import { signRequest, requestValidUntil, type NewRequest } from '../../src/wire/request.js'
 import { DOMAIN } from '../../src/wire/sign-request.js'
-import { concat } from '../../src/wire/canonical.js'
+import { concat } from 'uint8arrays/concat'
 import { jsonBytes } from '../../src/wire/canonical.js'
 import { CLOCK_SKEW_MS, MAX_REQUEST_BYTES } from '../../src/wire/limits.js'
 import { pingRequest } from '../helpers/requests.js'
@@ -32,7 +32,7 @@ function kindOf (verdict: GateVerdict): string {
 /** Bytes with the body as given, signed by `key` (a body signRequest would not make). */
 function signedBody (body: unknown, key = alice): Uint8Array {
   const bodyBytes = jsonBytes(body)
-  return Uint8Array.from([0x54, 1, ...signBytes(key, concat(DOMAIN, bodyBytes)), ...bodyBytes])
+  return Uint8Array.from([0x54, 1, ...signBytes(key, concat([DOMAIN, bodyBytes])), ...bodyBytes])
 }
 
 describe('request gate', function () {
