@@ -162,7 +162,7 @@ export class Directory {
       // moves on as its addresses settle, and checking each newer copy cost as much as checking
       // all (a forged copy is dropped when the node's own registration next arrives: settled).
       const checked = this.options.checkOnUse !== true
-      if (checked ? !this.acceptable(registration, now) : this.full(registration)) continue
+      if (!this.acceptable(registration, now, checked)) continue
       this.byPeer.set(registration.peer, { registration, lastSeen, seq: registration.seq, interval: registration.interval, checked })
       changed = true
     }
@@ -256,9 +256,8 @@ export class Directory {
       byIdentity.set(entry.registration.identity, claims)
     }
     // A conflict is reported on what was checked: an unchecked claim is checked now.
-    const proven = [...byIdentity].map(([identity, claims]): [string, DirectoryEntry[]] => [identity,
-      claims.length > 1 ? claims.filter(entry => this.settled(entry.registration.peer, now) !== undefined) : claims])
-    return proven.filter(([, claims]) => claims.length > 1).map(([identity, claims]) => ({
+    const settle = (claims: DirectoryEntry[]): DirectoryEntry[] => claims.filter(entry => this.settled(entry.registration.peer, now) !== undefined)
+    return [...byIdentity].map(([identity, claims]) => [identity, claims.length > 1 ? settle(claims) : claims] as const).filter(([, claims]) => claims.length > 1).map(([identity, claims]) => ({
       identity,
       peers: claims.map(({ registration, lastSeen }) => ({ peer: registration.peer, started: registration.started, lastSeen }))
     })).sort((a, b) => compareText(a.identity, b.identity))
@@ -334,22 +333,14 @@ export class Directory {
     return isExpired(Math.max(entry.interval, this.options.registrationsOnlyEvery?.() ?? 0), entry.lastSeen, now)
   }
 
-  private acceptable (registration: Registration, now: number): boolean {
-    const reason = this.fullReason(registration) ?? this.options.check?.(registration, now)
+  /** Whether a registration may be listed: room for it, and (unless told not to check) it passes the check. */
+  private acceptable (registration: Registration, now: number, check = true): boolean {
+    const reason = this.byPeer.size >= MAX_DIRECTORY_ENTRIES && !this.byPeer.has(registration.peer)
+      ? `the directory holds ${MAX_DIRECTORY_ENTRIES} entries already`
+      : check ? this.options.check?.(registration, now) : undefined
     if (reason === undefined) return true
     this.options.onRefused?.(registration, reason)
     return false
-  }
-
-  /** True (and told to onRefused) when the directory has no room for a new entry. */
-  private full (registration: Registration): boolean {
-    const reason = this.fullReason(registration)
-    if (reason !== undefined) this.options.onRefused?.(registration, reason)
-    return reason !== undefined
-  }
-
-  private fullReason (registration: Registration): string | undefined {
-    return this.byPeer.size >= MAX_DIRECTORY_ENTRIES && !this.byPeer.has(registration.peer) ? `the directory holds ${MAX_DIRECTORY_ENTRIES} entries already` : undefined
   }
 
   /** The entry held for a peer, checked now if it was held unchecked; an entry that fails is dropped (and undefined returned). */
