@@ -27,6 +27,7 @@ import { connectionTo, isRelayedAddr, streamOn } from '../transport/connections.
 import type { Logger } from '../log.js'
 import { LogThrottle } from '../log-throttle.js'
 import { purgeTopic, verifyPurge, type PurgeBody } from './purge.js'
+import { CatchUpSchedule } from './catch-up.js'
 
 /**
  * A node's first messages are full registrations after 0.2, 1 and 2 s, then beats 4, 8 and 16 s
@@ -52,15 +53,6 @@ export function registrationRefreshFor (fleetSize: number): number {
 }
 /** Peers a newcomer takes the directory from (and gives its registration to), and how hard it tries. */
 const SYNC_PEERS = 3
-/**
- * A requester asks again this long after its first directory: nodes that were still starting
- * then (their registrations not yet with the bootstrap) would otherwise wait for their next
- * beat, which on a large fleet is minutes away.
- */
-const CATCH_UP_AFTER_MS = [10_000, 30_000, 90_000, 300_000]
-/** While a catch-up finds new nodes, the next one comes after this long (at most MAX_GROWING_CATCH_UPS times). */
-const CATCH_UP_WHILE_GROWING_MS = 10_000
-const MAX_GROWING_CATCH_UPS = 60
 
 const SYNC_MAX_BACKOFF_MS = 30_000
 /** How often a requester asks a peer again whose directory came back empty (0.5 + 1 + 2 + 4 s). */
@@ -127,9 +119,7 @@ export class Membership {
   private sent = 0
   /** digest of what the last changed registration said, to skip announcing nothing new */
   private announcedDigest = ''
-  private catchUpScheduled = false
-  private catchUpTimer: NodeJS.Timeout | undefined
-  private unwatchDirectory: (() => void) | undefined
+  private catchUps: CatchUpSchedule | undefined
   private announcedAfterSync = false
   private beatTimer: NodeJS.Timeout | undefined
   private expiryTimer: NodeJS.Timeout | undefined
@@ -329,8 +319,7 @@ export class Membership {
     clearInterval(this.expiryTimer)
     clearTimeout(this.fetchTimer)
     clearInterval(this.unsyncedTimer)
-    clearTimeout(this.catchUpTimer)
-    this.unwatchDirectory?.()
+    this.catchUps?.stop()
     if (this.options.self !== undefined && this.node.status === 'started') {
       this.announce('leave')
       // Give the leave a moment on the wire before the connections close.
@@ -491,54 +480,19 @@ export class Membership {
   }
 
   /**
-   * Catch-ups follow CATCH_UP_AFTER_MS; while the directory still grows between them (a crowd is
-   * still joining), the next comes sooner, and a node learned of by gossip or a beat brings the
-   * next one within CATCH_UP_WHILE_GROWING_MS, even after the schedule has run out: a node whose
-   * first gossip was lost on a loaded host is often one of many the bootstrap knows, which this
-   * requester would otherwise meet one by one, at their next beats (minutes apart on a large
-   * fleet). Each asks a bootstrap when one is connected: every node hands it its registration on
-   * joining, so it misses none, where the peer first synced from may be a node that joined in the
-   * same crowd. A catch-up names the versions held, and gets only the others.
+   * Catch-ups (catch-up.ts) ask a bootstrap when one is connected: every node hands it its
+   * registration on joining, so it misses none, where the peer first synced from may be a node
+   * that joined in the same crowd. A catch-up names the versions held, and gets only the others.
    */
   private scheduleCatchUp (peer: PeerId): void {
-    if (this.catchUpScheduled) return
-    this.catchUpScheduled = true
-    let step = 0
-    let growing = 0
-    let sizeBefore = this.directory.size
-    let running = false
-    let dueAt = Infinity
-    const next = (delay: number): void => {
-      clearTimeout(this.catchUpTimer)
-      dueAt = Date.now() + delay
-      this.catchUpTimer = setTimeout(() => { dueAt = Infinity; void catchUp() }, delay)
-      this.catchUpTimer.unref()
-    }
-    const catchUp = async (): Promise<void> => {
+    this.catchUps ??= new CatchUpSchedule(this.directory, async () => {
       if (this.node.status !== 'started') return
-      running = true
       try {
         await this.querySnapshot(await this.catchUpPeer(peer), undefined, undefined, [], this.heldVersions())
       } catch (err) {
         this.options.log.debug({ err: String(err) }, 'directory catch-up failed')
       }
-      running = false
-      // Grown since the last catch-up, by it or by gossip: the crowd is still joining.
-      const grew = this.directory.size > sizeBefore
-      sizeBefore = this.directory.size
-      if (grew && growing < MAX_GROWING_CATCH_UPS) {
-        growing++
-        next(CATCH_UP_WHILE_GROWING_MS)
-        return
-      }
-      step++
-      const delay = CATCH_UP_AFTER_MS[step]
-      if (delay !== undefined) next(delay - (CATCH_UP_AFTER_MS[step - 1] ?? 0))
-    }
-    this.unwatchDirectory = this.directory.onChange(() => {
-      if (!running && this.directory.size > sizeBefore && dueAt - Date.now() > CATCH_UP_WHILE_GROWING_MS) next(CATCH_UP_WHILE_GROWING_MS)
     })
-    next(CATCH_UP_AFTER_MS[0] ?? 0)
   }
 
   /** A connected bootstrap (only relays advertise circuit relay v2's hop protocol), else the given peer. */

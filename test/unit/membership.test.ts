@@ -28,7 +28,7 @@ const STEP_MS = 250
 interface Sent { at: number, topic: string, message: RegistryMessage }
 
 /** The parts of a libp2p node a daemon's Membership uses when nobody else is connected. */
-function narrowNode (peerId: PeerId, sent: Sent[], dials: number[] = []): { node: MeshNode, stop: () => void } {
+function narrowNode (peerId: PeerId, sent: Sent[]): { node: MeshNode, stop: () => void } {
   let status = 'started'
   const pubsub = {
     topicValidators: new Map(),
@@ -44,8 +44,6 @@ function narrowNode (peerId: PeerId, sent: Sent[], dials: number[] = []): { node
     get status () { return status },
     services: { pubsub },
     handle: async () => {},
-    // Nobody answers: a directory query fails at its dial (when it was tried is what counts).
-    dial: async () => { dials.push(Date.now() - T0); throw new Error('no peers here') },
     addEventListener: () => {},
     getPeers: () => [],
     getConnections: () => [],
@@ -187,44 +185,5 @@ describe('membership: a daemon\'s registration refresh', function () {
     const startUpEnd = registrations[2] ?? 0
     assert.ok(sent.some(({ at, message }) => message.kind === 'beat' && at - startUpEnd > refreshS * 1000 && at < changedAt + refreshS * 1000), 'only beats when an hour had passed since start-up, but not since the change')
     assert.ok((registrations[4] ?? 0) - changedAt >= refreshS * 1000)
-  })
-})
-
-describe('membership: a requester\'s directory catch-ups', function () {
-  let membership: Membership | undefined
-  beforeEach(function () { mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: T0 }) })
-  afterEach(async function () {
-    await membership?.stop()
-    membership = undefined
-    mock.timers.reset()
-  })
-
-  it('come sooner while the directory grows, and a node learned of by gossip brings the next within 10 s, even after the schedule ran out', async function () {
-    const key = await generateKeyPair('Ed25519')
-    const dials: number[] = []
-    const directory = new Directory()
-    const narrow = narrowNode(peerIdFromPrivateKey(key), [], dials)
-    membership = new Membership(narrow.node, directory, { collective: 'main', sign: peerSigner(key), log: silentLogger() })
-    await membership.start()
-    const source = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-    // As after a requester's first sync (the catch-up schedule starts there).
-    ;(membership as unknown as { scheduleCatchUp: (peer: PeerId) => void }).scheduleCatchUp(source)
-    const until = async (ms: number): Promise<void> => {
-      while (Date.now() - T0 < ms) {
-        mock.timers.tick(STEP_MS)
-        await new Promise(resolve => setImmediate(resolve))
-      }
-    }
-    await until(12_000)
-    assert.deepEqual(dials, [10_000], 'the first catch-up, 10 s after the first sync')
-    // Gossip brings a node between two catch-ups, which themselves bring nothing.
-    directory.apply(registration('gossiped'))
-    await until(60_000)
-    assert.deepEqual(dials, [10_000, 22_000, 32_000], 'brought forward to 10 s after the gossip, then again 10 s later (grown since the last)')
-    await until(390_000)
-    assert.deepEqual(dials, [10_000, 22_000, 32_000, 92_000, 302_000], 'then the schedule (90 s and 300 s after the first sync, counted from the last), and no more')
-    directory.apply(registration('late'))
-    await until(500_000)
-    assert.deepEqual(dials.slice(5), [400_000, 410_000], 'a node learned of after the schedule ran out (at 390 s): a catch-up 10 s later, and one more (grown since the last), then none')
   })
 })
