@@ -1,6 +1,7 @@
 // troupe on K daemon processes on loopback (a bootstrap, the daemons, the requester agent the CLI
 // starts), measured the way the comparison systems are: whole commands, daemon memory and CPU.
 import { LocalCluster, TROUPE_BIN, demoNodeSpecs } from '../src/demo/local-cluster.js'
+import { FIRST_TOP_UP_WINDOW_MS } from '../src/daemon/mesh-keeper.js'
 import { loadConfig } from '../src/config/load.js'
 import { stopRequesterAgent } from '../src/requester/link.js'
 import type { SystemResult, MeasureOptions, CommandResult, RunOutcome } from './anchors/types.js'
@@ -16,9 +17,11 @@ export interface TroupeResult extends SystemResult {
   requester_agent?: RequesterAgentFigures
   /**
    * The fleet's start: the bootstrap, then every daemon at once; seconds until `troupe find` first
-   * listed them all, and each daemon's CPU by then (median): what joining cost it.
+   * listed them all, and each daemon's CPU by then (median): what joining cost it; and each
+   * daemon's CPU once every daemon had dialled its mesh peers (median, `settled_s` after the
+   * bootstrap's start), which they do 15-60 s after starting (src/daemon/mesh-keeper.ts).
    */
-  fleet_start?: { listed_s: number, daemon_join_cpu_ms: number }
+  fleet_start?: { listed_s: number, daemon_join_cpu_ms: number, settled_s?: number, daemon_settled_cpu_ms?: number }
 }
 
 interface PingDoc { stats?: { responded: number, publish_to_last_reply_ms: number }, nodes?: string[] }
@@ -41,10 +44,15 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
     }
     await waitUntil(`the directory to hold ${nodes} nodes`, 120_000, async () => (await run(['find'])).replies === nodes)
     const daemonPids = [...cluster.nodes.values()].map(node => node.process.pid ?? 0)
-    const fleetStart = { listed_s: round((performance.now() - startedAt) / 1000), daemon_join_cpu_ms: round(median(daemonPids.map(pid => processCpuMs([pid])))) }
-    // The operator's first command of the day: the fleet is settled, no requester agent runs yet.
+    const fleetStart: NonNullable<TroupeResult['fleet_start']> = { listed_s: round((performance.now() - startedAt) / 1000), daemon_join_cpu_ms: round(median(daemonPids.map(pid => processCpuMs([pid])))) }
+    // The operator's first command of the day: the fleet is listed, no requester agent runs yet.
     await stopRequesterAgent(loadConfig(cluster.clientConfigPath))
     const first = await run(['ping'])
+    // Idle and per-request figures are for a settled fleet: every daemon past its first mesh top-up.
+    const settledAt = startedAt + FIRST_TOP_UP_WINDOW_MS.to + 10_000
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, settledAt - performance.now())))
+    fleetStart.settled_s = round((performance.now() - startedAt) / 1000)
+    fleetStart.daemon_settled_cpu_ms = round(median(daemonPids.map(pid => processCpuMs([pid]))))
     const web = demoNodeSpecs(nodes).filter(spec => spec.facts.role === 'web').length
 
     const variants = [

@@ -15,6 +15,15 @@ const TARGET_PEERS = 6
 const CHECK_INTERVAL_MS = 30_000
 /** A top-up this long after a disconnect or a directory change: several together give one. */
 const AFTER_DISCONNECT_MS = 1_000
+/**
+ * A starting daemon's first top-up comes at a random moment in this window, not at once. Mesh
+ * peers are insurance against losing the bootstrap; a fleet started together that dialled them
+ * at once spent most of its join on them (a 50-daemon fleet: ~12 handshakes, identifies and
+ * gossip set-ups per daemon, each daemon dialling before it could count the others' dials to
+ * it), and was listed after 40 s instead of under 30 s (docs/design.md, "A fleet joining at
+ * once"). A lost connection ends the wait: the mesh is needed then.
+ */
+export const FIRST_TOP_UP_WINDOW_MS = { from: 15_000, to: 60_000 } as const
 
 export class MeshKeeper {
   private timer: NodeJS.Timeout | undefined
@@ -24,22 +33,36 @@ export class MeshKeeper {
   private stopped = false
   /** a top-up AFTER_DISCONNECT_MS after the first of several disconnects or directory changes */
   private readonly topUpSoon = coalesced(() => { this.topUpNow() }, AFTER_DISCONNECT_MS)
-  private readonly onDisconnect = (): void => { this.topUpSoon() }
+  private readonly onDisconnect = (): void => {
+    if (this.timer === undefined) setTimeout(() => { this.keepUp() }, AFTER_DISCONNECT_MS).unref()
+    else this.topUpSoon()
+  }
   private unwatchDirectory: (() => void) | undefined
+  private firstTopUp: NodeJS.Timeout | undefined
 
-  constructor (private readonly member: MeshMember, private readonly log: Logger) {}
+  constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly firstTopUpWindowMs: { from: number, to: number } = FIRST_TOP_UP_WINDOW_MS) {}
 
   start (): void {
+    this.member.node.addEventListener('peer:disconnect', this.onDisconnect)
+    const { from, to } = this.firstTopUpWindowMs
+    this.firstTopUp = setTimeout(() => { this.keepUp() }, from + Math.random() * (to - from))
+    this.firstTopUp.unref()
+  }
+
+  /** From the first top-up on: periodic checks, and a top-up soon after each directory change. */
+  private keepUp (): void {
+    if (this.stopped || this.timer !== undefined) return
+    clearTimeout(this.firstTopUp)
     this.timer = setInterval(() => { this.topUpNow() }, CHECK_INTERVAL_MS)
     this.timer.unref()
-    this.member.node.addEventListener('peer:disconnect', this.onDisconnect)
-    // A directory that changed (a newcomer's registration, the first sync) may hold new candidates.
+    // A directory that changed (a newcomer's registration) may hold new candidates.
     this.unwatchDirectory = this.member.directory.onChange(this.topUpSoon)
-    this.topUpSoon()
+    this.topUpNow()
   }
 
   stop (): void {
     this.stopped = true
+    clearTimeout(this.firstTopUp)
     clearInterval(this.timer)
     this.unwatchDirectory?.()
     this.member.node.removeEventListener('peer:disconnect', this.onDisconnect)

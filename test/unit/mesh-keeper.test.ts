@@ -16,8 +16,9 @@ async function peerIds (count: number): Promise<PeerId[]> {
 }
 
 /** A mock node: dials succeed after DIAL_MS; the directory lists the first `listed` peers. */
-function mockMember (self: PeerId, peers: PeerId[], listedAtFirst = peers.length): { member: MeshMember, dials: string[], changed: () => void, list: (count: number) => void } {
+function mockMember (self: PeerId, peers: PeerId[], listedAtFirst = peers.length): { member: MeshMember, dials: string[], changed: () => void, list: (count: number) => void, disconnect: () => void } {
   let listed = listedAtFirst
+  const disconnectListeners = new Set<() => void>()
   const connected = new Set<string>()
   const dials: string[] = []
   const listeners = new Set<() => void>()
@@ -34,18 +35,26 @@ function mockMember (self: PeerId, peers: PeerId[], listedAtFirst = peers.length
       connected.add(peer)
       return connectionTo(peer)
     },
-    addEventListener: () => {},
-    removeEventListener: () => {}
+    addEventListener: (type: string, listener: () => void) => { if (type === 'peer:disconnect') disconnectListeners.add(listener) },
+    removeEventListener: (_type: string, listener: () => void) => { disconnectListeners.delete(listener) }
   }
   const directory = {
     nodes: () => peers.slice(0, listed).map((peer, i) => ({ peer: peer.toString(), identity: `n${i}`, addrs: ['/ip4/127.0.0.1/tcp/1'] })),
     onChange: (listener: () => void) => { listeners.add(listener); return () => listeners.delete(listener) }
   }
   const member = { node, directory, dialPolicy: { relayedOnly: () => false }, penalties: { score: () => 0 } } as unknown as MeshMember
-  return { member, dials, changed: () => { for (const listener of listeners) listener() }, list: count => { listed = count } }
+  return {
+    member,
+    dials,
+    changed: () => { for (const listener of listeners) listener() },
+    list: count => { listed = count },
+    disconnect: () => { for (const listener of disconnectListeners) listener() }
+  }
 }
 
 const quiet = { debug: () => {} } as unknown as Logger
+/** the first top-up 1 s after start, as it was before the spread (FIRST_TOP_UP_WINDOW_MS) */
+const AT_ONCE = { from: 1000, to: 1000 }
 
 describe('mesh keeper', function () {
   this.timeout(20_000)
@@ -54,7 +63,7 @@ describe('mesh keeper', function () {
     const [self, ...peers] = await peerIds(21)
     assert.ok(self !== undefined)
     const { member, dials, changed } = mockMember(self, peers)
-    const keeper = new MeshKeeper(member, quiet)
+    const keeper = new MeshKeeper(member, quiet, AT_ONCE)
     keeper.start()
     // A fleet joining: a directory change every 100 ms for 5 s, each asking for a top-up.
     const changes = setInterval(changed, 100)
@@ -70,7 +79,7 @@ describe('mesh keeper', function () {
     const [self, ...peers] = await peerIds(10)
     assert.ok(self !== undefined)
     const { member, dials, changed, list } = mockMember(self, peers, 5)
-    const keeper = new MeshKeeper(member, quiet)
+    const keeper = new MeshKeeper(member, quiet, AT_ONCE)
     keeper.start()
     // The first top-up (after 1 s) dials the five daemons listed, one after the other (2 s).
     await new Promise(resolve => setTimeout(resolve, 1000 + DIAL_MS / 2))
@@ -82,5 +91,22 @@ describe('mesh keeper', function () {
     keeper.stop()
     await new Promise(resolve => setTimeout(resolve, 8 * DIAL_MS + 1000))
     assert.equal(dials.length, 5, 'no top-up after the stop')
+  })
+
+  it('a starting daemon dials no mesh peer until its first top-up, however the directory changes; a lost connection ends the wait', async () => {
+    const [self, ...peers] = await peerIds(10)
+    assert.ok(self !== undefined)
+    const { member, dials, changed, disconnect } = mockMember(self, peers)
+    const keeper = new MeshKeeper(member, quiet, { from: 60_000, to: 60_000 })
+    keeper.start()
+    const changes = setInterval(changed, 100)
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    assert.equal(dials.length, 0, 'no dial while the fleet joins')
+    // The bootstrap went away: mesh peers are needed now, not in a minute.
+    disconnect()
+    await new Promise(resolve => setTimeout(resolve, 1000 + 6 * DIAL_MS + 500))
+    clearInterval(changes)
+    keeper.stop()
+    assert.equal(dials.length, 6)
   })
 })
