@@ -115,6 +115,8 @@ export class Membership {
   /** when this node last gossiped its full registration (its refresh is due registrationRefreshFor later) */
   private registeredAt = 0
   private rev = 0
+  /** set once this node's leave is announced */
+  private left = false
   /** messages this node has scheduled so far (registrations and beats) */
   private sent = 0
   /** digest of what the last changed registration said, to skip announcing nothing new */
@@ -264,7 +266,9 @@ export class Membership {
    * start-up, and on leaving.
    */
   announce (kind: Registration['kind'] = 'announce', changed = true): void {
-    if (this.options.self === undefined) return
+    // Nothing follows the leave: libp2p's own stop drops the listen addresses and emits
+    // self:peer:update, which would gossip a fresh registration, without addresses, after it.
+    if (this.options.self === undefined || this.left) return
     this.seq += 1
     if (kind === 'announce' && (changed || this.rev === 0)) {
       this.rev = this.seq
@@ -320,8 +324,9 @@ export class Membership {
     clearTimeout(this.fetchTimer)
     clearInterval(this.unsyncedTimer)
     this.catchUps?.stop()
-    if (this.options.self !== undefined && this.node.status === 'started') {
+    if (this.options.self !== undefined && this.node.status === 'started' && !this.left) {
       this.announce('leave')
+      this.left = true
       // Give the leave a moment on the wire before the connections close.
       await new Promise(resolve => setTimeout(resolve, 100))
     }

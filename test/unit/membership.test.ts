@@ -186,4 +186,20 @@ describe('membership: a daemon\'s registration refresh', function () {
     assert.ok(sent.some(({ at, message }) => message.kind === 'beat' && at - startUpEnd > refreshS * 1000 && at < changedAt + refreshS * 1000), 'only beats when an hour had passed since start-up, but not since the change')
     assert.ok((registrations[4] ?? 0) - changedAt >= refreshS * 1000)
   })
+
+  it('nothing follows the leave: a change while stopping (libp2p dropping its addresses) announces nothing', async function () {
+    let role = 'web'
+    const { sent, m } = await daemon(0, () => ({ role }))
+    advance(5000)
+    const stopping = m.stop()
+    mock.timers.tick(200)
+    await stopping
+    assert.equal(sent.at(-1)?.message.kind, 'leave')
+    const count = sent.length
+    role = 'db'
+    m.refresh()
+    m.announce()
+    assert.equal(sent.length, count, 'no registration after the leave')
+    assert.equal(sent.at(-1)?.message.kind, 'leave')
+  })
 })
