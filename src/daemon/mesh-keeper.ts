@@ -93,13 +93,15 @@ export class MeshKeeper {
     if (node.status !== 'started') return
     const self = node.peerId.toString()
     const connected = new Set(node.getPeers().map(peer => peer.toString()))
+    const connectedDaemons = this.member.directory.nodes().filter(reg => connected.has(reg.peer)).length
+    // Enough already: no need to sort through the whole directory for candidates.
+    if (connectedDaemons >= TARGET_PEERS) return
     // Gossip does not run over relayed connections: a node reachable only through a relay is no
     // mesh peer (under the PE rule every node is such a node, and the bootstraps carry gossip).
     // Nor a peer with recent rejects (refused admission, forged requests): dialling it again every
     // check only reopens a connection to be closed (a revoked node, until its entry expires).
     const candidates = this.member.directory.nodes().filter(reg => reg.peer !== self && !connected.has(reg.peer) &&
       !this.member.dialPolicy.relayedOnly(reg.peer) && this.member.penalties.score(reg.peer) >= 0)
-    const connectedDaemons = this.member.directory.nodes().filter(reg => connected.has(reg.peer)).length
     const wanted = Math.min(TARGET_PEERS - connectedDaemons, candidates.length)
     for (const registration of shuffle(candidates).slice(0, Math.max(0, wanted))) {
       try {

@@ -126,6 +126,12 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         // No peer exchange: it made meshes churn (prune, PX, reconnect) on every heartbeat; daemons
         // connect to a few other daemons from the directory instead (daemon/mesh-keeper.ts).
         doPX: false,
+        // No peer-store tag per graft and prune: each was a peer-store read, decode, encode and
+        // write, once per topic, so a new mesh peer cost every peer it met a merge per topic
+        // (a fifth of what a daemon's first connections cost it in a 2026-11-27 profile). The
+        // tags only rank peers for the connection manager's pruning, which troupe's limits
+        // (2000 connections a daemon) do not reach.
+        tagMeshPeers: false,
         // A narrower mesh and lazier gossip than gossipsub's defaults (6/5/12/6, 1 s): every copy
         // of a message costs a node a noise-encrypted write, and requests do not depend on the
         // mesh (the requester sends to every node it expects); membership tolerates a second's
