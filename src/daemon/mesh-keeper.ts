@@ -31,32 +31,33 @@ export class MeshKeeper {
   private running: Promise<void> | undefined
   private again = false
   private stopped = false
-  /** a top-up AFTER_DISCONNECT_MS after the first of several disconnects or directory changes */
-  private readonly topUpSoon = coalesced(() => { this.topUpNow() }, AFTER_DISCONNECT_MS)
-  private readonly onDisconnect = (): void => {
-    if (this.timer === undefined) setTimeout(() => { this.keepUp() }, AFTER_DISCONNECT_MS).unref()
-    else this.topUpSoon()
-  }
+  /**
+   * A top-up AFTER_DISCONNECT_MS after the first of several disconnects or directory changes; a
+   * disconnect before the first top-up brings it (keepUp).
+   */
+  private readonly topUpSoon = coalesced(() => { this.keepUp() }, AFTER_DISCONNECT_MS)
   private unwatchDirectory: (() => void) | undefined
   private firstTopUp: NodeJS.Timeout | undefined
 
   constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly firstTopUpWindowMs: { from: number, to: number } = FIRST_TOP_UP_WINDOW_MS) {}
 
   start (): void {
-    this.member.node.addEventListener('peer:disconnect', this.onDisconnect)
+    this.member.node.addEventListener('peer:disconnect', this.topUpSoon)
     const { from, to } = this.firstTopUpWindowMs
     this.firstTopUp = setTimeout(() => { this.keepUp() }, from + Math.random() * (to - from))
     this.firstTopUp.unref()
   }
 
-  /** From the first top-up on: periodic checks, and a top-up soon after each directory change. */
+  /** A top-up now; the first one also starts the periodic checks and the top-ups after directory changes. */
   private keepUp (): void {
-    if (this.stopped || this.timer !== undefined) return
-    clearTimeout(this.firstTopUp)
-    this.timer = setInterval(() => { this.topUpNow() }, CHECK_INTERVAL_MS)
-    this.timer.unref()
-    // A directory that changed (a newcomer's registration) may hold new candidates.
-    this.unwatchDirectory = this.member.directory.onChange(this.topUpSoon)
+    if (this.stopped) return
+    if (this.timer === undefined) {
+      clearTimeout(this.firstTopUp)
+      this.timer = setInterval(() => { this.topUpNow() }, CHECK_INTERVAL_MS)
+      this.timer.unref()
+      // A directory that changed (a newcomer's registration) may hold new candidates.
+      this.unwatchDirectory = this.member.directory.onChange(this.topUpSoon)
+    }
     this.topUpNow()
   }
 
@@ -65,7 +66,7 @@ export class MeshKeeper {
     clearTimeout(this.firstTopUp)
     clearInterval(this.timer)
     this.unwatchDirectory?.()
-    this.member.node.removeEventListener('peer:disconnect', this.onDisconnect)
+    this.member.node.removeEventListener('peer:disconnect', this.topUpSoon)
   }
 
   /**
@@ -93,8 +94,9 @@ export class MeshKeeper {
     if (node.status !== 'started') return
     const self = node.peerId.toString()
     const connected = new Set(node.getPeers().map(peer => peer.toString()))
-    const connectedDaemons = this.member.directory.nodes().filter(reg => connected.has(reg.peer)).length
-    // Enough already: no need to sort through the whole directory for candidates.
+    // Counted over the connections, not the directory: a daemon with its six (the usual case on
+    // every directory change) looks at nothing else.
+    const connectedDaemons = [...connected].filter(peer => this.member.directory.byPeerId(peer) !== undefined).length
     if (connectedDaemons >= TARGET_PEERS) return
     // Gossip does not run over relayed connections: a node reachable only through a relay is no
     // mesh peer (under the PE rule every node is such a node, and the bootstraps carry gossip).

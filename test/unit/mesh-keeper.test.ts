@@ -40,6 +40,7 @@ function mockMember (self: PeerId, peers: PeerId[], listedAtFirst = peers.length
   }
   const directory = {
     nodes: () => peers.slice(0, listed).map((peer, i) => ({ peer: peer.toString(), identity: `n${i}`, addrs: ['/ip4/127.0.0.1/tcp/1'] })),
+    byPeerId: (id: string) => directory.nodes().find(reg => reg.peer === id),
     onChange: (listener: () => void) => { listeners.add(listener); return () => listeners.delete(listener) }
   }
   const member = { node, directory, dialPolicy: { relayedOnly: () => false }, penalties: { score: () => 0 } } as unknown as MeshMember
