@@ -108,21 +108,22 @@ function runText (run: RunOutcome, expected: number): string {
 function joinText (report: BenchReport): string {
   const starts = report.systems.filter(isTroupe).flatMap(({ nodes, fleet_start: start }) => start !== undefined ? [{ nodes, start }] : [])
   if (starts.length === 0) return 'Joining: not measured in this run (its results have no `fleet_start`).'
-  const intro = `Joining: troupe's bootstrap starts, then all the fleet's daemons at once, on this machine's two
+  // Runs before the mesh keeper's first top-up waited (src/daemon/mesh-keeper.ts) have no settled figure.
+  const settled = starts.some(({ start }) => start.daemon_settled_cpu_ms !== undefined)
+  const header = ['nodes', 'started to all listed', 'CPU per daemon to join', ...(settled ? ['CPU per daemon, mesh peers dialled'] : [])]
+  const rows = starts.map(({ nodes, start }) => [nodes, `${start.listed_s} s`, `${start.daemon_join_cpu_ms} ms`,
+    ...(settled ? [start.daemon_settled_cpu_ms !== undefined ? `${start.daemon_settled_cpu_ms} ms (at ${start.settled_s ?? '?'} s)` : 'not measured'] : [])])
+  return `Joining: troupe's bootstrap starts, then all the fleet's daemons at once, on this machine's two
 cores; the time from the bootstrap's start until \`troupe find\` first lists every daemon, and each
-daemon's CPU by then (median), which is what joining cost it.`
-  const rows = starts.map(({ nodes, start }) => [nodes, `${start.listed_s} s`, `${start.daemon_join_cpu_ms} ms`])
-  // Runs before the mesh keeper's spread first top-up (src/daemon/mesh-keeper.ts) have no settled figure.
-  if (starts.every(({ start }) => start.daemon_settled_cpu_ms === undefined)) return `${intro}\n\n${table(['nodes', 'started to all listed', 'CPU per daemon to join'], rows)}`
-  return `${intro} Daemons dial their mesh peers (the
-gossip paths that keep the mesh whole without the bootstrap) a random 15-60 s after they start,
-not during the join: the last column is each daemon's CPU (median) once all have, and the idle
-and per-request figures above are measured after it.
+daemon's CPU by then (median), which is what joining cost it.${settled
+    ? ` Daemons dial their mesh peers (the
+gossip paths that keep the mesh whole without the bootstrap) a while after they start, not during
+the join (\`FIRST_TOP_UP_WINDOW_MS\` in src/daemon/mesh-keeper.ts): the last column is each
+daemon's CPU (median) once all have, and the idle and per-request figures above are measured
+after it.`
+    : ''}
 
-${table(['nodes', 'started to all listed', 'CPU per daemon to join', 'CPU per daemon, mesh peers dialled'], rows.map((row, i) => {
-    const start = starts[i]?.start
-    return [...row, start?.daemon_settled_cpu_ms !== undefined ? `${start.daemon_settled_cpu_ms} ms (at ${start.settled_s ?? '?'} s)` : 'not measured']
-  }))}`
+${table(header, rows)}`
 }
 
 export function markdown (report: BenchReport): string {

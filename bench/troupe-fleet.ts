@@ -19,7 +19,7 @@ export interface TroupeResult extends SystemResult {
    * The fleet's start: the bootstrap, then every daemon at once; seconds until `troupe find` first
    * listed them all, and each daemon's CPU by then (median): what joining cost it; and each
    * daemon's CPU once every daemon had dialled its mesh peers (median, `settled_s` after the
-   * bootstrap's start), which they do 15-60 s after starting (src/daemon/mesh-keeper.ts).
+   * bootstrap's start), which they do within FIRST_TOP_UP_WINDOW_MS of starting (src/daemon/mesh-keeper.ts).
    */
   fleet_start?: { listed_s: number, daemon_join_cpu_ms: number, settled_s?: number, daemon_settled_cpu_ms?: number }
 }
