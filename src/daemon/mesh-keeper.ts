@@ -20,7 +20,7 @@ const AFTER_DISCONNECT_MS = 1_000
  * peers are insurance against losing the bootstrap; a fleet started together that dialled them
  * at once spent most of its join on them (a 50-daemon fleet: ~12 handshakes, identifies and
  * gossip set-ups per daemon, each daemon dialling before it could count the others' dials to
- * it): in trials it was listed after 37-41 s, and after 16-18 s with this wait (docs/design.md,
+ * it): listed after 42.2 s in bench run G, after 15.4 s with this wait in run H (docs/design.md,
  * "A fleet joining at once"). A lost connection ends the wait: the mesh is needed then.
  */
 export const FIRST_TOP_UP_WINDOW_MS = { from: 15_000, to: 60_000 } as const

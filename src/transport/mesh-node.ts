@@ -128,7 +128,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
         doPX: false,
         // No peer-store tag per graft and prune: each was a peer-store read, decode, encode and
         // write, once per topic, so a new mesh peer cost every peer it met a merge per topic
-        // (a fifth of what a daemon's first connections cost it in a 2026-11-27 profile). The
+        // (a large part of what a daemon's first connections cost in a 2026-11-27 profile). The
         // tags only rank peers for the connection manager's pruning, which troupe's limits
         // (2000 connections a daemon) do not reach.
         tagMeshPeers: false,
