@@ -3,6 +3,9 @@
 // object from them (PKCS#8 parsing) for every Diffie-Hellman, three per handshake on each side:
 // the largest single cost of a handshake in a profile of 500 daemons joining (docs/design.md,
 // "A fleet joining at once"). Everything else is noise's default.
+//
+// Noise hands the remote's ephemeral key over as a Uint8ArrayList (a view of the bytes it read);
+// it is taken here too, or two of a handshake's three Diffie-Hellmans would go the slow way.
 import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
@@ -24,8 +27,9 @@ export const noiseCrypto: ICryptoInterface = {
   },
   generateX25519SharedKey (privateKey, publicKey) {
     const own = privateKey instanceof Uint8Array ? privateKeyObjects.get(privateKey) : undefined
-    if (own === undefined || !(publicKey instanceof Uint8Array)) return defaultCrypto.generateX25519SharedKey(privateKey, publicKey)
-    const remote = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), type: 'spki', format: 'der' })
+    if (own === undefined) return defaultCrypto.generateX25519SharedKey(privateKey, publicKey)
+    const remoteBytes = publicKey instanceof Uint8Array ? publicKey : publicKey.subarray()
+    const remote = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, remoteBytes]), type: 'spki', format: 'der' })
     return diffieHellman({ privateKey: own, publicKey: remote })
   }
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { noiseCrypto } from '../../src/transport/noise-crypto.js'
 
 describe('noise crypto: X25519 on kept key objects', () => {
@@ -16,6 +17,22 @@ describe('noise crypto: X25519 on kept key objects', () => {
       const ours = Buffer.from(noiseCrypto.generateX25519SharedKey(a.privateKey, b.publicKey))
       assert.deepEqual(ours, Buffer.from(defaultCrypto.generateX25519SharedKey(a.privateKey, b.publicKey)))
       assert.deepEqual(ours, Buffer.from(noiseCrypto.generateX25519SharedKey(b.privateKey, a.publicKey)))
+    }
+  })
+
+  it('a remote key handed over as a Uint8ArrayList (as noise reads it off the wire) takes the kept key object, not the default', () => {
+    const a = noiseCrypto.generateX25519KeyPair()
+    const b = noiseCrypto.generateX25519KeyPair()
+    const expected = Buffer.from(defaultCrypto.generateX25519SharedKey(a.privateKey, b.publicKey))
+    const viaDefault = defaultCrypto.generateX25519SharedKey
+    let defaultCalls = 0
+    defaultCrypto.generateX25519SharedKey = (privateKey, publicKey) => { defaultCalls++; return viaDefault(privateKey, publicKey) }
+    try {
+      const wire = new Uint8ArrayList(Buffer.from('prefix'), b.publicKey).sublist(6, 38)
+      assert.deepEqual(Buffer.from(noiseCrypto.generateX25519SharedKey(a.privateKey, wire)), expected)
+      assert.equal(defaultCalls, 0)
+    } finally {
+      defaultCrypto.generateX25519SharedKey = viaDefault
     }
   })
 
