@@ -122,10 +122,14 @@ export class ReplySender {
       attempts += 1
       let connection: Connection | undefined
       try {
-        const signal = AbortSignal.timeout(Math.min(CONNECT_WAIT_MS, remaining))
-        connection = bestConnection(this.node, target.peer, failed) ?? (target.dial === false ? undefined : await this.connect(target, failed, signal))
+        // Made only when a connection or a stream must be opened: the usual reply goes out on a
+        // channel that exists, and a timeout signal costs a timer that fires (an abort event and
+        // a DOMException) seconds after the reply was acknowledged.
+        let signal: AbortSignal | undefined
+        const connectLimit = (): AbortSignal => (signal ??= AbortSignal.timeout(Math.min(CONNECT_WAIT_MS, remaining)))
+        connection = bestConnection(this.node, target.peer, failed) ?? (target.dial === false ? undefined : await this.connect(target, failed, connectLimit()))
         if (connection === undefined) return { delivered: false, waiting: false, reason: 'no connection to the requester, and this reply may not open one', attempts }
-        const channel = await this.channelFor(connection, signal)
+        const channel = await this.channelFor(connection, connectLimit)
         const outcome = await channel.write(id, frame, Math.min(ACK_WAIT_MS, remaining))
         if (outcome === 'known') return { delivered: true, path: pathOf(connection), attempts }
         if (outcome === 'unknown') {
@@ -173,14 +177,14 @@ export class ReplySender {
     return await this.node.dial(addrs, { signal, force: true })
   }
 
-  private async channelFor (connection: Connection, signal: AbortSignal): Promise<Channel> {
+  private async channelFor (connection: Connection, connectLimit: () => AbortSignal): Promise<Channel> {
     const existing = this.channels.get(connection.id)
     if (existing !== undefined) {
       const channel = await existing.catch(() => undefined)
       if (channel !== undefined && !channel.closed) return channel
       if (this.channels.get(connection.id) === existing) this.channels.delete(connection.id)
     }
-    const opening = streamOn(connection, REPLY_PROTOCOL, signal).then(stream => new Channel(connection, stream, this.log))
+    const opening = streamOn(connection, REPLY_PROTOCOL, connectLimit()).then(stream => new Channel(connection, stream, this.log))
     this.channels.set(connection.id, opening)
     opening.catch(() => { if (this.channels.get(connection.id) === opening) this.channels.delete(connection.id) })
     return await opening
