@@ -87,7 +87,7 @@ async function benchOne (nodes: number, rule: 'open' | 'pe', options: MeasureOpt
       nodes,
       security: 'every request signed (ed25519) and verified by every node; nodes enrolled (certificates from the fleet\'s CA)',
       commands: [command],
-      ...daemonFigures(daemonPids, idle.slice(0, -1), cpuMsPerRun),
+      ...daemonFigures(daemonPids, idle.slice(0, -1), cpuMsPerRun, options.runs),
       infrastructure_rss_mib: round(rssMiB(bootstrapPid)),
       infrastructure_idle_cpu_percent: round(bootstrapIdle, 2),
       infrastructure_cpu_ms_per_request: round(bootstrapMs, 2),

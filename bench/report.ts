@@ -135,7 +135,7 @@ export function markdown (report: BenchReport): string {
     return [nodes, system.system, `\`${command.command}\``, wallText(command), ratio, runsText(command), `${command.replies}/${command.expected}`, ms(command.last_reply_ms)]
   })))
   const resourceRows = sizes.flatMap(nodes => report.systems.filter(s => s.nodes === nodes).map(system => [
-    nodes, system.system, `${system.daemon_rss_mib} MiB${system.daemon_private_mib !== undefined ? ` (${system.daemon_private_mib} private)` : ''}`, `${system.daemon_idle_cpu_percent} %`, orNa(system.daemon_cpu_ms_per_request, 'ms'), system.infrastructure_rss_mib !== undefined ? `${system.infrastructure_rss_mib} MiB${system.infrastructure_cpu_ms_per_request !== undefined ? `, ${system.infrastructure_cpu_ms_per_request} ms/request` : ''}` : ''
+    nodes, system.system, `${system.daemon_rss_mib} MiB${system.daemon_private_mib !== undefined ? ` (${system.daemon_private_mib} private)` : ''}`, `${system.daemon_idle_cpu_percent} %`, `${orNa(system.daemon_cpu_ms_per_request, 'ms')}${system.daemon_cpu_runs !== undefined ? ` (${system.daemon_cpu_runs} runs)` : ''}`, system.infrastructure_rss_mib !== undefined ? `${system.infrastructure_rss_mib} MiB${system.infrastructure_cpu_ms_per_request !== undefined ? `, ${system.infrastructure_cpu_ms_per_request} ms/request` : ''}` : ''
   ]))
   const firstRows = report.systems.filter(isTroupe).map(system => [system.nodes, runText(system.first_call, system.nodes), ms(system.first_call.last_reply_ms), ms(system.commands.find(c => c.name === 'ping')?.wall_ms)])
   const security = [...new Map(report.systems.map(system => [system.system, system.security])).entries()].map(([name, how]) => `${name}: ${how}`)
@@ -190,7 +190,8 @@ ${sideBySide ? `RSS of each node daemon (median), its CPU while the fleet is idl
 costs each node (its CPU while the requests ran, less its idle CPU over the same time; "n/a"
 when that difference came out negative, the idle window having been the busier one): for
 troupe \`troupe ping\`, for MCollective \`mco rpc rpcutil ping --nodes FILE\`, for Serf
-\`serf query ping\`. The last column is the broker's (ActiveMQ) or the bootstrap's RSS. Beside a
+\`serf query ping\`, one command after another, over the number of runs shown (where the run
+recorded it). The last column is the broker's (ActiveMQ) or the bootstrap's RSS. Beside a
 daemon's RSS, where the run measured it, is its private memory (USS): RSS also counts the pages of
 its program's binary and libraries (Node's, Ruby's, Serf's), which every process of that program on
 a host shares.

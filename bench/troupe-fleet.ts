@@ -5,7 +5,7 @@ import { FIRST_TOP_UP_WINDOW_MS } from '../src/daemon/mesh-keeper.js'
 import { loadConfig } from '../src/config/load.js'
 import { stopRequesterAgent } from '../src/requester/link.js'
 import type { SystemResult, MeasureOptions, CommandResult, RunOutcome } from './anchors/types.js'
-import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult, median, processCpuMs } from './measure.js'
+import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult, median, processCpuMs, CPU_SAMPLE_RUNS } from './measure.js'
 import { measureRequesterAgent, type RequesterAgentFigures } from './requester-agent.js'
 
 export interface TroupeResult extends SystemResult {
@@ -63,12 +63,11 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
     ]
     const idle = await idleCpuPercent(daemonPids, options.idleSeconds)
     const commands: CommandResult[] = []
-    let cpuPerRequest: number | null = null
     for (const variant of variants) {
-      const { samples, cpuMsPerRun } = await sample(options.runs, daemonPids, idle, async () => await run(variant.args))
-      if (variant.name === 'ping') cpuPerRequest = cpuMsPerRun
+      const { samples } = await sample(options.runs, daemonPids, idle, async () => await run(variant.args))
       commands.push(commandResult(variant.name, `troupe ${variant.args.join(' ')}`, variant.expected, samples))
     }
+    const cpuPerRequest = (await sample(CPU_SAMPLE_RUNS, daemonPids, idle, async () => await run(['ping']))).cpuMsPerRun
     // The agent's own cost, over more requests than the whole commands above (its CPU is counted
     // in clock ticks): 5 batches of 4 x runs pings.
     const agent = await measureRequesterAgent(cluster.clientConfigPath, daemonPids, { batches: 5, requests: Math.max(20, options.runs * 4), idleSeconds: Math.min(options.idleSeconds, 10) })
@@ -77,7 +76,7 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
       nodes,
       security: 'every request signed (ed25519) and verified by every node',
       commands,
-      ...daemonFigures(daemonPids, idle, cpuPerRequest),
+      ...daemonFigures(daemonPids, idle, cpuPerRequest, CPU_SAMPLE_RUNS),
       infrastructure_rss_mib: round(rssMiB(cluster.bootstrapProcess?.pid ?? 0)),
       first_call: { ...first, ms: round(first.ms) },
       publish_to_last_reply_ms: commands[0]?.last_reply_ms ?? null,

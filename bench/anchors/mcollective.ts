@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SystemResult, MeasureOptions } from './types.js'
 import { ensureDebianPackages } from './packages.js'
-import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult } from '../measure.js'
+import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult, CPU_SAMPLE_RUNS } from '../measure.js'
 
 const STOMP_PORT = 61613
 const USER = 'mcollective'
@@ -50,14 +50,14 @@ export async function benchMcollective (nodes: number, options: MeasureOptions):
     ]
     const idle = await idleCpuPercent(daemonPids, options.idleSeconds)
     const results: SystemResult['commands'] = []
-    let cpuPerRequest: number | null = null
     for (const command of commands) {
-      const { samples, cpuMsPerRun } = await sample(options.runs, daemonPids, idle, async () => await timeCommand(...mco(...command.args)))
-      // Every node answers the directly addressed rpc once: the request's own cost.
-      if (command.args.includes('--nodes')) cpuPerRequest = cpuMsPerRun
+      const { samples } = await sample(options.runs, daemonPids, idle, async () => await timeCommand(...mco(...command.args)))
       results.push(commandResult(command.name, `mco ${command.args.join(' ').replace(nodesFile, 'FILE')}`, nodes,
         samples.map(timed => ({ ms: timed.ms, code: timed.code, replies: command.replies(timed.stdout) }))))
     }
+    // Every node answers the directly addressed rpc once: the request's own cost.
+    const direct = commands.find(command => command.args.includes('--nodes'))?.args ?? []
+    const cpuPerRequest = (await sample(CPU_SAMPLE_RUNS, daemonPids, idle, async () => await timeCommand(...mco(...direct)))).cpuMsPerRun
     return {
       system: 'MCollective 2.12 + ActiveMQ',
       nodes,
@@ -65,7 +65,7 @@ export async function benchMcollective (nodes: number, options: MeasureOptions):
       // node and client shares; nothing is signed per caller, so this costs less than troupe's signatures.
       security: 'securityprovider psk (a shared key, no signatures)',
       commands: results,
-      ...daemonFigures(daemonPids, idle, cpuPerRequest),
+      ...daemonFigures(daemonPids, idle, cpuPerRequest, CPU_SAMPLE_RUNS),
       infrastructure_rss_mib: round(rssMiB(brokerPid))
     }
   } finally {

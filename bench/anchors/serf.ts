@@ -53,7 +53,8 @@ export async function benchSerf (nodes: number, options: MeasureOptions): Promis
       nodes,
       security: 'no request authentication (any agent may query; gossip encryption off)',
       commands,
-      ...daemonFigures(pids, idle, cpuPerRequest)
+      // A query waits out its timeout (6.4 s by default): the command's own runs, not CPU_SAMPLE_RUNS.
+      ...daemonFigures(pids, idle, cpuPerRequest, options.runs)
     }
   } finally {
     for (const agent of agents) agent.kill('SIGKILL')

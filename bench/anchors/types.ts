@@ -59,6 +59,8 @@ export interface SystemResult {
   daemon_idle_cpu_percent: number
   /** CPU the node daemons spend per request, per node; null when the measurement came out negative (n/a) */
   daemon_cpu_ms_per_request: number | null
+  /** how many commands daemon_cpu_ms_per_request was taken over (absent in older runs: the command's runs) */
+  daemon_cpu_runs?: number
   /** a broker's or bootstrap's memory */
   infrastructure_rss_mib?: number
   /** a broker's or bootstrap's CPU: idle (percent of a core), and per request (ms) */

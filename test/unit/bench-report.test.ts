@@ -102,6 +102,10 @@ describe('benchmark report', () => {
     assert.match(page, /Pings that did not get every reply: 100 nodes: 0 of 100 replied; 250 nodes: 249 of 250 replied\./)
     assert.match(page, /\| 100 \| .* \| n\/a \| 800 µs \|/)
     assert.match(page, /\| 10 \| troupe \| 80 MiB \| 0\.5 % \| n\/a \| 90 MiB \|/)
+    // A run that recorded how many commands the CPU per request was taken over says so in the cell.
+    const counted = report()
+    counted.systems = counted.systems.map(system => ({ ...system, daemon_cpu_ms_per_request: 1.5, daemon_cpu_runs: 30 }))
+    assert.match(markdown(counted), /\| 10 \| troupe \| 80 MiB \| 0\.5 % \| 1\.5 ms \(30 runs\) \| 90 MiB \|/)
     // The estimate's CPU per request is the median of the measured rows only (3 ms), not of [0, 3].
     assert.match(page, /\| 10,000 \| [\d.]+ s \| 3 ms \|/)
     const allNa = report()
