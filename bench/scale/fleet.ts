@@ -84,8 +84,9 @@ function startWorker (): Worker {
   const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   // The workers stand for hundreds of hosts, the bootstrap for the master and this process for
   // the operator's: on a real fleet neither shares its CPU with the nodes. At the same priority,
-  // 8 to 16 busy workers left the bootstrap a sixteenth of this machine during a join, and its
-  // handshakes and admissions timed out (a 1000-daemon join that did not complete in run I).
+  // 8 to 16 busy workers left the one bootstrap process little of two cores during a join, and
+  // dials to it timed out (a 1000-daemon join that did not complete in run I). On Linux this
+  // sets the worker's main thread, the one that runs its daemons.
   if (child.pid !== undefined) setPriority(child.pid, WORKER_NICE)
   const worker: Worker = { child, next: () => {} }
   child.on('message', (report: WorkerReport) => worker.next(report))
