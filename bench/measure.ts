@@ -91,8 +91,8 @@ export function privateMiB (pid: number): number {
 
 /**
  * Commands the CPU per request is taken over, where one command takes a fraction of a second.
- * Over a command's usual 7 runs, a daemon's share is a few clock ticks (10 ms each) and its idle
- * wake-ups, which swung the figure by a factor of two between runs of the same code.
+ * Over a command's usual 7 runs, a daemon's share is a few clock ticks (10 ms each) beside its
+ * idle wake-ups: too coarse to compare runs by.
  */
 export const CPU_SAMPLE_RUNS = 30
 

@@ -43,10 +43,12 @@ export async function benchMcollective (nodes: number, options: MeasureOptions):
     const nodesFile = join(dir, 'nodes.txt')
     writeFileSync(nodesFile, Array.from({ length: nodes }, (_, i) => nodeName(i + 1)).join('\n') + '\n')
 
+    // Every node answers the directly addressed rpc once: the request's own cost.
+    const direct = { name: 'rpc ping, no discovery (--nodes FILE)', args: ['rpc', 'rpcutil', 'ping', '--nodes', nodesFile], replies: countRpcReplies }
     const commands = [
       { name: 'ping', args: ['ping'], replies: countPingReplies },
       { name: 'rpc ping', args: ['rpc', 'rpcutil', 'ping'], replies: countRpcReplies },
-      { name: 'rpc ping, no discovery (--nodes FILE)', args: ['rpc', 'rpcutil', 'ping', '--nodes', nodesFile], replies: countRpcReplies }
+      direct
     ]
     const idle = await idleCpuPercent(daemonPids, options.idleSeconds)
     const results: SystemResult['commands'] = []
@@ -55,9 +57,7 @@ export async function benchMcollective (nodes: number, options: MeasureOptions):
       results.push(commandResult(command.name, `mco ${command.args.join(' ').replace(nodesFile, 'FILE')}`, nodes,
         samples.map(timed => ({ ms: timed.ms, code: timed.code, replies: command.replies(timed.stdout) }))))
     }
-    // Every node answers the directly addressed rpc once: the request's own cost.
-    const direct = commands.find(command => command.args.includes('--nodes'))?.args ?? []
-    const cpuPerRequest = (await sample(CPU_SAMPLE_RUNS, daemonPids, idle, async () => await timeCommand(...mco(...direct)))).cpuMsPerRun
+    const cpuPerRequest = (await sample(CPU_SAMPLE_RUNS, daemonPids, idle, async () => await timeCommand(...mco(...direct.args)))).cpuMsPerRun
     return {
       system: 'MCollective 2.12 + ActiveMQ',
       nodes,

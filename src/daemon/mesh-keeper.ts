@@ -105,7 +105,7 @@ export class MeshKeeper {
     const candidates = this.member.directory.nodes().filter(reg => reg.peer !== self && !connected.has(reg.peer) &&
       !this.member.dialPolicy.relayedOnly(reg.peer) && this.member.penalties.score(reg.peer) >= 0)
     const wanted = Math.min(TARGET_PEERS - connectedDaemons, candidates.length)
-    for (const registration of shuffle(candidates).slice(0, Math.max(0, wanted))) {
+    for (const registration of shuffle(candidates).slice(0, wanted)) {
       try {
         await connectionTo(node, peerIdFromString(registration.peer), registration.addrs, AbortSignal.timeout(5000))
       } catch (err) {
