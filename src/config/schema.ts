@@ -1,5 +1,6 @@
 // One schema for every role (bootstrap, daemon, client). Unknown keys are an error so that a
 // typo never silently falls back to a default.
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 const multiaddrText = z.string().min(1).refine(s => s.startsWith('/'), 'must be a multiaddr such as /ip4/10.0.0.1/tcp/61613')
@@ -9,6 +10,8 @@ export const configSchema = z.object({
   identity: nameText.optional(),
   collective: nameText.default('main'),
   listen: z.array(multiaddrText).optional(),
+  // Not in SPEC.md's table (docs/configuration.md): Puppet's `sourceaddress`, for troupe's connections.
+  source_address: z.string().refine(text => isIP(text) !== 0, 'must be an IP address of this host, such as 10.0.0.5').optional(),
   bootstrap: z.array(multiaddrText).default([]),
   key: z.string().min(1).optional(),
   swarm_key: z.string().min(1).optional(),
@@ -64,6 +67,7 @@ export const KEY_ROLES: Record<string, Role[]> = {
   collective: ALL,
   collectives: ['client'],
   listen: ALL,
+  source_address: ALL,
   bootstrap: ALL,
   key: ALL,
   swarm_key: ALL,

@@ -184,6 +184,7 @@ export class MeshMember {
         role: options.role,
         privateKey,
         listen: options.listen,
+        sourceAddress: config.source_address,
         swarmKey,
         allowedPeers,
         isBanned: peer => penalties.isBanned(peer.toString()),

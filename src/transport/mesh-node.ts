@@ -6,7 +6,7 @@
 // limits sized for a requester that receives replies from a whole fleet at once.
 import '../polyfill.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
+import { tcp, type TCPSocketOptions } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { noiseCrypto } from './noise-crypto.js'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -30,6 +30,8 @@ export interface MeshNodeOptions {
   role: MeshRole
   privateKey: PrivateKey
   listen: string[]
+  /** the local address outgoing TCP connections are made from (config `source_address`); the system picks when absent */
+  sourceAddress?: string
   swarmKey?: Uint8Array
   /** when set, only these peer ids (and bootstrap peers) may connect */
   allowedPeers?: Set<string>
@@ -82,7 +84,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
     privateKey: options.privateKey,
     addresses: { listen },
     // Behind admission too: its STOP handler and relay discovery only see admitted peers.
-    transports: [tcp(), admission.withAdmission(circuitRelayTransport({ reservationCompletionTimeout: 10_000 }))],
+    transports: [tcp({ dialOpts: dialFrom(options.sourceAddress) }), admission.withAdmission(circuitRelayTransport({ reservationCompletionTimeout: 10_000 }))],
     connectionProtector: options.swarmKey !== undefined ? preSharedKey({ psk: options.swarmKey }) : undefined,
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
     // Keep-alive pings (30 s by default, one timer per connection) only keep idle connections
@@ -186,6 +188,16 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
   node.handle = async (protocols, handler, handlerOptions) => { await handle(protocols, admission.guard(handler), handlerOptions) }
   if (reservations > 0) await allowManyRelayedDials(node)
   return node
+}
+
+/**
+ * Socket options for outgoing connections. @libp2p/tcp passes its dial options through to
+ * `net.connect`, whose `localAddress` binds the source address; its own type lists only the
+ * options it names, hence the wider type (test/integration/source-address.test.ts watches that
+ * the connection really leaves from the address).
+ */
+function dialFrom (sourceAddress: string | undefined): TCPSocketOptions & { localAddress?: string } {
+  return sourceAddress !== undefined ? { localAddress: sourceAddress } : {}
 }
 
 /** Relayed connections one peer may open through one relay at once. */
