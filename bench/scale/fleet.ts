@@ -22,6 +22,9 @@ const WORKER_NICE = 10
 const SETTLE_MS = 40_000
 /** The bound stated for a complete directory: every node listed this long after the daemons were started. */
 const JOIN_BOUND_MS = 600_000
+/** After the settle: no connection opened or closed for this long means the mesh dials are done. */
+const MESH_QUIET_MS = 10_000
+const MESH_SETTLE_BOUND_MS = 300_000
 /** No node added for this long: the directory is stuck (the bench fails the size). */
 const STALL_MS = 120_000
 /** How often a join in progress is logged. */
@@ -102,6 +105,37 @@ async function ask (worker: Worker, command: WorkerCommand): Promise<WorkerRepor
 
 type Stats = Extract<WorkerReport, { op: 'stats' }>
 
+/**
+ * Each worker's daemons listen on, and connect from, an address of their own (127.0.1.W): a
+ * worker stands for a site of hosts behind one address. On one shared address the bootstrap's
+ * per-address bound on handshakes in progress (src/transport/handshake-limit.ts) held the whole
+ * fleet, and the requester with it, to 16 joins at a time, as no real fleet is.
+ */
+function workerAddress (index: number): string {
+  return `127.0.1.${index}`
+}
+
+/**
+ * Waits until no daemon has opened or closed a connection for MESH_QUIET_MS (their mesh peers
+ * are dialled: each daemon's first top-up comes 15-60 s after its start, and on two cores a
+ * thousand daemons' dials take longer), at most MESH_SETTLE_BOUND_MS; says how it ended. Pings
+ * sent during those dials would measure the bench's own load: on a real fleet each host dials
+ * its own few peers.
+ */
+async function meshSettled (workers: Worker[]): Promise<string> {
+  const started = Date.now()
+  const count = async (): Promise<number> => (await allStats(workers)).reduce((sum, s) => sum + s.nodes.reduce((n, node) => n + (node.connections ?? 0), 0), 0)
+  let last = await count()
+  let stableSince = Date.now()
+  while (Date.now() - stableSince < MESH_QUIET_MS) {
+    if (Date.now() - started > MESH_SETTLE_BOUND_MS) return `connections still changing after ${round(MESH_SETTLE_BOUND_MS / 1000)} s (${last}); measuring anyway`
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    const now = await count()
+    if (now !== last) { last = now; stableSince = Date.now() }
+  }
+  return `connections steady at ${last} after ${round((Date.now() - started) / 1000)} s`
+}
+
 async function allStats (workers: Worker[]): Promise<Stats[]> {
   return await Promise.all(workers.map(async worker => await ask(worker, { op: 'stats' }) as Stats))
 }
@@ -140,7 +174,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     for (let from = 0; from < nodes; from += DAEMONS_PER_WORKER) {
       const worker = startWorker()
       workers.push(worker)
-      starts.push(ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER), announceInterval: options.announceInterval, enrollment }))
+      starts.push(ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, address: workerAddress(workers.length), authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER), announceInterval: options.announceInterval, enrollment }))
     }
     await Promise.all(starts)
     options.log(`  ${nodes} daemons started in ${workers.length} processes (${((Date.now() - started) / 1000).toFixed(0)} s)`)
@@ -171,6 +205,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     const joinRegistryIn = median(joined.flatMap(s => s.nodes.map(node => node.gossip_registry_in ?? 0)))
     options.log(`  directory complete after ${joinSeconds.toFixed(0)} s; settling`)
     await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
+    options.log(`  ${await meshSettled(workers)}`)
 
     const idleBefore = await allStats(workers)
     const idleCpuBefore = cpuMs(idleBefore, [bootstrapPid])

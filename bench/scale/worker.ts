@@ -13,6 +13,8 @@ export interface WorkerStart {
   op: 'start'
   dir: string
   bootstrap: string
+  /** the loopback address this worker's daemons listen on and connect from: one host address per worker */
+  address: string
   authorizedKeys: string
   identities: string[]
   /** the daemons' announce_interval (seconds) */
@@ -46,7 +48,8 @@ async function startDaemons (command: WorkerStart): Promise<void> {
     writeFileSync(join(dir, 'facts.yaml'), toYaml({ role: index % 2 === 0 ? 'web' : 'db', rack: `r${index % 10}` }))
     const config = parseConfig(toYaml({
       identity,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
+      listen: [`/ip4/${command.address}/tcp/0`],
+      source_address: command.address,
       bootstrap: [command.bootstrap],
       key: join(dir, 'peer.key'),
       authorized_keys: command.authorizedKeys,

@@ -297,6 +297,7 @@ export class Daemon {
       ...this.stats.toRecord(),
       ...this.member.gossipCounters.snapshot(),
       directory_size: this.member.directory.size,
+      connections: this.member.node.getConnections().length,
       replay_entries: this.member.gate.remembered,
       beat_interval: this.member.membership.beatInterval(),
       rss_bytes: process.memoryUsage.rss()

@@ -86,6 +86,7 @@ export const rpcutilDDL: AgentDDL = {
         gossip_beats_in: { description: 'Copies of beats received (none on a daemon: only requesters and bootstraps hear beats)', display_as: 'Gossip Beats In' },
         gossip_beats_out: { description: 'Copies of beats sent (a daemon\'s own, to the requesters and bootstraps it is connected to)', display_as: 'Gossip Beats Out' },
         directory_size: { description: 'Nodes in this node\'s directory', display_as: 'Directory Size' },
+        connections: { description: 'Connections open to other peers (bootstraps, requesters, mesh peers)', display_as: 'Connections' },
         beat_interval: { description: 'Seconds between this node\'s beats', display_as: 'Beat Interval' },
         rss_bytes: { description: 'Resident memory of the daemon', display_as: 'RSS Bytes' }
       }
