@@ -33,7 +33,7 @@ describe('source_address: outgoing connections leave from the configured address
     await cluster?.stop()
   })
 
-  it('a daemon with source_address reaches the bootstrap from it, and answers from there', async () => {
+  it('a daemon with source_address reaches the bootstrap from it, answers from there, and counts its connections', async () => {
     const port = /\/tcp\/(\d+)\//.exec(cluster.bootstrapAddr)?.[1] ?? ''
     assert.notEqual(port, '')
     const doc = parseJson<PingJson>(await troupe(['ping', '--json', '--config', cluster.clientConfigPath]))
@@ -46,6 +46,10 @@ describe('source_address: outgoing connections leave from the configured address
     // leaves from the address the system picks (127.0.0.1 on loopback), as before.
     assert.ok(sources.includes('127.0.0.2'), `connections to the bootstrap come from ${sources.join(', ')}`)
     assert.ok(!sources.includes('127.0.0.3'), `connections to the bootstrap come from ${sources.join(', ')}`)
+    // rpcutil daemon_stats counts them: the bootstrap's and the requester's at least.
+    const stats = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '-I', 'node01', '--json', '--config', cluster.clientConfigPath]))
+    const connections = (stats.replies[0]?.data as { connections?: unknown } | undefined)?.connections
+    assert.ok(typeof connections === 'number' && connections >= 2, `daemon_stats connections: ${String(connections)}`)
   })
 
   it('a source_address that is not an IP address is refused with one line naming the key, exit 2', async () => {
