@@ -284,7 +284,11 @@ function scaleSection (report: BenchReport): string {
   rows.sort((a, b) => Number(a[0]) - Number(b[0]))
   const failedPings = report.scale.flatMap(row => row.pings.filter(ping => ping.replies < ping.expected || ping.expected < row.nodes).map(ping => `${row.nodes} nodes: ${ping.replies} of ${row.nodes} replied${ping.expected < row.nodes ? ` (the directory held ${ping.expected} when selecting)` : ''}`))
   return `Real daemons, many to a process (bench/scale: up to ${report.scale[0]?.daemons_per_worker ?? ''} per worker process), a real bootstrap
-process, and a requester, all on this machine. For each fleet size: a ping to every node,
+process, and a requester, all on this machine. Each worker process's daemons listen on and
+connect from a loopback address of their own (127.0.1.W), as a site of hosts behind one address
+would; the bootstrap and the requester are on 127.0.0.1. Once the directory is complete, the
+pings wait until no daemon has opened or closed a connection for 10 s (each daemon dials its
+mesh peers 15-60 s after its start). For each fleet size: a ping to every node,
 ${report.run.settings.runs} times. "Pings" counts the pings every node answered; the times are medians over those.
 "Reach all" is from publish to the moment the last node handled the request (its reply's
 timestamp), "last reply" until the requester had every reply. Copies of a request per node:
