@@ -74,6 +74,8 @@ export interface ScaleResult {
   /** each worker process's RSS: one process hosting daemons_per_worker daemons (shared code and heap), not a daemon's */
   worker_rss_mib: number[]
   beat_interval_s: number
+  /** seconds after the settle until no daemon opened or closed a connection for 10 s; null when the bound ran out first (absent in older runs) */
+  mesh_settle_s?: number | null
 }
 
 interface Worker {
@@ -122,18 +124,19 @@ function workerAddress (index: number): string {
  * sent during those dials would measure the bench's own load: on a real fleet each host dials
  * its own few peers.
  */
-async function meshSettled (workers: Worker[]): Promise<string> {
+async function meshSettled (workers: Worker[]): Promise<{ seconds: number | null, said: string }> {
   const started = Date.now()
   const count = async (): Promise<number> => (await allStats(workers)).reduce((sum, s) => sum + s.nodes.reduce((n, node) => n + (node.connections ?? 0), 0), 0)
   let last = await count()
   let stableSince = Date.now()
   while (Date.now() - stableSince < MESH_QUIET_MS) {
-    if (Date.now() - started > MESH_SETTLE_BOUND_MS) return `connections still changing after ${round(MESH_SETTLE_BOUND_MS / 1000)} s (${last}); measuring anyway`
+    if (Date.now() - started > MESH_SETTLE_BOUND_MS) return { seconds: null, said: `connections still changing after ${round(MESH_SETTLE_BOUND_MS / 1000)} s (${last}); measuring anyway` }
     await new Promise(resolve => setTimeout(resolve, 1000))
     const now = await count()
     if (now !== last) { last = now; stableSince = Date.now() }
   }
-  return `connections steady at ${last} after ${round((Date.now() - started) / 1000)} s`
+  const seconds = round((Date.now() - started) / 1000)
+  return { seconds, said: `connections steady at ${last} after ${seconds} s` }
 }
 
 async function allStats (workers: Worker[]): Promise<Stats[]> {
@@ -205,7 +208,8 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     const joinRegistryIn = median(joined.flatMap(s => s.nodes.map(node => node.gossip_registry_in ?? 0)))
     options.log(`  directory complete after ${joinSeconds.toFixed(0)} s; settling`)
     await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
-    options.log(`  ${await meshSettled(workers)}`)
+    const mesh = await meshSettled(workers)
+    options.log(`  ${mesh.said}`)
 
     const idleBefore = await allStats(workers)
     const idleCpuBefore = cpuMs(idleBefore, [bootstrapPid])
@@ -284,7 +288,8 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       cpu_ms_per_request: busyCpu < 0 ? null : round(busyCpu / options.pings / nodes, 2),
       requester_cpu_us_per_node: round(requesterCpuMicros / options.pings / nodes),
       worker_rss_mib: after.map(s => round(s.rssBytes / 1024 / 1024)),
-      beat_interval_s: beatInterval
+      beat_interval_s: beatInterval,
+      mesh_settle_s: mesh.seconds
     }
   } finally {
     await link?.close()
