@@ -24,6 +24,7 @@ const SETTLE_MS = 40_000
 const JOIN_BOUND_MS = 600_000
 /** After the settle: no connection opened or closed for this long means the mesh dials are done. */
 const MESH_QUIET_MS = 10_000
+/** The longest the pings wait for that; past it they are measured anyway (and the results say so). */
 const MESH_SETTLE_BOUND_MS = 300_000
 /** No node added for this long: the directory is stuck (the bench fails the size). */
 const STALL_MS = 120_000
@@ -126,17 +127,29 @@ function workerAddress (index: number): string {
  */
 async function meshSettled (workers: Worker[]): Promise<{ seconds: number | null, said: string }> {
   const started = Date.now()
-  const count = async (): Promise<number> => (await allStats(workers)).reduce((sum, s) => sum + s.nodes.reduce((n, node) => n + (node.connections ?? 0), 0), 0)
-  let last = await count()
-  let stableSince = Date.now()
-  while (Date.now() - stableSince < MESH_QUIET_MS) {
-    if (Date.now() - started > MESH_SETTLE_BOUND_MS) return { seconds: null, said: `connections still changing after ${round(MESH_SETTLE_BOUND_MS / 1000)} s (${last}); measuring anyway` }
-    await new Promise(resolve => setTimeout(resolve, 1000))
-    const now = await count()
-    if (now !== last) { last = now; stableSince = Date.now() }
+  let connections = -1
+  let steadySince = started
+  try {
+    await waitUntil('the daemons\' connections to hold steady', MESH_SETTLE_BOUND_MS, async () => {
+      const now = sum(nodeValues(await allStats(workers), 'connections'))
+      if (now !== connections) { connections = now; steadySince = Date.now() }
+      return Date.now() - steadySince >= MESH_QUIET_MS
+    })
+  } catch (err) {
+    if (!(err as Error).message.startsWith('bench: timed out')) throw err
+    return { seconds: null, said: `connections still changing after ${round(MESH_SETTLE_BOUND_MS / 1000)} s (${connections}); measuring anyway` }
   }
   const seconds = round((Date.now() - started) / 1000)
-  return { seconds, said: `connections steady at ${last} after ${seconds} s` }
+  return { seconds, said: `connections steady at ${connections} after ${seconds} s` }
+}
+
+/** One figure of every daemon, from the workers' stats. */
+function nodeValues (stats: Stats[], key: string): number[] {
+  return stats.flatMap(s => s.nodes.map(node => node[key] ?? 0))
+}
+
+function sum (values: number[]): number {
+  return values.reduce((total, value) => total + value, 0)
 }
 
 async function allStats (workers: Worker[]): Promise<Stats[]> {
@@ -205,7 +218,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     const joinSeconds = (Date.now() - started) / 1000
     const joined = await allStats(workers)
     const joinCpuS = (cpuMs(joined, []) + processCpuMs([bootstrapPid]) - bootstrapCpuAtStart) / 1000
-    const joinRegistryIn = median(joined.flatMap(s => s.nodes.map(node => node.gossip_registry_in ?? 0)))
+    const joinRegistryIn = median(nodeValues(joined, 'gossip_registry_in'))
     options.log(`  directory complete after ${joinSeconds.toFixed(0)} s; settling`)
     await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
     const mesh = await meshSettled(workers)
@@ -214,7 +227,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     const idleBefore = await allStats(workers)
     const idleCpuBefore = cpuMs(idleBefore, [bootstrapPid])
     // Beats come in waves at first (nodes started together); a longer window evens them out.
-    const beatInterval = median(idleBefore.flatMap(s => s.nodes.map(node => node.beat_interval ?? 0)))
+    const beatInterval = median(nodeValues(idleBefore, 'beat_interval'))
     const idleSeconds = Math.max(options.idleSeconds, Math.min(beatInterval * 1.5, 60))
     await new Promise(resolve => setTimeout(resolve, idleSeconds * 1000))
     const idleAfter = await allStats(workers)
