@@ -6,6 +6,13 @@ const DECAY_HALF_LIFE_MS = 60_000
 const SCORE_PER_REJECT = -100
 const BAN_AFTER_REJECTS = 20
 const BAN_MS = 10 * 60_000
+/**
+ * Rejects faded below this count are forgotten: the peer's score is 0 again (one reject is
+ * forgotten after a little over three minutes). Without it a single reject left a score just
+ * under zero for good, and the requester and the mesh keeper, which pass over peers with a
+ * negative score, never dialled that peer again.
+ */
+const FORGET_BELOW_REJECTS = 0.1
 
 interface PeerRecord {
   rejects: number
@@ -39,7 +46,8 @@ export class PeerPenalties {
   score (peer: string, now = Date.now()): number {
     const record = this.records.get(peer)
     if (record === undefined) return 0
-    return this.decayed(peer, now).rejects * SCORE_PER_REJECT
+    const { rejects } = this.decayed(peer, now)
+    return rejects >= FORGET_BELOW_REJECTS ? rejects * SCORE_PER_REJECT : 0
   }
 
   isBanned (peer: string, now = Date.now()): boolean {

@@ -246,6 +246,12 @@ export class AdmissionGate {
       }
       reason = decision.reason
     } catch (err) {
+      // The connection closed before a hello came (this side's time-out, or the peer went away):
+      // nothing was said to judge, so nothing is held against the peer. On a loaded host an
+      // honest peer's hello can be late; counted as a refusal, it cost the peer a reject each
+      // time, and a fleet joining at once banned its own slow nodes (a 2000-daemon trial: 425
+      // nodes refused by the requester this way, so never dialled ahead of a request again).
+      if (connection.status !== 'open') return
       reason = `unreadable hello: ${(err as Error).message}`
     }
     await writeFrame(stream, encodeVerdict({ ok: false, reason })).catch(() => {})

@@ -11,9 +11,13 @@ import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
 import { LocalCluster, demoNodeSpecs, spawnTroupe } from '../../src/demo/local-cluster.js'
 import type { MeshNode } from '../../src/transport/mesh-node.js'
-import { DIRECT_REQUEST_PROTOCOL, DIRECTORY_PROTOCOL, REPLY_PROTOCOL, agentTopic, beatTopic, registryTopic, undeliveredTopic } from '../../src/transport/topics.js'
+import { ADMIT_PROTOCOL, DIRECT_REQUEST_PROTOCOL, DIRECTORY_PROTOCOL, REPLY_PROTOCOL, agentTopic, beatTopic, registryTopic, undeliveredTopic } from '../../src/transport/topics.js'
 import { frameWriter, readFirstFrame, readFrames, writeFrame } from '../../src/transport/framing.js'
 import { generateRequesterKey, keyFingerprint, readRequesterKey, type RequesterKey } from '../../src/security/keys.js'
 import { openRequest, signRequest, type NewRequest } from '../../src/wire/request.js'
@@ -428,6 +432,31 @@ describe('hostile peers against an enrolled cluster', function () {
     const find = parseJson<PingJson>(await troupe(['rpc', 'resource', 'find', 'type=package', `title=--modulepath=${cluster.dir}`, '-I', 'node01', '--json', ...config]))
     assert.equal(find.replies[0]?.status, 4)
     assert.match(find.replies[0]?.statusmsg ?? '', /may not start with '-'/)
+  })
+
+  it('a peer whose hello is late is dropped at the time-out, not refused', async () => {
+    // A peer that opens its hello stream and says nothing (a host too busy to send its hello in
+    // time looks the same): twenty such connections at once, as many as bans a peer that sends
+    // bad hellos. Each is dropped after ADMIT_TIMEOUT_MS; none counts as a refusal.
+    const slow = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    const addr = multiaddr(cluster.nodes.get('node01')?.addrs[0] ?? '')
+    const peer = slow.peerId.toString()
+    try {
+      for (let i = 0; i < 20; i++) {
+        const connection = await slow.dial(addr, { force: true })
+        await connection.newStream(ADMIT_PROTOCOL)
+      }
+      await eventually(() => slow.getConnections().length === 0, 'node01 to drop the silent connections', 30_000)
+      assert.ok(logged('node01/daemon.log', line => line.peer === peer && /not admitted within/.test(String(line.msg))), 'node01 timed the hellos out')
+      // A refusal counts a reject against the peer (enough of them ban it, and the requester and
+      // the mesh keeper pass over a peer with recent rejects): a late hello is no refusal.
+      assert.ok(!logged('node01/daemon.log', line => line.peer === peer && /refused|banned/.test(String(line.msg))), 'node01 refused a peer for being slow')
+      // Its next connection passes node01's connection gate.
+      const again = await slow.dial(addr, { force: true })
+      assert.equal(again.status, 'open')
+    } finally {
+      await slow.stop()
+    }
   })
 
   it('hundreds of idle sockets on the bootstrap do not lock newcomers out', async () => {

@@ -40,6 +40,17 @@ describe('peer penalties', () => {
     assert.equal(bans.indexOf(true), 20)
   })
 
+  it('a reject is forgotten once it has faded: the score is 0 again, not a little under it', () => {
+    const penalties = new PeerPenalties()
+    penalties.reject('p', 0)
+    assert.ok(penalties.score('p', 3 * MINUTE) < 0, 'still held after three minutes')
+    assert.equal(penalties.score('p', 4 * MINUTE), 0)
+    assert.equal(penalties.score('p', 60 * MINUTE), 0)
+    // A peer that keeps failing stays below zero: each reject adds to what is left.
+    for (let t = 0; t < 10 * MINUTE; t += 30_000) penalties.reject('q', t)
+    assert.ok(penalties.score('q', 10 * MINUTE) < 0)
+  })
+
   it('peers are penalised separately', () => {
     const penalties = new PeerPenalties()
     for (let i = 0; i < 20; i++) penalties.reject('bad', 0)
