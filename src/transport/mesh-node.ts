@@ -105,7 +105,7 @@ export async function createMeshNode (options: MeshNodeOptions): Promise<MeshNod
       maxParallelDials: 150,
       maxIncomingPendingConnections: 500,
       inboundConnectionThreshold: 10_000,
-      dialTimeout: 10_000
+      dialTimeout: DIAL_TIMEOUT_MS
     },
     connectionMonitor: { enabled: false },
     services: {
@@ -244,6 +244,8 @@ function maxConnections (role: MeshRole): number {
   return role === 'daemon' ? DAEMON_MAX_CONNECTIONS : RELAY_LIMITS.reservations.maxReservations + MAX_REQUESTER_CONNECTIONS
 }
 const DAEMON_MAX_CONNECTIONS = 2000
+/** libp2p's bound on one dial (connect, encryption, muxer), whatever time-out its caller gives */
+export const DIAL_TIMEOUT_MS = 10_000
 /** room beside the reservations for requesters and peers that hold none */
 const MAX_REQUESTER_CONNECTIONS = 1000
 
