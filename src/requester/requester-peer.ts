@@ -12,6 +12,7 @@ import { agentTopic, undeliveredTopic } from '../transport/topics.js'
 import type { Reply } from '../wire/reply.js'
 import { decodeNotice, noticeSignedByItsPeer } from '../wire/undelivered.js'
 import { connectionTo, pathOf, type Path } from '../transport/connections.js'
+import { DialBackoff } from '../transport/dial-backoff.js'
 import { RequestChannels } from '../transport/request-channel.js'
 import type { NodeRef } from '../discovery/directory.js'
 import type { Filter } from '../discovery/filter/types.js'
@@ -72,6 +73,9 @@ const FLEET_DIAL_DELAY_MS = 100
 export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
   private readonly dialing = new Map<string, Promise<void>>()
+  /** nodes the last dials ahead of need did not reach, and when to try each again */
+  private readonly fleetDials = new DialBackoff()
+  private fleetRetry: NodeJS.Timeout | undefined
   private readonly replyRefusals = new LogThrottle()
   private readonly requestChannels: RequestChannels
 
@@ -324,9 +328,21 @@ export class RequesterPeer {
     return admitted?.kind === 'node' ? admitted.identity : undefined
   }
 
-  /** Opens connections to every node in the directory (or the given peers) that we are not connected to. */
+  /**
+   * Opens connections to every node in the directory that we are not connected to, except those
+   * a recent dial did not reach (they are tried again when their backoff is up, without waiting
+   * for the directory to change; a request dials them at once).
+   */
   async connectToFleet (): Promise<void> {
-    await this.dialAll(this.member.directory.nodes().map(node => node.peer))
+    const peers = this.member.directory.nodes().map(node => node.peer)
+    await this.dialAll(peers, true)
+    if (this.member.node.status !== 'started') return
+    const connected = new Set(this.member.node.getConnections().map(connection => connection.remotePeer.toString()))
+    const dueIn = this.fleetDials.nextDueIn(peers.filter(peer => !connected.has(peer)))
+    clearTimeout(this.fleetRetry)
+    if (dueIn === undefined) return
+    this.fleetRetry = setTimeout(() => { void this.connectToFleet() }, dueIn)
+    this.fleetRetry.unref()
   }
 
   /**
@@ -334,20 +350,26 @@ export class RequesterPeer {
    * by a directory change, say) is awaited rather than skipped: a publish must not go out before
    * the connections it counts on exist.
    */
-  private async dialAll (peers: string[]): Promise<void> {
+  private async dialAll (peers: string[], ahead = false): Promise<void> {
     const node = this.member.node
     // From the connections' own peer ids (each keeps its string): getPeers() rebuilt every peer id
     // from its string and encoded it again, on every call (a few percent of a request's CPU).
     const connected = new Set(node.getConnections().map(connection => connection.remotePeer.toString()))
     // Not a peer with recent rejects (it failed admission here: a revoked node, until its entry
     // expires): every directory change would reopen a connection only to close it again.
-    const wanted = peers.filter(peer => !connected.has(peer) && peer !== node.peerId.toString() && this.member.penalties.score(peer) >= 0)
+    const wanted = peers.filter(peer => !connected.has(peer) && peer !== node.peerId.toString() && this.member.penalties.score(peer) >= 0 &&
+      (!ahead || this.fleetDials.ready(peer)))
     const inFlight = wanted.map(peer => this.dialing.get(peer)).filter((dial): dial is Promise<void> => dial !== undefined)
     const todo = wanted.filter(peer => !this.dialing.has(peer))
     const dialOne = async (peer: string): Promise<void> => {
       try {
-        await connectionTo(node, peerIdFromString(peer), this.member.directory.byPeerId(peer)?.addrs ?? [], AbortSignal.timeout(5000))
+        const connection = await connectionTo(node, peerIdFromString(peer), this.member.directory.byPeerId(peer)?.addrs ?? [], AbortSignal.timeout(5000))
+        // Reached means admitted: a node too busy to send its hello in time is dropped at the
+        // admission time-out, and is not reached either.
+        if (!await this.member.admission.admittedOn(connection)) throw new Error('not admitted')
+        this.fleetDials.succeeded(peer)
       } catch (err) {
+        this.fleetDials.failed(peer)
         this.log.debug({ peer, err: String(err) }, 'could not connect to node')
       } finally {
         this.dialing.delete(peer)
@@ -364,6 +386,7 @@ export class RequesterPeer {
   }
 
   async stop (): Promise<void> {
+    clearTimeout(this.fleetRetry)
     await this.member.stop()
   }
 }
