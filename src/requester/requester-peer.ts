@@ -12,7 +12,7 @@ import { agentTopic, undeliveredTopic } from '../transport/topics.js'
 import type { Reply } from '../wire/reply.js'
 import { decodeNotice, noticeSignedByItsPeer } from '../wire/undelivered.js'
 import { connectionTo, pathOf, type Path } from '../transport/connections.js'
-import { DialBackoff } from '../transport/dial-backoff.js'
+import { DialBackoff, FLEET_DIAL_BACKOFF } from '../transport/dial-backoff.js'
 import { RequestChannels } from '../transport/request-channel.js'
 import type { NodeRef } from '../discovery/directory.js'
 import type { Filter } from '../discovery/filter/types.js'
@@ -74,13 +74,15 @@ export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
   private readonly dialing = new Map<string, Promise<void>>()
   /** nodes the last dials ahead of need did not reach, and when to try each again */
-  private readonly fleetDials = new DialBackoff()
+  private readonly fleetDials: DialBackoff
   private fleetRetry: NodeJS.Timeout | undefined
   private readonly replyRefusals = new LogThrottle()
   private readonly requestChannels: RequestChannels
 
-  private constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly collective: string) {
+  /** Public for tests only (with a stand-in member); `start` builds the real one. */
+  constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly collective: string, fleetDialDelays = FLEET_DIAL_BACKOFF) {
     this.requestChannels = new RequestChannels(member.node)
+    this.fleetDials = new DialBackoff(fleetDialDelays)
   }
 
   static async start (config: LoadedConfig, log: Logger): Promise<RequesterPeer> {
