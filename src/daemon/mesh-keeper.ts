@@ -24,6 +24,15 @@ const AFTER_DISCONNECT_MS = 1_000
  * "A fleet joining at once"). A lost connection ends the wait: the mesh is needed then.
  */
 export const FIRST_TOP_UP_WINDOW_MS = { from: 15_000, to: 60_000 } as const
+/**
+ * After a top-up in which a dial failed, the next one waits this long (doubling up to maxMs; a
+ * top-up whose dials all went through resets it). A fleet joining at once changes the directory
+ * every second, and each change asked for another top-up: daemons too busy to finish a handshake
+ * in time were dialled without pause by every daemon short of peers, each abandoned dial leaving
+ * its target a handshake to do for nothing. A lost connection waits for the pause too (2 min at
+ * most): mesh peers are insurance, and the dials that failed say the fleet is busy.
+ */
+export const FAILED_TOP_UP_PAUSE_MS = { firstMs: 5_000, maxMs: 120_000 } as const
 
 export class MeshKeeper {
   private timer: NodeJS.Timeout | undefined
@@ -38,8 +47,13 @@ export class MeshKeeper {
   private readonly topUpSoon = coalesced(() => { this.keepUp() }, AFTER_DISCONNECT_MS)
   private unwatchDirectory: (() => void) | undefined
   private firstTopUp: NodeJS.Timeout | undefined
+  /** no top-up before this (a failed dial's pause), and the pause the next failure brings */
+  private pausedUntil = 0
+  private pauseMs = 0
+  private resumeTimer: NodeJS.Timeout | undefined
 
-  constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly firstTopUpWindowMs: { from: number, to: number } = FIRST_TOP_UP_WINDOW_MS) {}
+  constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly firstTopUpWindowMs: { from: number, to: number } = FIRST_TOP_UP_WINDOW_MS,
+    private readonly failedPauseMs: { firstMs: number, maxMs: number } = FAILED_TOP_UP_PAUSE_MS) {}
 
   start (): void {
     this.member.node.addEventListener('peer:disconnect', this.topUpSoon)
@@ -64,6 +78,7 @@ export class MeshKeeper {
   stop (): void {
     this.stopped = true
     clearTimeout(this.firstTopUp)
+    clearTimeout(this.resumeTimer)
     clearInterval(this.timer)
     this.unwatchDirectory?.()
     this.member.node.removeEventListener('peer:disconnect', this.topUpSoon)
@@ -80,7 +95,16 @@ export class MeshKeeper {
       this.again = true
       return
     }
-    this.running = this.topUp().finally(() => {
+    const pausedFor = this.pausedUntil - Date.now()
+    if (pausedFor > 0) {
+      this.resumeTimer ??= setTimeout(() => { this.resumeTimer = undefined; this.topUpNow() }, pausedFor)
+      this.resumeTimer.unref()
+      return
+    }
+    this.running = this.topUp().then(failed => {
+      this.pauseMs = failed ? Math.min(Math.max(this.pauseMs * 2, this.failedPauseMs.firstMs), this.failedPauseMs.maxMs) : 0
+      this.pausedUntil = Date.now() + this.pauseMs
+    }).finally(() => {
       this.running = undefined
       if (this.again) {
         this.again = false
@@ -89,15 +113,16 @@ export class MeshKeeper {
     })
   }
 
-  private async topUp (): Promise<void> {
+  /** Dials daemons until TARGET_PEERS are connected; true when a dial failed. */
+  private async topUp (): Promise<boolean> {
     const node = this.member.node
-    if (node.status !== 'started') return
+    if (node.status !== 'started') return false
     const self = node.peerId.toString()
     const connected = new Set(node.getPeers().map(peer => peer.toString()))
     // Counted over the connections, not the directory: a daemon with its six (the usual case on
     // every directory change) looks at nothing else.
     const connectedDaemons = [...connected].filter(peer => this.member.directory.byPeerId(peer) !== undefined).length
-    if (connectedDaemons >= TARGET_PEERS) return
+    if (connectedDaemons >= TARGET_PEERS) return false
     // Gossip does not run over relayed connections: a node reachable only through a relay is no
     // mesh peer (under the PE rule every node is such a node, and the bootstraps carry gossip).
     // Nor a peer with recent rejects (refused admission, forged requests): dialling it again every
@@ -105,13 +130,16 @@ export class MeshKeeper {
     const candidates = this.member.directory.nodes().filter(reg => reg.peer !== self && !connected.has(reg.peer) &&
       !this.member.dialPolicy.relayedOnly(reg.peer) && this.member.penalties.score(reg.peer) >= 0)
     const wanted = Math.min(TARGET_PEERS - connectedDaemons, candidates.length)
+    let failed = false
     for (const registration of shuffle(candidates).slice(0, wanted)) {
       try {
         await connectionTo(node, peerIdFromString(registration.peer), registration.addrs, AbortSignal.timeout(5000))
       } catch (err) {
+        failed = true
         this.log.debug({ peer: registration.identity, err: String(err) }, 'could not reach mesh peer')
       }
     }
+    return failed
   }
 }
 

@@ -15,8 +15,8 @@ async function peerIds (count: number): Promise<PeerId[]> {
   return await Promise.all(Array.from({ length: count }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
 }
 
-/** A mock node: dials succeed after DIAL_MS; the directory lists the first `listed` peers. */
-function mockMember (self: PeerId, peers: PeerId[], listedAtFirst = peers.length): { member: MeshMember, dials: string[], changed: () => void, list: (count: number) => void, disconnect: () => void } {
+/** A mock node: dials succeed after DIAL_MS (or fail then, if unreachable); the directory lists the first `listed` peers. */
+function mockMember (self: PeerId, peers: PeerId[], listedAtFirst = peers.length, unreachable = false): { member: MeshMember, dials: string[], changed: () => void, list: (count: number) => void, disconnect: () => void } {
   let listed = listedAtFirst
   const disconnectListeners = new Set<() => void>()
   const connected = new Set<string>()
@@ -32,6 +32,7 @@ function mockMember (self: PeerId, peers: PeerId[], listedAtFirst = peers.length
       const peer = addrs[0]?.getPeerId() ?? ''
       dials.push(peer)
       await new Promise(resolve => setTimeout(resolve, DIAL_MS))
+      if (unreachable) throw new Error('The operation was aborted due to timeout')
       connected.add(peer)
       return connectionTo(peer)
     },
@@ -109,5 +110,22 @@ describe('mesh keeper', function () {
     clearInterval(changes)
     keeper.stop()
     assert.equal(dials.length, 6)
+  })
+
+  it('after a top-up whose dials failed, the next waits its pause, however the directory changes', async () => {
+    const [self, ...peers] = await peerIds(40)
+    assert.ok(self !== undefined)
+    const { member, dials, changed } = mockMember(self, peers, peers.length, true)
+    // The first top-up at 1 s: six failed dials, 400 ms each (until 3.4 s), then a 2 s pause.
+    const keeper = new MeshKeeper(member, quiet, AT_ONCE, { firstMs: 2000, maxMs: 4000 })
+    keeper.start()
+    const changes = setInterval(changed, 100)
+    await new Promise(resolve => setTimeout(resolve, 5000))
+    assert.equal(dials.length, 6, 'dialled again during the pause')
+    // After the pause the keeper tries again: the mesh is still wanted.
+    await new Promise(resolve => setTimeout(resolve, 1500))
+    clearInterval(changes)
+    keeper.stop()
+    assert.ok(dials.length > 6, 'no top-up after the pause')
   })
 })
