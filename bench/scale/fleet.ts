@@ -37,6 +37,8 @@ export interface PingOutcome {
   replies: number
   /** nodes that said they acted but whose reply did not arrive before the timeout (absent in older runs) */
   undelivered?: number
+  /** expected nodes the requester held a direct connection to when it sent (absent in older runs): the others it dials then */
+  connected?: number
   /** the latest `pong` timestamp a node put in its reply: when the last node handled the request */
   reach_all_ms: number | null
   first_reply_ms: number | null
@@ -250,6 +252,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       // Selected for each request, as each CLI command does: a node the requester was not yet
       // connected to at the last selection is connected to now (the publish dials it).
       expected = await requester.select(emptyFilter(), 'rpcutil')
+      const directPeers = new Set((await requester.connections()).filter(connection => !connection.relayed).map(connection => connection.peer))
       const sentAt = Date.now()
       const noticed = new Set<string>()
       const replied = new Set<string>()
@@ -262,6 +265,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       const got = arrivals.length > 0
       pings.push({
         expected: expected.length,
+        connected: expected.filter(node => directPeers.has(node.peer)).length,
         replies: arrivals.length,
         undelivered: [...noticed].filter(identity => !replied.has(identity)).length,
         reach_all_ms: got ? Math.max(...pongs) - sentAt : null,
