@@ -367,9 +367,12 @@ export class RequesterPeer {
       try {
         const connection = await connectionTo(node, peerIdFromString(peer), this.member.directory.byPeerId(peer)?.addrs ?? [], AbortSignal.timeout(5000))
         // Reached means admitted: a node too busy to send its hello in time is dropped at the
-        // admission time-out, and is not reached either.
-        if (!await this.member.admission.admittedOn(connection)) throw new Error('not admitted')
-        this.fleetDials.succeeded(peer)
+        // admission time-out, and is not reached either. Not awaited: a request waiting on
+        // this dial (to report a refusal) must not wait for the verdict too.
+        void this.member.admission.admittedOn(connection).then(admitted => {
+          if (admitted) this.fleetDials.succeeded(peer)
+          else this.fleetDials.failed(peer)
+        })
       } catch (err) {
         this.fleetDials.failed(peer)
         this.log.debug({ peer, err: String(err) }, 'could not connect to node')
