@@ -172,7 +172,13 @@ describe('Puppet module: troupe::bootstrap, troupe::client, troupe::node with pu
       // Enrolled with the (stand-in) Puppet CA: identities are checked, no lab-mode warning.
       assert.doesNotMatch(stderr, /lab mode/)
       assert.deepEqual(doc?.missing, [])
-      for (const host of HOSTS) assert.deepEqual(auditOf(host, doc?.request.id ?? '').map(line => [line.decision, line.caller]), [['accepted', 'operator']])
+      // Acted on once. A node that answered after 2 s was asked again (src/requester/reask.ts), and
+      // its replay cache refused that copy: a line the slow first ping of a fresh agent can add.
+      for (const host of HOSTS) {
+        const lines = auditOf(host, doc?.request.id ?? '')
+        assert.deepEqual(lines.filter(line => line.decision === 'accepted').map(line => line.caller), ['operator'], JSON.stringify(lines))
+        for (const line of lines.filter(line => line.decision !== 'accepted')) assert.match(`${line.decision}: ${line.reason ?? ''}`, /^refused: .*already seen \(replay\)$/)
+      }
       // Each peer made its key where the module put it, in its own state directory.
       for (const key of ['/var/lib/troupe/bootstrap/master/bootstrap.key', ...HOSTS.map(host => `/var/lib/troupe/${host}/daemon.key`)]) assert.ok(existsSync(key), key)
     })
