@@ -73,9 +73,9 @@ async function probeAddrs (connection: Connection, addrs: string[]): Promise<Rea
 /**
  * Whether a TCP connection to host:port opens within PROBE_CONNECT_MS. The time-out waits for
  * the I/O already done: Node runs expired timers before it reads finished I/O, so on a bootstrap
- * whose event loop was held up (a fleet joining at once) the timer fired before the connect it
- * was timing was seen, and the node was told it was unreachable (28 of 2000 daemons in a scale
- * trial, each then reachable only through the relay until its next check).
+ * whose event loop was held up (a fleet joining at once) the timer could fire before the connect
+ * it was timing was seen, and the node was told it was unreachable (in a 2000-daemon trial, 28
+ * daemons were, each then reachable only through the relay until its next check).
  */
 export async function tcpReachable (host: string, port: number, timeoutMs = PROBE_CONNECT_MS): Promise<boolean> {
   return await new Promise(resolve => {
