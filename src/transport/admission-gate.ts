@@ -249,8 +249,8 @@ export class AdmissionGate {
       // The connection closed before a hello came (this side's time-out, or the peer went away):
       // nothing was said to judge, so nothing is held against the peer. On a loaded host an
       // honest peer's hello can be late; counted as a refusal, it cost the peer a reject each
-      // time, and a fleet joining at once banned its own slow nodes (a 2000-daemon trial: 425
-      // nodes refused by the requester this way, so never dialled ahead of a request again).
+      // time, and a fleet joining at once passed over its own slow nodes (a 2000-daemon trial:
+      // 425 nodes refused by the requester this way, so never dialled ahead of a request again).
       if (connection.status !== 'open') return
       reason = `unreadable hello: ${(err as Error).message}`
     }

@@ -244,11 +244,11 @@ function maxConnections (role: MeshRole): number {
   return role === 'daemon' ? DAEMON_MAX_CONNECTIONS : RELAY_LIMITS.reservations.maxReservations + MAX_REQUESTER_CONNECTIONS
 }
 const DAEMON_MAX_CONNECTIONS = 2000
-/** libp2p's bound on one dial (connect, encryption, muxer), whatever time-out its caller gives */
-export const DIAL_TIMEOUT_MS = 10_000
 /** room beside the reservations for requesters and peers that hold none */
 const MAX_REQUESTER_CONNECTIONS = 1000
 
+/** libp2p's bound on one dial (connect, encryption, muxer), whatever time-out its caller gives. */
+export const DIAL_TIMEOUT_MS = 10_000
 /** Gossipsub heartbeat and score decay (see the heartbeatInterval option below). */
 export const GOSSIP_HEARTBEAT_MS = 2_000
 const YAMUX_KEEPALIVE_MS = 120_000
