@@ -2,6 +2,7 @@
 // mesh survives the bootstrap going away: the bootstrap is the first peer, not a router.
 import { peerIdFromString } from '@libp2p/peer-id'
 import { connectionTo } from '../transport/connections.js'
+import { nextDelayMs, type BackoffDelays } from '../transport/dial-backoff.js'
 import type { MeshMember } from '../mesh/member.js'
 import type { Logger } from '../log.js'
 import { coalesced } from '../coalesce.js'
@@ -32,7 +33,7 @@ export const FIRST_TOP_UP_WINDOW_MS = { from: 15_000, to: 60_000 } as const
  * its target a handshake to do for nothing. A lost connection waits for the pause too (2 min at
  * most): mesh peers are insurance, and the dials that failed say the fleet is busy.
  */
-export const FAILED_TOP_UP_PAUSE_MS = { firstMs: 5_000, maxMs: 120_000 } as const
+export const FAILED_TOP_UP_PAUSE_MS: BackoffDelays = { firstMs: 5_000, maxMs: 120_000 }
 
 export class MeshKeeper {
   private timer: NodeJS.Timeout | undefined
@@ -53,7 +54,7 @@ export class MeshKeeper {
   private resumeTimer: NodeJS.Timeout | undefined
 
   constructor (private readonly member: MeshMember, private readonly log: Logger, private readonly firstTopUpWindowMs: { from: number, to: number } = FIRST_TOP_UP_WINDOW_MS,
-    private readonly failedPauseMs: { firstMs: number, maxMs: number } = FAILED_TOP_UP_PAUSE_MS) {}
+    private readonly failedPauseMs: BackoffDelays = FAILED_TOP_UP_PAUSE_MS) {}
 
   start (): void {
     this.member.node.addEventListener('peer:disconnect', this.topUpSoon)
@@ -102,7 +103,7 @@ export class MeshKeeper {
       return
     }
     this.running = this.topUp().then(failed => {
-      this.pauseMs = failed ? Math.min(Math.max(this.pauseMs * 2, this.failedPauseMs.firstMs), this.failedPauseMs.maxMs) : 0
+      this.pauseMs = failed ? nextDelayMs(this.pauseMs, this.failedPauseMs) : 0
       this.pausedUntil = Date.now() + this.pauseMs
     }).finally(() => {
       this.running = undefined

@@ -8,6 +8,7 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { DIAL_TIMEOUT_MS } from './mesh-node.js'
+import { nextDelayMs, type BackoffDelays } from './dial-backoff.js'
 
 const MIN_BACKOFF_MS = 500
 const MAX_BACKOFF_MS = 30_000
@@ -18,7 +19,7 @@ const MAX_BACKOFF_MS = 30_000
  * instead of being dropped mid-handshake and dialled again: in a 2000-daemon trial 7700 dials were
  * abandoned at 5 s (up to 17 by one daemon), each handshake's work lost on both sides.
  */
-export const DIAL_TIMEOUTS_MS = { first: 5_000, max: DIAL_TIMEOUT_MS } as const
+export const DIAL_TIMEOUTS_MS: BackoffDelays = { firstMs: 5_000, maxMs: DIAL_TIMEOUT_MS }
 /**
  * The check that needs no event: a connection lost without a disconnect event reaching us (none
  * known), or a bootstrap given without /p2p/ID whose peer is not known yet. Was 1 s: a wakeup a
@@ -63,10 +64,10 @@ export class BootstrapDialer {
     this.schedule(Math.max(0, target.nextTry - now))
   }
 
-  constructor (private readonly node: Pick<Libp2p, 'dial' | 'getConnections' | 'addEventListener' | 'removeEventListener'>, addrs: string[], private readonly warn: (msg: string) => void, private readonly dialTimeouts: { first: number, max: number } = DIAL_TIMEOUTS_MS) {
+  constructor (private readonly node: Pick<Libp2p, 'dial' | 'getConnections' | 'addEventListener' | 'removeEventListener'>, addrs: string[], private readonly warn: (msg: string) => void, private readonly dialTimeouts: BackoffDelays = DIAL_TIMEOUTS_MS) {
     this.targets = addrs.map(text => {
       const addr = multiaddr(text)
-      return { addr, peer: addr.getPeerId() ?? undefined, backoffMs: MIN_BACKOFF_MS, dialTimeoutMs: this.dialTimeouts.first, nextTry: 0, connectedAt: 0, warned: false }
+      return { addr, peer: addr.getPeerId() ?? undefined, backoffMs: MIN_BACKOFF_MS, dialTimeoutMs: this.dialTimeouts.firstMs, nextTry: 0, connectedAt: 0, warned: false }
     })
   }
 
@@ -137,7 +138,7 @@ export class BootstrapDialer {
     if (this.isConnected(target)) return
     try {
       const connection = await this.node.dial(target.addr, { signal: AbortSignal.timeout(target.dialTimeoutMs) })
-      target.dialTimeoutMs = this.dialTimeouts.first
+      target.dialTimeoutMs = this.dialTimeouts.firstMs
       target.peer = connection.remotePeer.toString()
       target.connectedAt = Date.now()
       target.warned = false
@@ -146,7 +147,7 @@ export class BootstrapDialer {
       target.warned = true
       target.nextTry = Date.now() + target.backoffMs
       target.backoffMs = Math.min(target.backoffMs * 2, MAX_BACKOFF_MS)
-      target.dialTimeoutMs = Math.min(target.dialTimeoutMs * 2, this.dialTimeouts.max)
+      target.dialTimeoutMs = nextDelayMs(target.dialTimeoutMs, this.dialTimeouts)
     }
   }
 }

@@ -17,6 +17,11 @@ export interface BackoffDelays {
  * trial with 5 min: 475 of 2000 replies to the first ping).
  */
 export const FLEET_DIAL_BACKOFF: BackoffDelays = { firstMs: 5_000, maxMs: 30_000 }
+/** The wait after another failure: the first wait after none (lastMs 0 or undefined), else twice the last, at most maxMs. */
+export function nextDelayMs (lastMs: number | undefined, delays: BackoffDelays): number {
+  return lastMs === undefined || lastMs <= 0 ? delays.firstMs : Math.min(lastMs * 2, delays.maxMs)
+}
+
 /** Peers remembered at most (a fleet's worth; the oldest is forgotten first). */
 const MAX_REMEMBERED = 100_000
 
@@ -31,8 +36,7 @@ export class DialBackoff {
   }
 
   failed (peer: string, now = Date.now()): void {
-    const last = this.waits.get(peer)
-    const delayMs = last === undefined ? this.delays.firstMs : Math.min(last.delayMs * 2, this.delays.maxMs)
+    const delayMs = nextDelayMs(this.waits.get(peer)?.delayMs, this.delays)
     this.waits.delete(peer)
     this.waits.set(peer, { delayMs, until: now + delayMs })
     if (this.waits.size > MAX_REMEMBERED) this.waits.delete(this.waits.keys().next().value as string)

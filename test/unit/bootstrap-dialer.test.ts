@@ -41,7 +41,7 @@ describe('bootstrap dialer', function () {
     // Dials take 300 ms; the first time-out is 100 ms, doubling to at most 400 ms.
     const { node, timeouts, connected } = slowNode(bootstrap, 300)
     const warnings: string[] = []
-    const dialer = new BootstrapDialer(node, [`/ip4/127.0.0.1/tcp/61613/p2p/${bootstrap.toString()}`], msg => warnings.push(msg), { first: 100, max: 400 })
+    const dialer = new BootstrapDialer(node, [`/ip4/127.0.0.1/tcp/61613/p2p/${bootstrap.toString()}`], msg => warnings.push(msg), { firstMs: 100, maxMs: 400 })
     dialer.start()
     try {
       const deadline = Date.now() + 5000

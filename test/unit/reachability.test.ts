@@ -1,3 +1,5 @@
+// reachability.ts's TCP probe (the bootstrap's check that a node is dialable at its own
+// addresses), against a real listening socket on loopback.
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:net'
 import { tcpReachable } from '../../src/transport/reachability.js'
