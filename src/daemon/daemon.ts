@@ -31,6 +31,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { LogThrottle } from '../log-throttle.js'
 import { loadCredentials, type MeshCredentials } from '../mesh/credentials.js'
 import { coalesced } from '../coalesce.js'
+import { jitMaxTier } from './jit-tier.js'
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 /** Requester peer ids kept decoded (a fleet has a few requester agents; the oldest goes first). */
@@ -300,7 +301,8 @@ export class Daemon {
       connections: this.member.node.getConnections().length,
       replay_entries: this.member.gate.remembered,
       beat_interval: this.member.membership.beatInterval(),
-      rss_bytes: process.memoryUsage.rss()
+      rss_bytes: process.memoryUsage.rss(),
+      v8_max_opt: jitMaxTier()
     }
   }
 

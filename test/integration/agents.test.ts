@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
 import { requireOrSkip } from '../helpers/prerequisite.js'
+import { DAEMON_MAX_OPT } from '../../src/daemon/jit-tier.js'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'agents')
 const hasPuppet = existsSync('/usr/bin/puppet')
@@ -155,6 +156,12 @@ describe('agents on a real cluster', function () {
     const hello = parseJson<PingJson>(await troupe(['rpc', 'greet', 'hello', 'name=Ada', '-I', 'node01', '--json', ...config]))
     assert.equal(hello.replies[0]?.status, 0, hello.replies[0]?.statusmsg)
     assert.match(String(hello.replies[0]?.data.greeting), /^hello Ada from /)
+  })
+
+  it('the daemon runs on V8\'s baseline compiler only (daemon_stats v8_max_opt; src/daemon/jit-tier.ts)', async () => {
+    const stats = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '-I', 'node01', '--json', ...config]))
+    assert.equal(stats.replies[0]?.status, 0, stats.replies[0]?.statusmsg)
+    assert.equal(stats.replies[0]?.data.v8_max_opt, DAEMON_MAX_OPT)
   })
 
   it('plugin doc lists every agent and documents one', async () => {

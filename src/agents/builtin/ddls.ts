@@ -88,7 +88,8 @@ export const rpcutilDDL: AgentDDL = {
         directory_size: { description: 'Nodes in this node\'s directory', display_as: 'Directory Size' },
         connections: { description: 'Connections open to other peers (bootstraps, requesters, mesh peers)', display_as: 'Connections' },
         beat_interval: { description: 'Seconds between this node\'s beats', display_as: 'Beat Interval' },
-        rss_bytes: { description: 'Resident memory of the daemon', display_as: 'RSS Bytes' }
+        rss_bytes: { description: 'Resident memory of the daemon', display_as: 'RSS Bytes' },
+        v8_max_opt: { description: 'Highest V8 compiler tier the daemon uses (1: baseline only; 999: all)', display_as: 'V8 Max Tier' }
       }
     },
     collective_info: {
