@@ -3,11 +3,9 @@
 // thousands a second: the code a request runs through (gossip, noise, yamux, the gate, the
 // agent, the reply) gets warm enough to be optimized, but an optimizing compile, and the
 // deoptimizations that followed it, cost more than the optimized code then saved, and its code
-// stayed resident. Side by side on a 10-daemon fleet (2026-11-27), without the limit and with
-// it: 2.05 and 1.83 ms of a daemon's CPU per `troupe ping`, 75 and 69 MiB RSS (docs/design.md,
-// "Memory and start-up"). The requester agent and the bootstrap, which handle every reply or
-// every connection of a fleet, keep every tier: at 50 nodes the requester agent spent more per
-// reply without them.
+// stayed resident (docs/design.md, "Memory and start-up", has the committed runs before and
+// after). The requester agent and the bootstrap, which handle every reply or every connection of
+// a fleet, keep every tier: at 50 nodes the requester agent spent more per reply without them.
 import { setFlagsFromString } from 'node:v8'
 
 /** V8's --max-opt tiers: 0 interpreter, 1 Sparkplug, 2 Maglev, 3 TurboFan; any higher (V8's default, 999) allows all. */
