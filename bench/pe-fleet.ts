@@ -5,7 +5,6 @@
 // request and reply crosses the bootstrap's relay. Besides the command times and the daemons'
 // figures, the bootstrap's RSS and CPU: what relaying costs the one process every node depends on.
 import { LocalCluster, TROUPE_BIN } from '../src/demo/local-cluster.js'
-import { SERVICE_NODE_FLAGS } from '../src/service-flags.js'
 import { NetnsFleet, nftAvailable } from '../test/helpers/netns.js'
 import type { SystemResult, MeasureOptions, CommandResult } from './anchors/types.js'
 import { rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, processCpuMs, commandResult } from './measure.js'
@@ -47,7 +46,7 @@ async function benchOne (nodes: number, rule: 'open' | 'pe', options: MeasureOpt
       placement: {
         bootstrapPort: 61613,
         address: name => fleet.address(hostOf(name)),
-        spawn: (name, args) => fleet.spawn(hostOf(name), process.execPath, [...SERVICE_NODE_FLAGS, TROUPE_BIN, ...args])
+        spawn: (name, args) => fleet.spawn(hostOf(name), process.execPath, [TROUPE_BIN, ...args])
       }
     })
     const config = cluster.clientConfigPath

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
 // Older Node.js fails deep inside libp2p (Debian 12's Node 18: "CustomEvent is not defined"):
 // say so plainly instead (docs/packaging.md).

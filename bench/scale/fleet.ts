@@ -87,8 +87,9 @@ interface Worker {
 }
 
 function startWorker (): Worker {
-  // No SERVICE_NODE_FLAGS: a worker hosts hundreds of daemons, and a young generation sized for
-  // one daemon would make it spend a third of its time collecting garbage.
+  // V8's defaults: a worker hosts hundreds of daemons without going through `troupe daemon`, and a
+  // young generation pinned for one daemon would make it spend a third of its time collecting
+  // garbage.
   const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   // The workers stand for hundreds of hosts, the bootstrap for the master and this process for
   // the operator's: on a real fleet neither shares its CPU with the nodes. At the same priority,

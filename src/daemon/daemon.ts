@@ -32,6 +32,7 @@ import { LogThrottle } from '../log-throttle.js'
 import { loadCredentials, type MeshCredentials } from '../mesh/credentials.js'
 import { coalesced } from '../coalesce.js'
 import { jitMaxTier } from './jit-tier.js'
+import { youngGenerationBytes } from './young-generation.js'
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 /** Requester peer ids kept decoded (a fleet has a few requester agents; the oldest goes first). */
@@ -302,7 +303,8 @@ export class Daemon {
       replay_entries: this.member.gate.remembered,
       beat_interval: this.member.membership.beatInterval(),
       rss_bytes: process.memoryUsage.rss(),
-      v8_max_opt: jitMaxTier()
+      v8_max_opt: jitMaxTier(),
+      v8_young_generation_bytes: youngGenerationBytes()
     }
   }
 

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify as toYaml } from 'yaml'
 import { generateRequesterKey, writeRequesterKey } from '../security/keys.js'
-import { SERVICE_NODE_FLAGS } from '../service-flags.js'
 import { TROUPE_BIN } from '../package-root.js'
 
 export { TROUPE_BIN }
@@ -253,7 +252,7 @@ export class LocalCluster {
 }
 
 export function spawnTroupe (args: string[]): ChildProcess {
-  return spawn(process.execPath, [...SERVICE_NODE_FLAGS, TROUPE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawn(process.execPath, [TROUPE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 /** The first stdout line a service prints is its address (bootstrap) or its ready line (daemon). */

@@ -13,7 +13,6 @@ import { randomUUID } from 'node:crypto'
 import type { Reply } from '../wire/reply.js'
 import { agentPeerCheck, configStamp, requesterSocketPath, socketHygiene } from './agent-paths.js'
 import { lineReader, type AgentMessage, type ClientMessage, type PeerConnection, type ReplyDelivery } from './socket-protocol.js'
-import { SERVICE_NODE_FLAGS } from '../service-flags.js'
 import { TROUPE_BIN } from '../package-root.js'
 
 export interface MeshView {
@@ -254,7 +253,7 @@ function spawnAgent (config: LoadedConfig, socketPath: string): ReturnType<typeo
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 })
   const log = openSync(agentLogPath(socketPath), 'a', 0o600)
   const collective = config.collectiveOverride !== undefined ? ['--collective', config.collectiveOverride] : []
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, TROUPE_BIN, 'requester-agent', '--config', config.file, ...collective], {
+  const child = spawn(process.execPath, [TROUPE_BIN, 'requester-agent', '--config', config.file, ...collective], {
     detached: true,
     stdio: ['ignore', log, log],
     cwd: '/'

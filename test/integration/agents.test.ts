@@ -164,6 +164,13 @@ describe('agents on a real cluster', function () {
     assert.equal(stats.replies[0]?.data.v8_max_opt, DAEMON_MAX_OPT)
   })
 
+  it('the daemon\'s young generation stays at 4 MiB (daemon_stats v8_young_generation_bytes; src/daemon/young-generation.ts)', async () => {
+    const stats = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '-I', 'node01', '--json', ...config]))
+    assert.equal(stats.replies[0]?.status, 0, stats.replies[0]?.statusmsg)
+    const bytes = Number(stats.replies[0]?.data.v8_young_generation_bytes)
+    assert.ok(bytes > 0 && bytes <= 4 * 2 ** 20, `young generation ${bytes} bytes`)
+  })
+
   it('plugin doc lists every agent and documents one', async () => {
     const list = await troupe(['plugin', 'doc', '--agents-dir', FIXTURES])
     for (const name of ['rpcutil', 'package', 'service', 'puppet', 'resource', 'greet']) assert.match(list.stdout, new RegExp(`^  ${name}\\s`, 'm'))

@@ -7,7 +7,6 @@ import { writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { NetnsFleet } from '../helpers/netns.js'
 import { LocalCluster, demoNodeSpecs, TROUPE_BIN } from '../../src/demo/local-cluster.js'
-import { SERVICE_NODE_FLAGS } from '../../src/service-flags.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
 import { requireOrSkip } from '../helpers/prerequisite.js'
 import { loadConfig } from '../../src/config/load.js'
@@ -57,7 +56,7 @@ describe('fleet in network namespaces', function () {
       placement: {
         bootstrapPort: 61613,
         address: name => fleet.address(name === 'bootstrap' || name === 'requester' ? 'master' : hostOf(name)),
-        spawn: (name, args) => fleet.spawn(name === 'bootstrap' ? 'master' : hostOf(name), process.execPath, [...SERVICE_NODE_FLAGS, TROUPE_BIN, ...args])
+        spawn: (name, args) => fleet.spawn(name === 'bootstrap' ? 'master' : hostOf(name), process.execPath, [TROUPE_BIN, ...args])
       }
     })
   })

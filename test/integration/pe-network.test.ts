@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { NetnsFleet, nftAvailable } from '../helpers/netns.js'
 import { LocalCluster, demoNodeSpecs, TROUPE_BIN } from '../../src/demo/local-cluster.js'
-import { SERVICE_NODE_FLAGS } from '../../src/service-flags.js'
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
 import { stopRequesterAgent } from '../../src/requester/link.js'
 import { loadConfig } from '../../src/config/load.js'
@@ -74,7 +73,7 @@ describe('Puppet Enterprise network rule: only the master\'s 61613 is reachable'
       placement: {
         bootstrapPort: 61613,
         address: name => fleet.address(hostFor(name)),
-        spawn: (name, args) => fleet.spawn(hostFor(name), process.execPath, [...SERVICE_NODE_FLAGS, TROUPE_BIN, ...args])
+        spawn: (name, args) => fleet.spawn(hostFor(name), process.execPath, [TROUPE_BIN, ...args])
       }
     })
   })

@@ -4,7 +4,7 @@
 // beside stand-ins for the two entry points that say which of them ran.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TROUPE_BIN } from '../../src/package-root.js'
@@ -57,5 +57,15 @@ describe('launcher', function () {
   it('runs the bundle where there is no tsc build record (an installed package)', function () {
     rmSync(buildInfo())
     assert.equal(ran('daemon'), 'bundle')
+  })
+
+  it('starts Node.js with no V8 flags, run as a program (its shebang)', function () {
+    // A V8 flag on the command line voids Node's code cache for its built-in modules: every
+    // command would compile them from source (~15 ms a command). The daemon sets its own flags
+    // at run time (src/daemon/jit-tier.ts, young-generation.ts).
+    writeFileSync(join(root, 'dist', 'src', 'cli', 'entry.js'), 'console.log(JSON.stringify(process.execArgv))\n')
+    const launcher = join(root, 'bin', 'troupe.js')
+    chmodSync(launcher, 0o755)
+    assert.equal(execFileSync(launcher, ['ping'], { encoding: 'utf8' }).trim(), '[]')
   })
 })

@@ -44,9 +44,12 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .requiredOption('--config <file>', 'daemon config (YAML)')
     .action(async (flags: { config: string }) => {
       await run(async () => {
-        // First: the code that loads and starts the daemon is held to the daemon's JIT tier too.
+        // First: the code that loads and starts the daemon is held to the daemon's JIT tier and
+        // young generation too.
         const { limitJitTier } = await import('../../daemon/jit-tier.js')
+        const { pinYoungGeneration } = await import('../../daemon/young-generation.js')
         limitJitTier()
+        pinYoungGeneration()
         const config = loadConfig(flags.config, 'daemon')
         const log = await serviceLogger('daemon', config.log_level, config.log_file)
         const { Daemon } = await import('../../daemon/daemon.js')
