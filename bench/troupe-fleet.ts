@@ -31,7 +31,8 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
   const cluster = await LocalCluster.start({ nodes })
   try {
     const run = async (args: string[]): Promise<RunOutcome> => {
-      const timed = await timeCommand(process.execPath, [TROUPE_BIN, ...args, '--json', '--config', cluster.clientConfigPath])
+      // As an operator runs `troupe`: the launcher as a program, its shebang included.
+      const timed = await timeCommand(TROUPE_BIN, [...args, '--json', '--config', cluster.clientConfigPath])
       let doc: PingDoc = {}
       // A command that failed may print no JSON: it counts as a run with no replies, its exit code kept.
       try { doc = JSON.parse(timed.stdout) as PingDoc } catch { /* no replies */ }
