@@ -12,17 +12,25 @@ if (major < 20) {
 }
 
 const SERVICES = new Set(['daemon', 'bootstrap', 'requester-agent'])
+// The version needs no bundle: the compiled entry prints it before it loads anything else.
+const VERSION_FLAGS = new Set(['--version', '-V'])
 
 /**
- * The long-lived services run from the one-file bundle `npm run build` makes
- * (packaging/bundle-services.ts), unless tsc compiled the tree again since: a bundle older than
- * the compiled files would run yesterday's code, so then they run file by file, as the CLI does.
+ * `npm run build` makes two bundles (packaging/bundles.ts): the long-lived services run from
+ * one, every other command from the requester commands' own. A bundle is used unless tsc
+ * compiled the tree again since: one older than the compiled files would run yesterday's code,
+ * so then the command runs file by file.
  */
-function bundleIsCurrent () {
+function bundleIsCurrent (bundlePath) {
   const modified = path => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs
-  const bundle = modified('../dist/src/services.js')
+  const bundle = modified(bundlePath)
   const compiled = modified('../dist/.tsbuildinfo')
   return bundle !== undefined && (compiled === undefined || bundle >= compiled)
 }
 
-await import(SERVICES.has(process.argv[2]) && bundleIsCurrent() ? '../dist/src/services.js' : '../dist/src/cli/entry.js')
+function entryFor (command) {
+  const bundle = SERVICES.has(command) ? '../dist/src/services.js' : VERSION_FLAGS.has(command) ? undefined : '../dist/src/cli.js'
+  return bundle !== undefined && bundleIsCurrent(bundle) ? bundle : '../dist/src/cli/entry.js'
+}
+
+await import(entryFor(process.argv[2]))

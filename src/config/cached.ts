@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LoadedConfig } from './load.js'
 import type { Role } from './schema.js'
+import { PACKAGE_ROOT } from '../package-root.js'
 import { runtimeDir } from '../requester/agent-paths.js'
 
 const FORMAT = 1
@@ -52,12 +53,14 @@ function cacheKey (path: string, role: Role): string | undefined {
 
 /**
  * A rebuilt or upgraded troupe may validate differently: its loader's files are part of the key,
- * and so is this module's own file, which inside the services' bundle is the whole bundle.
+ * and so is this module's own file, which inside a bundle is the whole bundle. The loader is
+ * found in the compiled tree, where both the tree and the CLI's bundle load it from.
  */
 function loaderBuild (): string {
-  return ['./load.js', './schema.js', import.meta.url].map(name => {
+  const loader = ['load.js', 'schema.js'].map(name => join(PACKAGE_ROOT, 'dist', 'src', 'config', name))
+  return [...loader, fileURLToPath(import.meta.url)].map(path => {
     try {
-      const stat = statSync(fileURLToPath(new URL(name, import.meta.url)))
+      const stat = statSync(path)
       return `${stat.size}:${stat.mtimeMs}`
     } catch {
       return '-'

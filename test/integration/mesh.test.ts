@@ -52,7 +52,7 @@ describe('mesh: bootstrap, daemons, ping', function () {
     assert.match(result.stdout, /^Finished processing 5 \/ 5 hosts in \d+ ms$/m)
   })
 
-  it('troupe ping takes the lean path: it loads neither yaml, zod, commander nor libp2p', async () => {
+  it('troupe ping takes the lean path from its bundle (one file of troupe\'s): neither yaml, zod, commander nor libp2p', async () => {
     const config = ['--config', cluster.clientConfigPath]
     // A first call makes sure the requester agent runs and the config is cached; the second is traced.
     assert.equal((await troupe(['ping', ...config])).code, 0)
@@ -62,13 +62,15 @@ describe('mesh: bootstrap, daemons, ping', function () {
     assert.equal(result.code, 0, result.stderr)
     assert.equal(parseJson<PingJson>(result).stats.ok, 5)
     const loaded = readFileSync(trace, 'utf8').split('\n')
-    assert.ok(loaded.some(url => url.endsWith('/dist/src/cli/lean.js')), 'the trace sees the CLI\'s modules')
+    // `npm run build` bundles the lean path (packaging/bundles.ts); the launcher picks the bundle.
+    const ours = loaded.filter(url => url.startsWith('file:') && !url.includes('/dist/test/helpers/'))
+    assert.deepEqual(ours.map(url => relative(PACKAGE_ROOT, fileURLToPath(url))), ['bin/troupe.js', 'dist/src/cli.js'], 'run `npm run build`: tsc alone leaves the bundle behind')
     const heavy = loaded.filter(url => /\/node_modules\/(yaml|zod|commander|libp2p|@libp2p|@chainsafe|pino)\//.test(url))
     assert.deepEqual(heavy, [])
   })
 
   it('a daemon runs from the services\' bundle: one file of troupe\'s, no module of the compiled tree', async () => {
-    // `npm run build` bundles after tsc (packaging/bundle-services.ts); the launcher picks the bundle.
+    // `npm run build` bundles after tsc (packaging/bundles.ts); the launcher picks the bundle.
     const trace = join(cluster.dir, 'daemon-modules.txt')
     const tracer = join(dirname(fileURLToPath(import.meta.url)), '..', 'helpers', 'trace-modules.js')
     const spec = cluster.nodes.get('node05')?.spec

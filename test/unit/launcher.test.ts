@@ -1,7 +1,7 @@
-// bin/troupe.js picks what to run: the services (daemon, bootstrap, requester agent) run from the
-// one-file bundle when it is at least as new as tsc's last build; everything else, and the
-// services after a tsc-only rebuild, from the compiled tree. A copy of the real launcher runs
-// beside stand-ins for the two entry points that say which of them ran.
+// bin/troupe.js picks what to run: the services (daemon, bootstrap, requester agent) run from
+// their bundle and the other commands from the CLI's bundle, each when it is at least as new as
+// tsc's last build; the version, and anything after a tsc-only rebuild, from the compiled tree.
+// A copy of the real launcher runs beside stand-ins for the entry points that say which ran.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
@@ -12,6 +12,7 @@ import { TROUPE_BIN } from '../../src/package-root.js'
 describe('launcher', function () {
   let root: string
   const bundle = (): string => join(root, 'dist', 'src', 'services.js')
+  const cliBundle = (): string => join(root, 'dist', 'src', 'cli.js')
   const buildInfo = (): string => join(root, 'dist', '.tsbuildinfo')
   const age = (path: string, secondsAgo: number): void => {
     const when = new Date(Date.now() - secondsAgo * 1000)
@@ -39,9 +40,19 @@ describe('launcher', function () {
     for (const service of ['daemon', 'bootstrap', 'requester-agent']) assert.equal(ran(service, '--config', 'x.yaml'), 'bundle', service)
   })
 
-  it('runs every other command from the compiled tree', function () {
+  it('runs every other command from the compiled tree when there is no CLI bundle', function () {
     for (const command of ['ping', '--version', 'rpc', 'ca']) assert.equal(ran(command), 'compiled tree', command)
     assert.equal(ran(), 'compiled tree')
+  })
+
+  it('runs the requester commands from the CLI bundle when it is newer than the last tsc build, the version from the tree', function () {
+    writeFileSync(cliBundle(), 'console.log("cli bundle")\n')
+    for (const command of ['ping', 'rpc', 'find', 'ca']) assert.equal(ran(command), 'cli bundle', command)
+    assert.equal(ran(), 'cli bundle')
+    for (const flag of ['--version', '-V']) assert.equal(ran(flag), 'compiled tree', flag)
+    assert.equal(ran('daemon'), 'bundle')
+    age(cliBundle(), 120)
+    assert.equal(ran('ping'), 'compiled tree')
   })
 
   it('runs the services from the compiled tree when tsc built after the bundle', function () {

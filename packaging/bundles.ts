@@ -1,0 +1,63 @@
+// `npm run build`, after tsc: bundles the compiled CLI into two files the launcher (bin/troupe.js)
+// runs when they are at least as new as tsc's last build:
+// - dist/src/services.js: everything, for the long-lived services (daemon, bootstrap, requester
+//   agent). One minified file instead of ~550 modules: a daemon holds less memory and spends less
+//   CPU starting (docs/design.md, "Memory and start-up").
+// - dist/src/cli.js: the requester commands' lean path (src/cli/lean.ts) with what it loads on
+//   every run. Node's ES module loader resolves, stats and compiles each file on its own (~40 of
+//   them for `troupe ping`); the modules only some runs need (the full CLI, the config loader with
+//   yaml and zod, the in-process mesh member, the progress bar) stay outside, loaded from the
+//   compiled tree when a run needs them, so every run does not compile them.
+//   node dist/packaging/bundles.js
+import { build, type BuildOptions, type Plugin } from 'esbuild'
+import { dirname, join, relative } from 'node:path'
+import { PACKAGE_ROOT } from '../src/package-root.js'
+
+const SRC = join(PACKAGE_ROOT, 'dist', 'src')
+const SERVICES_BUNDLE = join(SRC, 'services.js')
+const CLI_BUNDLE = join(SRC, 'cli.js')
+
+/** Modules the CLI bundle leaves in the compiled tree: each pulls in packages most runs never use. */
+const CLI_OUTSIDE = ['cli/main.js', 'cli/progress.js', 'config/load.js', 'requester/in-process-link.js'].map(path => join(SRC, path))
+
+const COMMON: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  // Error and class names stay readable in logs and stack traces.
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning'
+}
+
+/** Imports of the modules listed stay imports, re-aimed from the bundle's own place. */
+function leaveOutside (modules: string[], outfile: string): Plugin {
+  return {
+    name: 'leave-outside',
+    setup (builder) {
+      builder.onResolve({ filter: /^\./ }, args => {
+        const target = join(args.resolveDir, args.path)
+        if (!modules.includes(target)) return undefined
+        const path = relative(dirname(outfile), target)
+        return { path: path.startsWith('.') ? path : `./${path}`, external: true }
+      })
+    }
+  }
+}
+
+await build({
+  ...COMMON,
+  entryPoints: [join(SRC, 'cli', 'entry.js')],
+  outfile: SERVICES_BUNDLE,
+  // CommonJS dependencies (pino, yaml's lazy require) call require(), which an ES module lacks.
+  banner: { js: 'import { createRequire as troupeCreateRequire } from \'node:module\'; const require = troupeCreateRequire(import.meta.url);' }
+})
+
+await build({
+  ...COMMON,
+  entryPoints: [join(SRC, 'cli', 'entry.js')],
+  outfile: CLI_BUNDLE,
+  plugins: [leaveOutside(CLI_OUTSIDE, CLI_BUNDLE)]
+})
