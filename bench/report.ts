@@ -274,7 +274,7 @@ function scaleSection (report: BenchReport): string {
     row.nodes, `${row.complete_pings}/${row.pings.length}`, ms(row.reach_all_ms) || '**failed**', ms(row.last_reply_ms) || '**failed**', `${row.replies_min}/${row.nodes}`,
     `${row.gossip_in_per_request} / ${row.gossip_out_per_request}`, `${row.idle_gossip_per_second}`, `${derivedMembershipRate(row)} (derived)`,
     `${row.idle_cpu_ms_per_second} ms/s`, orNa(row.cpu_ms_per_request, 'ms'), `${row.requester_cpu_us_per_node} µs`,
-    `${median(row.worker_rss_mib)} MiB / ${Math.min(row.daemons_per_worker, row.nodes)}`, `${row.beat_interval_s} s`, `${row.join_seconds} s`, row.join_cpu_s !== undefined ? `${row.join_cpu_s} s` : 'not measured'
+    `${round(median(row.worker_rss_mib))} MiB / ${Math.min(row.daemons_per_worker, row.nodes)}`, `${row.beat_interval_s} s`, `${row.join_seconds} s`, row.join_cpu_s !== undefined ? `${row.join_cpu_s} s` : 'not measured'
   ])
   // A size that could not be measured stays in the table, in its place, as failed.
   rows.push(...report.skipped.flatMap(line => {
@@ -372,7 +372,7 @@ ${lines.join('\n')}
   leaves at once).
 - **Memory**: every peer keeps the directory, about one registration (a few hundred bytes plus
   its facts) per node. A worker process hosting ${Math.min(largest.daemons_per_worker, largest.nodes)} of the ${largest.nodes} daemons held
-  ${median(largest.worker_rss_mib)} MiB, each of its daemons with a directory of ${largest.nodes} nodes.
+  ${round(median(largest.worker_rss_mib))} MiB, each of its daemons with a directory of ${largest.nodes} nodes.
   With facter's facts (tens of KiB per node) the directory, not the mesh, is what limits a daemon
   at 50,000 nodes; daemons do not need other nodes' facts, and keeping only requesters' and
   bootstraps' directories whole is the step that would remove it.
