@@ -1,6 +1,6 @@
 // A daemon's young generation (V8's new space, where every short-lived object of a request is
-// allocated) stays at the size it has when the daemon starts, 2 MiB per semi-space once the
-// services' bundle has loaded. Left alone it grows to 16 MiB per semi-space and keeps the pages
+// allocated) stays at the size it has when the daemon starts: 1 or 2 MiB per semi-space once the
+// services' bundle has loaded, as measured (the cap it replaced was 2). Left alone it grows to 16 MiB per semi-space and keeps the pages
 // (capping it took an idle daemon from ~113 to ~85 MiB of RSS when it was first done, c2675a4);
 // pinned, a request costs a few more (cheap) scavenges.
 //

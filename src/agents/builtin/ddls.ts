@@ -90,7 +90,7 @@ export const rpcutilDDL: AgentDDL = {
         beat_interval: { description: 'Seconds between this node\'s beats', display_as: 'Beat Interval' },
         rss_bytes: { description: 'Resident memory of the daemon', display_as: 'RSS Bytes' },
         v8_max_opt: { description: 'Highest V8 compiler tier the daemon uses (1: baseline only; 999: all)', display_as: 'V8 Max Tier' },
-        v8_young_generation_bytes: { description: 'Size of V8\'s young generation, both semi-spaces (pinned when the daemon starts, 4 MiB)', display_as: 'V8 Young Generation' }
+        v8_young_generation_bytes: { description: 'Size of V8\'s young generation, both semi-spaces (pinned when the daemon starts: 2 to 4 MiB)', display_as: 'V8 Young Generation' }
       }
     },
     collective_info: {
