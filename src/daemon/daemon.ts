@@ -32,7 +32,7 @@ import { LogThrottle } from '../log-throttle.js'
 import { loadCredentials, type MeshCredentials } from '../mesh/credentials.js'
 import { coalesced } from '../coalesce.js'
 import { jitMaxTier } from './jit-tier.js'
-import { youngGenerationBytes } from './young-generation.js'
+import { youngGenerationBytes } from '../young-generation.js'
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 /** Requester peer ids kept decoded (a fleet has a few requester agents; the oldest goes first). */

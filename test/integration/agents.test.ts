@@ -164,7 +164,7 @@ describe('agents on a real cluster', function () {
     assert.equal(stats.replies[0]?.data.v8_max_opt, DAEMON_MAX_OPT)
   })
 
-  it('the daemon\'s young generation stays at most 4 MiB (daemon_stats v8_young_generation_bytes; src/daemon/young-generation.ts)', async () => {
+  it('the daemon\'s young generation stays at most 4 MiB (daemon_stats v8_young_generation_bytes; src/young-generation.ts)', async () => {
     const stats = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '-I', 'node01', '--json', ...config]))
     assert.equal(stats.replies[0]?.status, 0, stats.replies[0]?.statusmsg)
     const bytes = Number(stats.replies[0]?.data.v8_young_generation_bytes)

@@ -1,4 +1,4 @@
-// The daemon's young generation (src/daemon/young-generation.ts): pinned at run time, V8 must
+// The services' young generation (src/young-generation.ts): pinned at run time, V8 must
 // keep it at its starting size under a load that grows it otherwise. Run in a child Node.js:
 // pinned in mocha's own process, the tests after it would run with a smaller heap.
 import assert from 'node:assert/strict'
@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process'
 const MIB = 2 ** 20
 
 function youngGenerationAfterChurn (pinned: boolean): number {
-  const module = new URL('../../src/daemon/young-generation.js', import.meta.url).href
+  const module = new URL('../../src/young-generation.js', import.meta.url).href
   const script = `
     import { pinYoungGeneration, youngGenerationBytes } from ${JSON.stringify(module)}
     if (${String(pinned)}) pinYoungGeneration()
@@ -18,7 +18,7 @@ function youngGenerationAfterChurn (pinned: boolean): number {
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim())
 }
 
-describe('daemon young generation', function () {
+describe('services\' young generation', function () {
   this.timeout(30_000)
 
   it('grows under load by default, and stays at its starting 2 MiB once pinned', function () {

@@ -4,6 +4,7 @@ import { loadConfig, parseConfig } from '../../config/load.js'
 import { EXIT_OK } from '../errors.js'
 import type { Logger } from '../../log.js'
 import { useCodePointOrder } from '../../text.js'
+import { pinYoungGeneration } from '../../young-generation.js'
 
 /**
  * What every long-running role does first: strings in code-point order (src/text.ts), and its
@@ -27,6 +28,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .option('--config <file>', 'bootstrap config (YAML); without it, defaults')
     .action(async (flags: { config?: string }) => {
       await run(async () => {
+        pinYoungGeneration()
         const config = flags.config !== undefined ? loadConfig(flags.config, 'bootstrap') : parseConfig('{}', '', 'bootstrap')
         const log = await serviceLogger('bootstrap', config.log_level, config.log_file)
         const { BootstrapService } = await import('../../../bootstrap/service.js')
@@ -47,7 +49,6 @@ export function registerServices (program: Command, run: (action: () => Promise<
         // First: the code that loads and starts the daemon is held to the daemon's JIT tier and
         // young generation too.
         const { limitJitTier } = await import('../../daemon/jit-tier.js')
-        const { pinYoungGeneration } = await import('../../daemon/young-generation.js')
         limitJitTier()
         pinYoungGeneration()
         const config = loadConfig(flags.config, 'daemon')
@@ -68,6 +69,7 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .option('--collective <name>')
     .action(async (flags: { config: string, collective?: string }) => {
       await run(async () => {
+        pinYoungGeneration()
         const { forCollective } = await import('../../requester/agent-paths.js')
         const config = forCollective(loadConfig(flags.config, 'client'), flags.collective)
         const log = await serviceLogger('requester-agent', config.log_level)
