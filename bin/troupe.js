@@ -28,8 +28,14 @@ function bundleIsCurrent (bundlePath) {
   return bundle !== undefined && (compiled === undefined || bundle >= compiled)
 }
 
+function bundleFor (command) {
+  if (SERVICES.has(command)) return '../dist/src/services.js'
+  if (VERSION_FLAGS.has(command)) return undefined
+  return '../dist/src/cli.js'
+}
+
 function entryFor (command) {
-  const bundle = SERVICES.has(command) ? '../dist/src/services.js' : VERSION_FLAGS.has(command) ? undefined : '../dist/src/cli.js'
+  const bundle = bundleFor(command)
   return bundle !== undefined && bundleIsCurrent(bundle) ? bundle : '../dist/src/cli/entry.js'
 }
 

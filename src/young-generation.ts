@@ -1,17 +1,14 @@
 // The young generation (V8's new space, where every short-lived object of a request or a reply
 // is allocated) of the long-running services (daemon, bootstrap, requester agent) stays at the
 // size it has when the service starts: 1 or 2 MiB per semi-space once the services' bundle has
-// loaded, as measured. Left alone it grows to 16 MiB per semi-space and keeps the pages (capping
-// it took an idle daemon from ~113 to ~85 MiB of RSS when it was first done, c2675a4; a warm
-// requester agent at 10 nodes holds 113 MiB unpinned and 86 MiB pinned, for the same CPU);
-// pinned, a request costs a few more (cheap) scavenges.
+// loaded. Left alone it grows to 16 MiB per semi-space and keeps the pages; pinned, a request
+// costs a few more (cheap) scavenges (docs/design.md, "Memory and start-up").
 //
 // Set at run time, not as `node --max-semi-space-size=2` on the command line as it once was: with
 // that flag V8 rejects Node's code cache for every built-in module (`NODE_DEBUG_NATIVE=CODE_CACHE`
-// shows it), which then compiles from source: ~15 ms more for every `troupe` command, whose
-// launcher carried the flag for the services' sake (docs/design.md, "Memory and start-up"). V8
-// reads the growth factor each time it considers growing the new space, so setting it first thing
-// in a service's command holds from then on.
+// shows it), which then compiles from source, and the launcher's shebang carried it into every
+// `troupe` command. V8 reads the growth factor each time it considers growing the new space, so
+// setting it first thing in a service's command holds from then on.
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
 
 /** The new space's growth factor; 1 keeps it at its current size (0 crashes V8). */

@@ -71,9 +71,9 @@ describe('launcher', function () {
   })
 
   it('starts Node.js with no V8 flags, run as a program (its shebang)', function () {
-    // A V8 flag on the command line voids Node's code cache for its built-in modules: every
-    // command would compile them from source (~15 ms a command). The daemon sets its own flags
-    // at run time (src/daemon/jit-tier.ts, src/young-generation.ts).
+    // A heap-size V8 flag on the command line voids Node's code cache for its built-in modules:
+    // every command would compile them from source. The services set their own flags at run
+    // time (src/daemon/jit-tier.ts, src/young-generation.ts).
     writeFileSync(join(root, 'dist', 'src', 'cli', 'entry.js'), 'console.log(JSON.stringify(process.execArgv))\n')
     const launcher = join(root, 'bin', 'troupe.js')
     chmodSync(launcher, 0o755)
