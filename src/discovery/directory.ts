@@ -11,8 +11,12 @@ import type { RegistrationCheck } from '../security/registration-check.js'
 export interface NodeRef {
   identity: string
   peer: string
-  /** set by the requester: it delivers the request itself (it has this node's subscription to the agent's topic, or reaches it only through a relay and sends it there directly) */
-  subscribed?: boolean
+  /**
+   * set by the requester: it delivers the request to this node itself (by flood-publish to a
+   * subscriber, or directly over a connection or to an address the node advertises), so the mesh
+   * need not relay it there
+   */
+  deliverable?: boolean
   /** past expiry (it stopped beating): reported missing, not sent to */
   gone?: boolean
   /** for a gone node: when it was last heard from (ms since epoch, this peer's clock) */

@@ -175,10 +175,10 @@ export async function sendAndCollect (
     filter,
     requester: { peer: view.peer, addrs: view.addrs },
     ttl: plan.ttlSeconds,
-    // With every expected node's subscription in hand, the requester delivers to each itself: a
-    // node forwarding it too would only send its mesh peers copies they already have (4 of every
-    // 5 a node got). Otherwise (broadcast, or a node not yet heard from) the mesh relays it.
-    relay: expected === undefined || expected.some(node => node.subscribed !== true)
+    // When the requester delivers to every expected node itself, a node forwarding it too would
+    // only send its mesh peers copies they already have (4 of every 5 a node got). Otherwise
+    // (broadcast, or a node the requester has no path to) the mesh relays it.
+    relay: expected === undefined || expected.some(node => node.deliverable !== true)
   }, key)
   const expectedPeers = new Set((expected ?? []).map(node => node.peer))
   const sentAt = Date.now()
