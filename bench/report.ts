@@ -12,6 +12,7 @@ import type { TroupeResult } from './troupe-fleet.js'
 import type { RelayCapacityResult } from './relay-capacity.js'
 import type { SoakResult } from './hostile/soak.js'
 import type { CliStartResult } from './cli-start.js'
+import type { FloorResult } from './floor/fleet.js'
 import { round, median } from './measure.js'
 import { beatIntervalFor, FLEET_BEATS_PER_SECOND, FLEET_REGISTRATIONS_PER_SECOND, registrationRefreshFor } from '../src/discovery/membership.js'
 import { MISSED_INTERVALS_BEFORE_EXPIRY } from '../src/discovery/directory.js'
@@ -34,6 +35,8 @@ export interface BenchReport {
   /** `troupe --version` against `node -e 0` (bench part `cli`) */
   cli_start?: CliStartResult
   systems: Array<SystemResult | TroupeResult>
+  /** libp2p's own cost without troupe's code, at the side-by-side sizes (bench part `floor`; absent in older runs) */
+  floor?: FloorResult[]
   scale: ScaleResult[]
   /** one bootstrap relaying for N peers that cannot be dialled (bench part `relay`) */
   relay?: RelayCapacityResult[]
@@ -198,6 +201,8 @@ a host shares.
 
 ${table(['nodes', 'system', 'daemon RSS', 'idle CPU', 'CPU per request', 'broker / bootstrap RSS'], resourceRows)}
 
+${floorText(report)}
+
 ${joinText(report)}` : notMeasured(report, 'troupe,mcollective,serf')}
 
 ${requesterSection(report)}## Scale
@@ -206,6 +211,39 @@ ${runLine(report.run)}
 
 ${parts.has('scale') ? scaleSection(report) : notMeasured(report, 'scale')}
 ${parts.has('relay') ? relaySection(report) : ''}${parts.has('hostile') ? hostileSection(report) : ''}`
+}
+
+/** libp2p's own cost beside troupe's, at each side-by-side size both were measured at. */
+function floorText (report: BenchReport): string {
+  if (report.floor === undefined) return '### The libp2p floor\n\nNot measured in this run (its results have no `floor`).'
+  if (report.floor.length === 0) return `### The libp2p floor\n\n${notMeasured(report, 'floor')}`
+  const rows = report.floor.map(floor => {
+    const troupe = report.systems.find(system => isTroupe(system) && system.nodes === floor.nodes)
+    const agent = troupe !== undefined && isTroupe(troupe) ? troupe.requester_agent : undefined
+    const complete = floor.replies >= floor.expected_replies
+    return [
+      floor.nodes, `${floor.replies}/${floor.expected_replies}${complete ? '' : ' (**partial**)'}`,
+      `${floor.node_rss_mib} MiB${floor.node_private_mib !== undefined ? ` (${floor.node_private_mib} private)` : ''}`,
+      troupe !== undefined ? `${troupe.daemon_rss_mib} MiB` : 'not measured',
+      `${floor.node_idle_cpu_percent} %`,
+      orNa(floor.node_cpu_ms_per_request, 'ms'), troupe !== undefined ? orNa(troupe.daemon_cpu_ms_per_request, 'ms') : 'not measured',
+      floor.requester_cpu_ms_per_reply !== null ? `${floor.requester_cpu_ms_per_reply} ms` : 'n/a', agent !== undefined ? `${agent.agent_cpu_ms_per_reply} ms` : 'not measured'
+    ]
+  })
+  return `### The libp2p floor
+
+What the stack troupe is built on costs without any of troupe's code (bench/floor/peer.ts):
+libp2p with TCP, noise, yamux and gossipsub set as troupe sets them, each node a process holding
+connections to the requester and up to six other nodes, bundled into one minified file and run
+with a troupe daemon's V8 settings. Per request, the least a troupe request takes: one
+flood-published message of 600 bytes in, a 300-byte reply out on a long-lived stream, the
+requester's acknowledgement back. No signature, gate, filter, policy, agent or audit log, no
+admission or directory. ${report.floor[0]?.requests ?? 0} requests, measured as troupe's daemons are
+(memory after them; CPU less idle CPU). troupe's figures are from the table above, and its
+requester's per reply from "The warm requester agent" below (that one also serves the CLI's
+socket: hello, selection, each reply relayed).
+
+${table(['nodes', 'replies', 'floor node RSS', 'troupe daemon RSS', 'floor idle CPU', 'floor CPU per request', 'troupe CPU per request', 'floor requester CPU per reply', 'troupe agent CPU per reply'], rows)}`
 }
 
 /** The CLI's start, the whole ping against MCollective's best case, the warm agent's cost (issue 16); empty for a run without them. */

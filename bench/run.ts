@@ -4,9 +4,10 @@
 // machine, settings; commit it with the page), docs/performance.md and its chart
 // docs/performance.png. `npm run bench:report` rebuilds the page from that JSON byte for byte.
 //
-// BENCH_PARTS   which parts to run (default: cli,troupe,mcollective,serf,pe,relay,hostile,scale); pe: the
+// BENCH_PARTS   which parts to run (default: cli,troupe,floor,mcollective,serf,pe,relay,hostile,scale); pe: the
 //               network-namespace fleet open and under the PE rule (root, nftables); cli: the
-//               CLI's start (`troupe --version` against `node -e 0`)
+//               CLI's start (`troupe --version` against `node -e 0`); floor: libp2p's own cost
+//               without troupe's code (bench/floor/fleet.ts)
 // BENCH_NODES   node counts for the side-by-side part (default 10,50)
 // BENCH_SCALE   node counts for the scale part (default 100,250,500,1000)
 // BENCH_RELAY   relayed peers for the relay part (default 100,500,1000): one bootstrap's capacity
@@ -26,12 +27,13 @@ import { benchPeNetwork } from './pe-fleet.js'
 import { benchRelayCapacity, type RelayCapacityResult } from './relay-capacity.js'
 import { benchHostileSoak, type SoakResult } from './hostile/soak.js'
 import { benchCliStart, type CliStartResult } from './cli-start.js'
+import { benchFloor, type FloorResult } from './floor/fleet.js'
 import type { SystemResult } from './anchors/types.js'
 import { timeCommand, median, round } from './measure.js'
 import { writeReport, type BenchReport } from './report.js'
 
 const list = (text: string): number[] => text.split(',').map(Number).filter(n => Number.isInteger(n) && n > 0)
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'cli,troupe,mcollective,serf,pe,relay,hostile,scale').split(','))
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'cli,troupe,floor,mcollective,serf,pe,relay,hostile,scale').split(','))
 const RELAY = list(process.env.BENCH_RELAY ?? '100,500,1000')
 const SIZES = list(process.env.BENCH_NODES ?? '10,50')
 const SCALE = list(process.env.BENCH_SCALE ?? '100,250,500,1000')
@@ -63,13 +65,27 @@ const skipped: string[] = []
 const scale: ScaleResult[] = []
 const relay: RelayCapacityResult[] = []
 const hostile: SoakResult[] = []
+const floor: FloorResult[] = []
 const resultsDir = join(root, 'bench', 'results')
 mkdirSync(resultsDir, { recursive: true })
 /** Written after every part, so a run cut short keeps what it measured. */
-const saveProgress = (): void => { writeFileSync(join(resultsDir, 'partial.json'), JSON.stringify({ systems, scale, relay, hostile, skipped }, null, 2) + '\n') }
+const saveProgress = (): void => { writeFileSync(join(resultsDir, 'partial.json'), JSON.stringify({ systems, floor, scale, relay, hostile, skipped }, null, 2) + '\n') }
+/** The libp2p floor at one size, kept apart from the systems (it runs no commands); a failure is reported, not fatal. */
+async function libp2pFloor (nodes: number): Promise<SystemResult[]> {
+  try {
+    const result = await benchFloor(nodes, options)
+    floor.push(result)
+    log(`  ${JSON.stringify(result)}`)
+  } catch (err) {
+    skipped.push(`libp2p floor at ${nodes} nodes: ${(err as Error).message}`)
+  }
+  return []
+}
 for (const nodes of SIZES) {
   const parts = [
     { name: 'troupe', run: async () => await benchTroupe(nodes, options) },
+    // Right after troupe at the same size: the two measured with the machine in the same state.
+    { name: 'floor', run: async () => await libp2pFloor(nodes) },
     { name: 'mcollective', run: async () => await benchMcollective(nodes, options) },
     { name: 'serf', run: async () => await benchSerf(nodes, options) },
     { name: 'pe', run: async () => await benchPeNetwork(nodes, options, log) }
@@ -79,7 +95,7 @@ for (const nodes of SIZES) {
     const result = await part.run()
     if ('skipped' in result) skipped.push(`${part.name}: ${result.skipped}`)
     else systems.push(...(Array.isArray(result) ? result : [result]))
-    log(`  ${JSON.stringify(result)}`)
+    if (!Array.isArray(result) || result.length > 0) log(`  ${JSON.stringify(result)}`)
     saveProgress()
   }
 }
@@ -142,6 +158,7 @@ const report: BenchReport = {
   bare_node_start_ms: round(median(bare)),
   ...(cliStart !== undefined ? { cli_start: cliStart } : {}),
   systems,
+  floor,
   scale,
   relay,
   hostile,

@@ -9,7 +9,8 @@
 //   yaml and zod, the in-process mesh member, the progress bar) stay outside, loaded from the
 //   compiled tree when a run needs them, so every run does not compile them.
 //   node dist/packaging/bundles.js
-import { build, type BuildOptions, type Plugin } from 'esbuild'
+import { build, type Plugin } from 'esbuild'
+import { BUNDLE_OPTIONS, REQUIRE_BANNER } from './bundle-options.js'
 import { dirname, join, relative } from 'node:path'
 import { PACKAGE_ROOT } from '../src/package-root.js'
 
@@ -19,18 +20,6 @@ const CLI_BUNDLE = join(SRC, 'cli.js')
 
 /** Modules the CLI bundle leaves in the compiled tree: each pulls in packages most runs never use. */
 const CLI_OUTSIDE = ['cli/main.js', 'cli/progress.js', 'config/load.js', 'requester/in-process-link.js'].map(path => join(SRC, path))
-
-const COMMON: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  minify: true,
-  // Error and class names stay readable in logs and stack traces.
-  keepNames: true,
-  legalComments: 'none',
-  logLevel: 'warning'
-}
 
 /** Imports of the modules listed stay imports, re-aimed from the bundle's own place. */
 function leaveOutside (modules: string[], outfile: string): Plugin {
@@ -48,15 +37,14 @@ function leaveOutside (modules: string[], outfile: string): Plugin {
 }
 
 await build({
-  ...COMMON,
+  ...BUNDLE_OPTIONS,
   entryPoints: [join(SRC, 'cli', 'entry.js')],
   outfile: SERVICES_BUNDLE,
-  // CommonJS dependencies (pino, yaml's lazy require) call require(), which an ES module lacks.
-  banner: { js: 'import { createRequire as troupeCreateRequire } from \'node:module\'; const require = troupeCreateRequire(import.meta.url);' }
+  banner: REQUIRE_BANNER
 })
 
 await build({
-  ...COMMON,
+  ...BUNDLE_OPTIONS,
   entryPoints: [join(SRC, 'cli', 'entry.js')],
   outfile: CLI_BUNDLE,
   plugins: [leaveOutside(CLI_OUTSIDE, CLI_BUNDLE)]

@@ -1,0 +1,144 @@
+// One peer of the bench's libp2p floor (bench/floor/fleet.ts): what the stack troupe is built on
+// costs by itself, with none of troupe's code on the path. The transport, encryption, multiplexer
+// and gossipsub settings a troupe daemon uses, and per request the least that any troupe request
+// costs a node: a flood-published message in, a reply out on one long-lived stream, the
+// requester's acknowledgement of it back in. Left out: signatures, the gate, filter, policy,
+// agents, the audit log, admission, the directory.
+//
+//   node peer.js requester                  IPC: {ready: address}, then {op: 'run'} → {cpuMs}
+//   node peer.js node REQUESTER [PEER...]   IPC: {ready: address}
+import '../../src/polyfill.js'
+import { createHash } from 'node:crypto'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub } from '@chainsafe/libp2p-gossipsub'
+import { identify } from '@libp2p/identify'
+import { TopicValidatorResult, type Stream } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import * as lp from 'it-length-prefixed'
+import { pushable } from 'it-pushable'
+import { limitJitTier } from '../../src/daemon/jit-tier.js'
+import { pinYoungGeneration } from '../../src/young-generation.js'
+
+export const FLOOR_TOPIC = 'floor/agent/rpcutil'
+const REPLY_PROTOCOL = '/floor/reply/1.0.0'
+/** The first bytes of a request and of its reply: the request's id. */
+const ID_BYTES = 16
+/** About the size of a signed `rpcutil ping` request and of its reply. */
+const REQUEST_BYTES = 600
+const REPLY_BYTES = 300
+const REQUEST_TIMEOUT_MS = 10_000
+
+export type FloorCommand = { op: 'run', requests: number, nodes: number }
+export type FloorMessage = { ready: string } | { cpuMs: number, replies: number }
+
+const [role, ...peers] = process.argv.slice(2)
+// A troupe daemon's V8 settings (src/cli/commands/services.ts), so the two differ only in code.
+if (role === 'node') {
+  limitJitTier()
+  pinYoungGeneration()
+}
+
+const digest = (data: Uint8Array): Buffer => createHash('sha256').update(FLOOR_TOPIC).update(data).digest()
+const node = await createLibp2p({
+  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux({ keepAliveInterval: 120_000 })],
+  connectionMonitor: { enabled: false },
+  // troupe's limits (src/transport/mesh-node.ts): libp2p's defaults refuse a fleet's connections.
+  connectionManager: { maxConnections: 2000, maxParallelDials: 150, maxIncomingPendingConnections: 500, inboundConnectionThreshold: 10_000 },
+  services: {
+    identify: identify(),
+    // The options of troupe's that change what a message costs (src/transport/mesh-node.ts).
+    pubsub: gossipsub({
+      allowPublishToZeroTopicPeers: true,
+      floodPublish: true,
+      emitSelf: false,
+      globalSignaturePolicy: 'StrictNoSign',
+      doPX: false,
+      tagMeshPeers: false,
+      D: 4,
+      Dlo: 3,
+      Dhi: 6,
+      Dlazy: 3,
+      heartbeatInterval: 2000,
+      idontwantMinDataSize: 16 * 1024,
+      msgIdFn: message => digest(message.data),
+      fastMsgIdFn: message => digest(message.data ?? new Uint8Array()).toString('base64'),
+      // Every peer is on one address here, as a fleet behind NAT is: without these, gossipsub's
+      // IP-colocation penalty graylists all but the first peers and drops their subscriptions.
+      scoreParams: { IPColocationFactorWeight: 0 },
+      scoreThresholds: { gossipThreshold: -500, publishThreshold: -1000, graylistThreshold: -2500, acceptPXThreshold: 0, opportunisticGraftThreshold: 5 }
+    })
+  }
+})
+const pubsub = node.services.pubsub
+const send = (message: FloorMessage): void => { process.send?.(message) }
+
+/** Writes frames to a stream as they are pushed; reads its frames into onFrame. */
+function frames (stream: Stream, onFrame: (frame: Uint8Array) => void): (frame: Uint8Array) => void {
+  const out = pushable<Uint8Array>()
+  stream.sink(lp.encode(out)).catch(() => {})
+  void (async () => { for await (const frame of lp.decode(stream.source)) onFrame(frame.subarray()) })().catch(() => {})
+  return frame => out.push(frame)
+}
+
+if (role === 'node') {
+  const requester = multiaddr(peers[0] ?? '')
+  await node.dial(requester)
+  // Mesh peers beside the requester, as a troupe daemon keeps (src/daemon/mesh-keeper.ts).
+  for (const peer of peers.slice(1)) await node.dial(multiaddr(peer)).catch(() => {})
+  const reply = frames(await node.dialProtocol(requester, REPLY_PROTOCOL), () => {})
+  // Served at validation and not forwarded, as a troupe daemon serves a `relay: false` request.
+  pubsub.topicValidators.set(FLOOR_TOPIC, (_from, message) => {
+    const frame = new Uint8Array(REPLY_BYTES)
+    frame.set(message.data.subarray(0, ID_BYTES))
+    reply(frame)
+    return TopicValidatorResult.Ignore
+  })
+  pubsub.subscribe(FLOOR_TOPIC)
+} else {
+  let current = ''
+  let replies = 0
+  let allIn: (() => void) | undefined
+  let expected = 0
+  await node.handle(REPLY_PROTOCOL, ({ stream }) => {
+    const ack = frames(stream, frame => {
+      ack(frame.subarray(0, ID_BYTES))
+      if (Buffer.from(frame.subarray(0, ID_BYTES)).toString('hex') !== current) return
+      replies += 1
+      if (replies === expected) allIn?.()
+    })
+  })
+  const request = async (): Promise<void> => {
+    const bytes = new Uint8Array(REQUEST_BYTES)
+    bytes.set(createHash('md5').update(`${process.pid} ${Date.now()} ${Math.random()}`).digest())
+    current = Buffer.from(bytes.subarray(0, ID_BYTES)).toString('hex')
+    replies = 0
+    const done = new Promise<void>(resolve => { allIn = resolve })
+    await pubsub.publish(FLOOR_TOPIC, bytes)
+    // A request some node never answers ends with the replies it got (the fleet counts them).
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([done, new Promise<void>(resolve => { timer = setTimeout(resolve, REQUEST_TIMEOUT_MS) })])
+    clearTimeout(timer)
+  }
+  process.on('message', (command: FloorCommand) => {
+    void (async () => {
+      expected = command.nodes
+      while (pubsub.getSubscribers(FLOOR_TOPIC).length < command.nodes) await new Promise(resolve => setTimeout(resolve, 50))
+      const before = process.cpuUsage()
+      let total = 0
+      for (let i = 0; i < command.requests; i++) {
+        await request()
+        total += replies
+      }
+      const used = process.cpuUsage(before)
+      send({ cpuMs: (used.user + used.system) / 1000, replies: total })
+    })()
+  })
+}
+send({ ready: node.getMultiaddrs()[0]?.toString() ?? '' })
+process.on('SIGTERM', () => { void Promise.resolve(node.stop()).finally(() => process.exit(0)) })
