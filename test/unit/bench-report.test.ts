@@ -168,4 +168,17 @@ describe('benchmark report', () => {
     assert.match(section, /\| 10 \| 20 \| 10\/10 \| 5 ms \| 0\.5 ms \| 2,000 \| 15 \| 4\.8 \|/)
     assert.equal(markdown(report()).includes('The requester\'s own cost'), false, 'a run without these parts has no such section')
   })
+
+  it('the libp2p floor stands beside troupe\'s own figures at its size; a floor with replies missing is partial; an older run says it has none', () => {
+    const withFloor = report()
+    const system = withFloor.systems[0] as TroupeResult
+    system.daemon_cpu_ms_per_request = 1.8
+    system.requester_agent = { nodes: 10, batches: [], agent_idle_cpu_percent: 0, agent_cpu_ms_per_request: 5, agent_cpu_ms_per_reply: 0.5, agent_replies_per_core_second: 2000, agent_writes_per_request: 15, node_writes_per_request: 4 }
+    withFloor.floor = [{ nodes: 10, requests: 300, replies: 2999, expected_replies: 3000, node_rss_mib: 68.5, node_private_mib: 24.5, node_idle_cpu_percent: 0.05, node_cpu_ms_per_request: 1.2, requester_cpu_ms_per_reply: 0.3 }]
+    const page = markdown(withFloor)
+    const section = page.split('### The libp2p floor')[1]?.split('## ')[0] ?? ''
+    assert.match(section, /\| 10 \| 2999\/3000 \(\*\*partial\*\*\) \| 68\.5 MiB \(24\.5 private\) \| 80 MiB \| 0\.05 % \| 1\.2 ms \| 1\.8 ms \| 0\.3 ms \| 0\.5 ms \|/)
+    assert.match(markdown(report()), /### The libp2p floor\n\nNot measured in this run \(its results have no `floor`\)\./)
+    assert.match(markdown({ ...report(), floor: [] }), /### The libp2p floor\n\nNot measured in this run: `BENCH_PARTS=troupe,scale` left out `floor`\./)
+  })
 })
