@@ -1,5 +1,5 @@
 // The young generation (V8's new space, where every short-lived object of a request or a reply
-// is allocated) of the long-running services (daemon, bootstrap, requester agent) stays at the
+// is allocated) of the daemon and the bootstrap (not the requester agent) stays at the
 // size it has when the service starts: 1 or 2 MiB per semi-space once the services' bundle has
 // loaded. Left alone it grows to 16 MiB per semi-space and keeps the pages; pinned, a request
 // costs a few more (cheap) scavenges (docs/design.md, "Memory and start-up").
