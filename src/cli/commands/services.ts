@@ -70,8 +70,8 @@ export function registerServices (program: Command, run: (action: () => Promise<
     .action(async (flags: { config: string, collective?: string }) => {
       await run(async () => {
         // V8's own young generation, not the pinned one of the daemon and the bootstrap: pinned,
-        // the agent at 50 nodes made twice the writes and spent ~60 % more CPU per request (run O
-        // against run N, and a side-by-side check; docs/design.md, "Memory and start-up").
+        // the agent made more writes and spent more CPU per request at 50 nodes (docs/design.md,
+        // "Memory and start-up", has the figures).
         const { forCollective } = await import('../../requester/agent-paths.js')
         const config = forCollective(loadConfig(flags.config, 'client'), flags.collective)
         const log = await serviceLogger('requester-agent', config.log_level)
