@@ -70,22 +70,24 @@ const resultsDir = join(root, 'bench', 'results')
 mkdirSync(resultsDir, { recursive: true })
 /** Written after every part, so a run cut short keeps what it measured. */
 const saveProgress = (): void => { writeFileSync(join(resultsDir, 'partial.json'), JSON.stringify({ systems, floor, scale, relay, hostile, skipped }, null, 2) + '\n') }
-/** The libp2p floor at one size, kept apart from the systems (it runs no commands); a failure is reported, not fatal. */
-async function libp2pFloor (nodes: number): Promise<SystemResult[]> {
+/** One measurement: its result goes to `into` and the log; a failure to `skipped`, not fatal to the run. */
+async function measurePart<T> (what: string, into: T[], run: () => Promise<T>): Promise<void> {
   try {
-    const result = await benchFloor(nodes, options)
-    floor.push(result)
+    const result = await run()
+    into.push(result)
     log(`  ${JSON.stringify(result)}`)
   } catch (err) {
-    skipped.push(`libp2p floor at ${nodes} nodes: ${(err as Error).message}`)
+    skipped.push(`${what}: ${(err as Error).message}`)
+    log(`  failed: ${(err as Error).message}`)
   }
-  return []
+  saveProgress()
 }
 for (const nodes of SIZES) {
   const parts = [
     { name: 'troupe', run: async () => await benchTroupe(nodes, options) },
     // Right after troupe at the same size: the two measured with the machine in the same state.
-    { name: 'floor', run: async () => await libp2pFloor(nodes) },
+    // Kept apart from the systems (it runs no commands).
+    { name: 'floor', run: async () => { await measurePart(`libp2p floor at ${nodes} nodes`, floor, async () => await benchFloor(nodes, options)); return [] } },
     { name: 'mcollective', run: async () => await benchMcollective(nodes, options) },
     { name: 'serf', run: async () => await benchSerf(nodes, options) },
     { name: 'pe', run: async () => await benchPeNetwork(nodes, options, log) }
@@ -102,41 +104,19 @@ for (const nodes of SIZES) {
 if (PARTS.has('relay')) {
   for (const nodes of RELAY) {
     log(`bench: relay capacity, ${nodes} relayed peers ...`)
-    try {
-      const result = await benchRelayCapacity(nodes, log)
-      relay.push(result)
-      log(`  ${JSON.stringify(result)}`)
-    } catch (err) {
-      skipped.push(`relay capacity at ${nodes} peers: ${(err as Error).message}`)
-      log(`  failed: ${(err as Error).message}`)
-    }
-    saveProgress()
+    await measurePart(`relay capacity at ${nodes} peers`, relay, async () => await benchRelayCapacity(nodes, log))
   }
 }
 if (PARTS.has('hostile')) {
   log('bench: hostile-peer soak, 10 daemons ...')
-  try {
-    hostile.push(await benchHostileSoak({ nodes: 10, seconds: Number(process.env.BENCH_HOSTILE ?? 60), log }))
-  } catch (err) {
-    skipped.push(`hostile soak: ${(err as Error).message}`)
-    log(`  failed: ${(err as Error).message}`)
-  }
-  saveProgress()
+  await measurePart('hostile soak', hostile, async () => await benchHostileSoak({ nodes: 10, seconds: Number(process.env.BENCH_HOSTILE ?? 60), log }))
 }
 
 if (PARTS.has('scale')) {
   for (const nodes of SCALE) {
     log(`bench: scale, ${nodes} daemons ...`)
     // A size this machine cannot hold (memory, start-up time) is reported, not fatal to the run.
-    try {
-      const result = await benchScale(nodes, { pings: options.runs, idleSeconds: options.idleSeconds, announceInterval: SCALE_ANNOUNCE_INTERVAL, log })
-      scale.push(result)
-      log(`  ${JSON.stringify(result)}`)
-    } catch (err) {
-      skipped.push(`scale at ${nodes} daemons: ${(err as Error).message}`)
-      log(`  failed: ${(err as Error).message}`)
-    }
-    saveProgress()
+    await measurePart(`scale at ${nodes} daemons`, scale, async () => await benchScale(nodes, { pings: options.runs, idleSeconds: options.idleSeconds, announceInterval: SCALE_ANNOUNCE_INTERVAL, log }))
   }
 }
 

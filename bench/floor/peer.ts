@@ -141,4 +141,3 @@ if (role === 'node') {
   })
 }
 send({ ready: node.getMultiaddrs()[0]?.toString() ?? '' })
-process.on('SIGTERM', () => { void Promise.resolve(node.stop()).finally(() => process.exit(0)) })

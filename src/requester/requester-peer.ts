@@ -73,7 +73,10 @@ const FLEET_DIAL_DELAY_MS = 100
 export class RequesterPeer {
   private readonly listeners = new Map<string, (event: ReplyEvent) => void>()
   private readonly dialing = new Map<string, Promise<void>>()
-  /** nodes the last dials ahead of need did not reach, and when to try each again */
+  /**
+   * nodes the last dial did not reach (ahead of need, or a request's direct send), and when to try
+   * each again; a node here with direct addresses only is one the mesh relays requests to
+   */
   private readonly fleetDials: DialBackoff
   private fleetRetry: NodeJS.Timeout | undefined
   private readonly replyRefusals = new LogThrottle()
@@ -190,8 +193,8 @@ export class RequesterPeer {
    * Whether this requester can reach a node it holds no connection to without the mesh: through
    * the relayed address it advertises (a bootstrap's relay reaches it as the mesh would), or at
    * its direct addresses unless the last dial to them failed. Only the others need the mesh to
-   * relay a request, and one such node makes every node of the fleet forward it: at 2000 nodes,
-   * with one node unconnected, each node took ~5.6 copies of every request instead of one.
+   * relay a request, and one such node makes every node of the fleet forward it (docs/design.md,
+   * "Delivery").
    */
   private hasPathTo (peer: string): boolean {
     const addrs = this.member.directory.byPeerId(peer)?.addrs ?? []
