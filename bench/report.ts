@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { CommandResult, RunOutcome, SystemResult } from './anchors/types.js'
-import type { ScaleResult } from './scale/fleet.js'
+import type { PingOutcome, ScaleResult } from './scale/fleet.js'
 import type { TroupeResult } from './troupe-fleet.js'
 import type { RelayCapacityResult } from './relay-capacity.js'
 import type { SoakResult } from './hostile/soak.js'
@@ -304,6 +304,14 @@ ${agentRows.length > 0 ? table(['nodes', 'requests', 'replies (fewest)', 'agent 
 
 const SCALE_COLUMNS = ['nodes', 'pings', 'reach all', 'last reply', 'replies (fewest)', 'copies in / out', 'idle gossip msgs/s', 'membership msgs/s', 'idle CPU per node', 'CPU per request per node', 'requester CPU per node', 'worker RSS / daemons', 'beat interval', 'join', 'join CPU']
 
+/** Which nodes a ping missed, where the run recorded it: named up to the few the results keep. */
+function silentNodes (ping: PingOutcome): string {
+  if (ping.silent === undefined) return ''
+  const silentCount = ping.expected - ping.replies
+  const more = silentCount > ping.silent.identities.length ? ', …' : ''
+  return ` (silent: ${ping.silent.identities.join(', ')}${more}; ${ping.silent.unconnected} of the ${silentCount} not connected when it was sent at ${ping.silent.sent_at})`
+}
+
 function scaleSection (report: BenchReport): string {
   if (report.scale.length === 0) {
     return `No fleet size was measured in this run: ${report.skipped.filter(line => line.startsWith('scale')).join('; ') || 'none was asked for'}.\n`
@@ -320,7 +328,7 @@ function scaleSection (report: BenchReport): string {
     return failed === null ? [] : [[failed[1], '**FAILED**', ...Array<string>(SCALE_COLUMNS.length - 3).fill('—'), `**failed**: ${failed[2]}`]]
   }))
   rows.sort((a, b) => Number(a[0]) - Number(b[0]))
-  const failedPings = report.scale.flatMap(row => row.pings.filter(ping => ping.replies < ping.expected || ping.expected < row.nodes).map(ping => `${row.nodes} nodes: ${ping.replies} of ${row.nodes} replied${ping.expected < row.nodes ? ` (the directory held ${ping.expected} when selecting)` : ''}`))
+  const failedPings = report.scale.flatMap(row => row.pings.filter(ping => ping.replies < ping.expected || ping.expected < row.nodes).map(ping => `${row.nodes} nodes: ${ping.replies} of ${row.nodes} replied${ping.expected < row.nodes ? ` (the directory held ${ping.expected} when selecting)` : ''}${silentNodes(ping)}`))
   return `Real daemons, many to a process (bench/scale: up to ${report.scale[0]?.daemons_per_worker ?? ''} per worker process), a real bootstrap
 process, and a requester, all on this machine. Each worker process's daemons listen on and
 connect from a loopback address of their own (127.0.1.W), as a site of hosts behind one address

@@ -31,6 +31,9 @@ const STALL_MS = 120_000
 /** How often a join in progress is logged. */
 const PROGRESS_EVERY_MS = 30_000
 
+/** How many of a ping's silent nodes the results name (all of them are counted). */
+const SILENT_LISTED = 10
+
 /** One ping to every node, as measured (ms from publish; null when no reply came). */
 export interface PingOutcome {
   expected: number
@@ -39,6 +42,12 @@ export interface PingOutcome {
   undelivered?: number
   /** expected nodes the requester held a direct connection to when it sent (absent in older runs): the others it dials then */
   connected?: number
+  /**
+   * Expected nodes that gave no reply (absent in older runs and in pings every node answered):
+   * the first few identities, how many were not connected when the request went out, and when
+   * it went out, to find them in the daemons' logs (BENCH_SCALE_LOG_DIR).
+   */
+  silent?: { identities: string[], unconnected: number, sent_at: string }
   /** the latest `pong` timestamp a node put in its reply: when the last node handled the request */
   reach_all_ms: number | null
   first_reply_ms: number | null
@@ -264,11 +273,13 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       }, notice => { noticed.add(notice.identity) })
       // A ping with no replies has no times: it is a failed ping, not the fastest one.
       const got = arrivals.length > 0
+      const silent = expected.filter(node => !replied.has(node.identity))
       pings.push({
         expected: expected.length,
         connected: expected.filter(node => directPeers.has(node.peer)).length,
         replies: arrivals.length,
         undelivered: [...noticed].filter(identity => !replied.has(identity)).length,
+        ...(silent.length > 0 ? { silent: { identities: silent.slice(0, SILENT_LISTED).map(node => node.identity), unconnected: silent.filter(node => !directPeers.has(node.peer)).length, sent_at: new Date(sentAt).toISOString() } } : {}),
         reach_all_ms: got ? Math.max(...pongs) - sentAt : null,
         first_reply_ms: got ? Math.min(...arrivals) - sentAt : null,
         last_reply_ms: got ? Math.max(...arrivals) - sentAt : null

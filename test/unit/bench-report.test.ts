@@ -181,4 +181,15 @@ describe('benchmark report', () => {
     assert.match(markdown(report()), /### The libp2p floor\n\nNot measured in this run \(its results have no `floor`\)\./)
     assert.match(markdown({ ...report(), floor: [] }), /### The libp2p floor\n\nNot measured in this run: `BENCH_PARTS=troupe,scale` left out `floor`\./)
   })
+
+  it('a ping some nodes missed names them, says how many were not connected, and when it was sent', () => {
+    const withSilent = report()
+    const row = withSilent.scale[1]
+    const last = row?.pings[2]
+    assert.ok(row !== undefined && last !== undefined)
+    row.pings[2] = { ...last, replies: 247, silent: { identities: ['node0007', 'node0130'], unconnected: 1, sent_at: '2026-11-27T21:35:08.287Z' } }
+    assert.match(markdown(withSilent), /250 nodes: 247 of 250 replied \(silent: node0007, node0130, …; 1 of the 3 not connected when it was sent at 2026-11-27T21:35:08\.287Z\)\./)
+    // Older runs recorded no names: the line is as it was.
+    assert.match(markdown(report()), /250 nodes: 249 of 250 replied\./)
+  })
 })
