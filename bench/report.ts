@@ -179,9 +179,11 @@ ${table(['nodes', 'system', 'command', 'wall', 'ratio to troupe ping', 'runs', '
 
 ### First call of a cold requester agent
 
-The operator's first command on a settled fleet (\`troupe ping\`, no requester agent running):
-it starts the agent, which joins the mesh and learns the directory before sending. One run per
-size; the last column is the same command once the agent runs (the median above).
+The operator's first command on a fleet that was just started (\`troupe ping\`, no requester agent
+running), as soon as \`troupe find\` lists every daemon: the daemons are still dialling their mesh
+peers, so on this machine it competes with them for the two cores. It starts the agent, which
+joins the mesh and learns the directory before sending. One run per size; the last column is the
+same command once the agent runs on the settled fleet (the median above).
 
 ${table(['nodes', 'first call', 'publish to last reply', 'warm ping (median)'], firstRows)}` : notMeasured(report, 'troupe,mcollective,serf')}
 

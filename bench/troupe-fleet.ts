@@ -9,7 +9,7 @@ import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFi
 import { measureRequesterAgent, type RequesterAgentFigures } from './requester-agent.js'
 
 export interface TroupeResult extends SystemResult {
-  /** the first command on a settled fleet (`troupe ping`): it starts the requester agent, which learns the fleet */
+  /** the first command once the fleet is listed, before it settles (`troupe ping`): it starts the requester agent, which learns the fleet */
   first_call: RunOutcome
   /** median of `troupe ping`'s own figure over its complete runs: publish to the last reply */
   publish_to_last_reply_ms: number | null
