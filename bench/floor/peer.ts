@@ -1,6 +1,7 @@
 // One peer of the bench's libp2p floor (bench/floor/fleet.ts): what the stack troupe is built on
-// costs by itself, with none of troupe's code on the path. The transport, encryption, multiplexer
-// and gossipsub settings a troupe daemon uses, and per request the least that any troupe request
+// costs by itself, with none of troupe's request handling on the path. Built with the settings
+// every troupe peer is built with (src/transport/libp2p-settings.ts, troupe's noise crypto), and
+// per request the least that any troupe request
 // costs a node: a flood-published message in, a reply out on one long-lived stream, the
 // requester's acknowledgement of it back in. Left out: signatures, the gate, filter, policy,
 // agents, the audit log, admission, the directory.
@@ -21,6 +22,8 @@ import * as lp from 'it-length-prefixed'
 import { pushable } from 'it-pushable'
 import { limitJitTier } from '../../src/daemon/jit-tier.js'
 import { pinYoungGeneration } from '../../src/young-generation.js'
+import { CONNECTION_LIMITS, DAEMON_MAX_CONNECTIONS, YAMUX_KEEPALIVE_MS, gossipsubSettings } from '../../src/transport/libp2p-settings.js'
+import { noiseCrypto } from '../../src/transport/noise-crypto.js'
 
 export const FLOOR_TOPIC = 'floor/agent/rpcutil'
 const REPLY_PROTOCOL = '/floor/reply/1.0.0'
@@ -41,39 +44,14 @@ if (role === 'node') {
   pinYoungGeneration()
 }
 
-const digest = (data: Uint8Array): Buffer => createHash('sha256').update(FLOOR_TOPIC).update(data).digest()
 const node = await createLibp2p({
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
   transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux({ keepAliveInterval: 120_000 })],
+  connectionEncrypters: [noise({ crypto: noiseCrypto })],
+  streamMuxers: [yamux({ keepAliveInterval: YAMUX_KEEPALIVE_MS })],
   connectionMonitor: { enabled: false },
-  // troupe's limits (src/transport/mesh-node.ts): libp2p's defaults refuse a fleet's connections.
-  connectionManager: { maxConnections: 2000, maxParallelDials: 150, maxIncomingPendingConnections: 500, inboundConnectionThreshold: 10_000 },
-  services: {
-    identify: identify(),
-    // The options of troupe's that change what a message costs (src/transport/mesh-node.ts).
-    pubsub: gossipsub({
-      allowPublishToZeroTopicPeers: true,
-      floodPublish: true,
-      emitSelf: false,
-      globalSignaturePolicy: 'StrictNoSign',
-      doPX: false,
-      tagMeshPeers: false,
-      D: 4,
-      Dlo: 3,
-      Dhi: 6,
-      Dlazy: 3,
-      heartbeatInterval: 2000,
-      idontwantMinDataSize: 16 * 1024,
-      msgIdFn: message => digest(message.data),
-      fastMsgIdFn: message => digest(message.data ?? new Uint8Array()).toString('base64'),
-      // Every peer is on one address here, as a fleet behind NAT is: without these, gossipsub's
-      // IP-colocation penalty graylists all but the first peers and drops their subscriptions.
-      scoreParams: { IPColocationFactorWeight: 0 },
-      scoreThresholds: { gossipThreshold: -500, publishThreshold: -1000, graylistThreshold: -2500, acceptPXThreshold: 0, opportunisticGraftThreshold: 5 }
-    })
-  }
+  connectionManager: { maxConnections: DAEMON_MAX_CONNECTIONS, ...CONNECTION_LIMITS },
+  services: { identify: identify(), pubsub: gossipsub(gossipsubSettings()) }
 })
 const pubsub = node.services.pubsub
 const send = (message: FloorMessage): void => { process.send?.(message) }

@@ -7,7 +7,7 @@
 // is reached again as promptly as when this polled every second. Besides, one slow check.
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, PeerId } from '@libp2p/interface'
-import { DIAL_TIMEOUT_MS } from './mesh-node.js'
+import { DIAL_TIMEOUT_MS } from './libp2p-settings.js'
 import { nextDelayMs, type BackoffDelays } from './dial-backoff.js'
 
 const MIN_BACKOFF_MS = 500
