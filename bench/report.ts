@@ -220,8 +220,8 @@ function floorText (report: BenchReport): string {
   if (report.floor === undefined) return '### The libp2p floor\n\nNot measured in this run (its results have no `floor`).'
   if (report.floor.length === 0) return `### The libp2p floor\n\n${notMeasured(report, 'floor')}`
   const rows = report.floor.map(floor => {
-    const troupe = report.systems.find(system => isTroupe(system) && system.nodes === floor.nodes)
-    const agent = troupe !== undefined && isTroupe(troupe) ? troupe.requester_agent : undefined
+    const troupe = report.systems.filter(isTroupe).find(system => system.nodes === floor.nodes)
+    const agent = troupe?.requester_agent
     const complete = floor.replies >= floor.expected_replies
     return [
       floor.nodes, `${floor.replies}/${floor.expected_replies}${complete ? '' : ' (**partial**)'}`,

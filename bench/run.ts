@@ -82,23 +82,27 @@ async function measurePart<T> (what: string, into: T[], run: () => Promise<T>): 
   }
   saveProgress()
 }
+/** One comparison system at one size: its result to `systems`, or why it was skipped. */
+async function measureSystem (name: string, run: () => Promise<SystemResult | SystemResult[] | { skipped: string }>): Promise<void> {
+  const result = await run()
+  if ('skipped' in result) skipped.push(`${name}: ${result.skipped}`)
+  else systems.push(...(Array.isArray(result) ? result : [result]))
+  log(`  ${JSON.stringify(result)}`)
+  saveProgress()
+}
 for (const nodes of SIZES) {
   const parts = [
-    { name: 'troupe', run: async () => await benchTroupe(nodes, options) },
+    { name: 'troupe', run: async () => { await measureSystem('troupe', async () => await benchTroupe(nodes, options)) } },
     // Right after troupe at the same size: the two measured with the machine in the same state.
     // Kept apart from the systems (it runs no commands).
-    { name: 'floor', run: async () => { await measurePart(`libp2p floor at ${nodes} nodes`, floor, async () => await benchFloor(nodes, options)); return [] } },
-    { name: 'mcollective', run: async () => await benchMcollective(nodes, options) },
-    { name: 'serf', run: async () => await benchSerf(nodes, options) },
-    { name: 'pe', run: async () => await benchPeNetwork(nodes, options, log) }
+    { name: 'floor', run: async () => { await measurePart(`libp2p floor at ${nodes} nodes`, floor, async () => await benchFloor(nodes, options)) } },
+    { name: 'mcollective', run: async () => { await measureSystem('mcollective', async () => await benchMcollective(nodes, options)) } },
+    { name: 'serf', run: async () => { await measureSystem('serf', async () => await benchSerf(nodes, options)) } },
+    { name: 'pe', run: async () => { await measureSystem('pe', async () => await benchPeNetwork(nodes, options, log)) } }
   ]
   for (const part of parts.filter(p => PARTS.has(p.name))) {
     log(`bench: ${part.name} at ${nodes} nodes ...`)
-    const result = await part.run()
-    if ('skipped' in result) skipped.push(`${part.name}: ${result.skipped}`)
-    else systems.push(...(Array.isArray(result) ? result : [result]))
-    if (!Array.isArray(result) || result.length > 0) log(`  ${JSON.stringify(result)}`)
-    saveProgress()
+    await part.run()
   }
 }
 if (PARTS.has('relay')) {
