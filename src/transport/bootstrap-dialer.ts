@@ -14,7 +14,7 @@ const MIN_BACKOFF_MS = 500
 const MAX_BACKOFF_MS = 30_000
 /**
  * How long one dial may take (connect, encryption handshake, muxer): 5 s at first, twice as long
- * after each failed dial, up to libp2p's own dial time-out (mesh-node.ts). A bootstrap that
+ * after each failed dial, up to libp2p's own dial time-out (libp2p-settings.ts). A bootstrap that
  * answers slowly (a master busy with a fleet restarting at once) is given the time it needs
  * instead of being dropped mid-handshake and dialled again: in a 2000-daemon trial 7700 dials were
  * abandoned at 5 s (up to 17 by one daemon), each handshake's work lost on both sides.

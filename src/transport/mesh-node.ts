@@ -1,9 +1,8 @@
 // Builds the libp2p peer every role runs: TCP, (optional pnet), noise, yamux, identify, gossipsub;
 // circuit relay v2 (the bootstrap serves it, the others dial and reserve through it) and DCUtR.
-// The settings below are the ones that decided whether messages arrived at all on a fleet
-// (see docs/design.md and shared notes): scoring that tolerates many peers per IP, peer
-// exchange so nodes mesh with each other rather than through the bootstrap, and connection
-// limits sized for a requester that receives replies from a whole fleet at once.
+// Gossipsub's options and the connection limits, which decided whether messages arrived at all
+// on a fleet and what each costs (docs/design.md), are in libp2p-settings.ts; here, what only a
+// troupe peer has: admission around every service, the connection gater, relaying, stream limits.
 import '../polyfill.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp, type TCPSocketOptions } from '@libp2p/tcp'

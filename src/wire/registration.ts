@@ -1,7 +1,7 @@
 // What a node says of itself on the collective's registry topic, and what every peer keeps in its
 // directory. Each message is signed by the node's own peer key (`sig`), and receivers check it
 // against the peer id the message names: gossipsub signs nothing itself (StrictNoSign,
-// src/transport/mesh-node.ts), and a full registration is passed on again in directory
+// src/transport/libp2p-settings.ts), and a full registration is passed on again in directory
 // snapshots, where no gossip envelope would protect it anyway. A full registration also carries
 // the node's enrollment proof (its certificate from the fleet's CA, bound to this peer id).
 //
