@@ -298,6 +298,7 @@ export class Daemon {
     return {
       ...this.stats.toRecord(),
       ...this.member.gossipCounters.snapshot(),
+      direct_requests_in: this.member.directRequestsIn,
       directory_size: this.member.directory.size,
       connections: this.member.node.getConnections().length,
       replay_entries: this.member.gate.remembered,

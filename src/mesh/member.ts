@@ -107,6 +107,10 @@ export class MeshMember {
   private readonly refusalLog = new LogThrottle()
   readonly membership: Membership
   readonly gossipCounters: GossipCounters
+  /** Requests received on DIRECT_REQUEST_PROTOCOL (the requester's own delivery), each frame counted */
+  directRequestsIn = 0
+  /** false once stopServing ran: frames still coming on a request stream opened before are dropped */
+  private servingDirect = true
   readonly reachability: Reachability
   readonly sessions: SessionGuard
   private readonly agentTopics = new Set<string>()
@@ -284,14 +288,16 @@ export class MeshMember {
   }
 
   /**
-   * Accepts requests sent straight to this peer on DIRECT_REQUEST_PROTOCOL (small identity
-   * selections skip the gossip), through the same gate as gossiped ones.
+   * Accepts requests sent straight to this peer on DIRECT_REQUEST_PROTOCOL (every request the
+   * mesh need not relay: docs/design.md, "Delivery"), through the same gate as gossiped ones.
    */
   async serveDirectRequests (): Promise<void> {
     const onRequest = this.options.onRequest
     if (onRequest === undefined) return
     await this.node.handle(DIRECT_REQUEST_PROTOCOL, ({ stream, connection }) => {
       readFrames(stream, MAX_REQUEST_BYTES, bytes => {
+        this.directRequestsIn += 1
+        if (!this.servingDirect) return
         const verdict = this.gate.check(bytes)
         if (verdict.verdict === 'accept' || verdict.verdict === 'stranger') onRequest(verdict, connection.remotePeer.toString())
         else this.refused(verdict, connection.remotePeer)
@@ -353,6 +359,9 @@ export class MeshMember {
   async stopServing (): Promise<void> {
     // The validators stay: a copy still on its way is checked at this hop as before.
     for (const topic of this.agentTopics) this.node.services.pubsub.unsubscribe(topic)
+    // A requester keeps its request stream open from one request to the next: unhandling the
+    // protocol refuses new streams, the flag the frames on the ones open.
+    this.servingDirect = false
     if (this.options.onRequest !== undefined) await this.node.unhandle(DIRECT_REQUEST_PROTOCOL)
   }
 

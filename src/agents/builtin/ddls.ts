@@ -81,6 +81,7 @@ export const rpcutilDDL: AgentDDL = {
         gossip_control_out: { description: 'Gossip control messages sent', display_as: 'Gossip Control Out' },
         gossip_requests_in: { description: 'Copies of requests received by gossip, duplicates included', display_as: 'Gossip Requests In' },
         gossip_requests_out: { description: 'Copies of requests forwarded to mesh peers', display_as: 'Gossip Requests Out' },
+        direct_requests_in: { description: 'Requests the requester sent this node itself, not by gossip (a repeat included)', display_as: 'Direct Requests In' },
         gossip_registry_in: { description: 'Copies of registrations received, duplicates included', display_as: 'Gossip Registry In' },
         gossip_registry_out: { description: 'Copies of registrations sent', display_as: 'Gossip Registry Out' },
         gossip_beats_in: { description: 'Copies of beats received (none on a daemon: only requesters and bootstraps hear beats)', display_as: 'Gossip Beats In' },
