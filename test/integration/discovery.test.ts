@@ -2,7 +2,8 @@
 // expected set, through find (directory), ping and rpc (the nodes decide); limit and batch;
 // inventory and facts. The requester drops replies from nodes it did not expect, so replies
 // alone cannot show a node acting when it should not: each case also reads every node's audit
-// log for the request id (matching nodes accepted it; the others filtered it, never accepted).
+// log for the request id (matching nodes accepted it; the others never saw it or, broadcast,
+// filtered it; none accepted it).
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -41,8 +42,9 @@ describe('discovery: filters on a real cluster', function () {
 
   /**
    * What each node did with request `id`: the matching ones accepted it, the others filtered it
-   * (when `reachesAll`: the request went to every node) or never saw it (direct addressing sends
-   * a few exactly named nodes the request alone). No node outside `expected` ever accepted it.
+   * (when `reachesAll`: the request went to every node) or never saw it (a selection the
+   * requester delivers itself goes to the selected nodes alone). No node outside `expected` ever
+   * accepted it.
    */
   async function nodesDecided (id: string, expected: string[], reachesAll: boolean, what: string): Promise<void> {
     assert.match(id, /^[0-9a-f]{32}$/, what)
@@ -83,9 +85,9 @@ describe('discovery: filters on a real cluster', function () {
     it(`${flags.join(' ')} selects ${expected.length === 0 ? 'nothing' : expected.join(' ')} (find, ping and rpc agree)`, async () => {
       const found = parseJson<{ nodes: string[] }>(await troupe(['find', '--json', ...flags, ...config]))
       assert.deepEqual(found.nodes, expected, 'find')
-      // A few nodes named exactly are sent the request directly (direct addressing); any other
-      // selection is published to every node, and the nodes decide.
-      const direct = flags.every((flag, i) => i % 2 === 0 ? flag === '-I' : !flag.startsWith('/'))
+      // The requester reaches every selected node itself, so the request goes to them alone
+      // (docs/design.md, "Delivery"): the other nodes never see it. Broadcast, below, reaches
+      // every node, and each decides on its own facts.
       const ping = await troupe(['ping', '--json', '--timeout', '5', ...flags, ...config])
       const pinged = parseJson<PingJson>(ping)
       assert.deepEqual(pinged.replies.map(reply => reply.identity), expected, 'ping')
@@ -95,8 +97,8 @@ describe('discovery: filters on a real cluster', function () {
       assert.deepEqual(rpc.replies.map(reply => reply.identity), expected, 'rpc')
       for (const reply of rpc.replies) assert.equal(reply.data.value, fleet.find(node => node.identity === reply.identity)?.facts.role)
       if (expected.length > 0) {
-        await nodesDecided(pinged.request.id, expected, !direct, 'ping')
-        await nodesDecided(rpc.request.id, expected, !direct, 'rpc')
+        await nodesDecided(pinged.request.id, expected, false, 'ping')
+        await nodesDecided(rpc.request.id, expected, false, 'rpc')
       } else {
         // The directory selects nobody: nothing is sent (broadcast below sends it to every node).
         assert.equal(pinged.request.id, '')

@@ -123,4 +123,34 @@ describe('mesh: bootstrap, daemons, ping', function () {
       for (const other of lines.filter(entry => entry.decision !== 'accepted')) assert.match(`${other.decision} ${other.reason ?? ''}`, /^refused .*already seen \(replay\)/, identity)
     }
   })
+
+  it('a request the mesh need not relay goes to each expected daemon on its own stream, not by gossip', async () => {
+    // Published, it would also reach every other subscriber of the topic (the bootstrap), which
+    // checks the signature only to drop it. Each daemon counts the request copies gossip brought
+    // it and those sent to it directly (daemon_stats); none may come by gossip, each ping must
+    // come directly, and each daemon audits each ping.
+    const config = ['--config', cluster.clientConfigPath]
+    const copies = async (): Promise<Map<string, { gossip: number, direct: number }>> => {
+      const doc = parseJson<PingJson>(await troupe(['rpc', 'rpcutil', 'daemon_stats', '--json', ...config]))
+      assert.equal(doc.replies.length, 5, JSON.stringify(doc.missing))
+      return new Map(doc.replies.map(reply => [reply.identity, { gossip: Number(reply.data.gossip_requests_in), direct: Number(reply.data.direct_requests_in) }]))
+    }
+    const before = await copies()
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const doc = parseJson<PingJson>(await troupe(['ping', '--json', ...config]))
+      assert.equal(doc.replies.length, 5)
+      ids.push(doc.request.id)
+    }
+    const after = await copies()
+    for (const identity of ['node01', 'node02', 'node03', 'node04', 'node05']) {
+      assert.equal(after.get(identity)?.gossip, before.get(identity)?.gossip, `${identity} got requests by gossip`)
+      // The three pings and the second daemon_stats request.
+      assert.ok((after.get(identity)?.direct ?? 0) - (before.get(identity)?.direct ?? 0) >= 4, `${identity} got fewer than 4 requests directly`)
+      const accepted = readFileSync(join(cluster.dir, identity, 'audit.log'), 'utf8').trim().split('\n')
+        .map(line => JSON.parse(line) as { request_id: string, decision: string })
+        .filter(entry => entry.decision === 'accepted' && ids.includes(entry.request_id))
+      assert.deepEqual(accepted.map(entry => entry.request_id).sort(), [...ids].sort(), identity)
+    }
+  })
 })
