@@ -320,7 +320,7 @@ function scaleSection (report: BenchReport): string {
   }
   const rows = report.scale.map(row => [
     row.nodes, `${row.complete_pings}/${row.pings.length}`, ms(row.reach_all_ms) || '**failed**', ms(row.last_reply_ms) || '**failed**', `${row.replies_min}/${row.nodes}`,
-    `${row.gossip_in_per_request} / ${row.gossip_out_per_request}`, `${row.idle_gossip_per_second}`, `${derivedMembershipRate(row)} (derived)`,
+    row.direct_in_per_request === undefined ? `${row.gossip_in_per_request} / ${row.gossip_out_per_request}` : `${row.gossip_in_per_request} + ${row.direct_in_per_request} direct / ${row.gossip_out_per_request}`, `${row.idle_gossip_per_second}`, `${derivedMembershipRate(row)} (derived)`,
     `${row.idle_cpu_ms_per_second} ms/s`, orNa(row.cpu_ms_per_request, 'ms'), `${row.requester_cpu_us_per_node} µs`,
     `${round(median(row.worker_rss_mib))} MiB / ${Math.min(row.daemons_per_worker, row.nodes)}`, `${row.beat_interval_s} s`, `${row.join_seconds} s`, row.join_cpu_s !== undefined ? `${row.join_cpu_s} s` : 'not measured'
   ])
@@ -340,7 +340,8 @@ mesh peers 15-60 s after its start). For each fleet size: a ping to every node,
 ${report.run.settings.runs} times. "Pings" counts the pings every node answered; the times are medians over those.
 "Reach all" is from publish to the moment the last node handled the request (its reply's
 timestamp), "last reply" until the requester had every reply. Copies of a request per node:
-received (the first plus duplicates from mesh peers) / forwarded. Idle gossip is measured:
+received by gossip (the first plus duplicates from mesh peers), plus those the requester sent the
+node itself ("direct": a request the mesh need not relay goes only that way) / forwarded. Idle gossip is measured:
 membership messages each node received and sent per second while idle (the bench's daemons beat
 every ${report.scale[0]?.beat_interval_s ?? ''} s or more, so an idle window may count few or none).
 Membership msgs/s is **derived**, not measured: a daemon's own beat (one per beat interval; beats
@@ -371,7 +372,12 @@ ${estimates(report)}`
  * requesters and bootstraps) and the fleet's repeated registrations times the copies of each.
  */
 function derivedMembershipRate (row: ScaleResult): number {
-  return round(1 / row.beat_interval_s + row.nodes / registrationRefreshFor(row.nodes) * (row.gossip_in_per_request + row.gossip_out_per_request), 3)
+  return round(1 / row.beat_interval_s + row.nodes / registrationRefreshFor(row.nodes) * copiesPerRequest(row), 3)
+}
+
+/** Copies of one request a node handled: received by gossip or directly, and forwarded. */
+function copiesPerRequest (row: ScaleResult): number {
+  return row.gossip_in_per_request + (row.direct_in_per_request ?? 0) + row.gossip_out_per_request
 }
 
 function estimates (report: BenchReport): string {
@@ -384,7 +390,7 @@ function estimates (report: BenchReport): string {
   // Rows whose figure is n/a (negative) do not feed it.
   const measuredCpu = scale.flatMap(row => row.cpu_ms_per_request === null ? [] : [row.cpu_ms_per_request])
   const perNodeCpu = measuredCpu.length > 0 ? `${round(median(measuredCpu), 1)} ms` : 'n/a'
-  const copies = largest.gossip_in_per_request + largest.gossip_out_per_request
+  const copies = copiesPerRequest(largest)
   const lines = [10_000, 50_000].map(nodes => {
     const requesterSeconds = (requester.a + requester.b * nodes) / 1000
     const beatInterval = beatIntervalFor(nodes, DEFAULT_ANNOUNCE_INTERVAL)
@@ -405,7 +411,7 @@ ${lines.join('\n')}
 
 - **A request reaching every node** does not grow with N on a real fleet: the requester sends
   it straight to every node it holds a connection to (one hop), and the mesh carries it to the
-  rest in a few hops (${largest.gossip_in_per_request} copies a node at ${largest.nodes} nodes). Here, where
+  rest in a few hops (${round(largest.gossip_in_per_request + (largest.direct_in_per_request ?? 0), 2)} copies a node at ${largest.nodes} nodes). Here, where
   ${largest.nodes} nodes share ${report.run.machine.cpus} cores, it took ${ms(largest.reach_all_ms)}.
 - **The requester is what grows**: it sends N copies and takes N replies, so one request to
   everyone costs it the CPU in the table (about ${round(largest.requester_cpu_us_per_node, 0)} µs a node

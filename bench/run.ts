@@ -154,6 +154,6 @@ for (const system of systems) {
   for (const command of system.commands) log(`${system.system.padEnd(28)} ${String(system.nodes).padStart(4)}  ${command.command.padEnd(44)} ${String(command.wall_ms ?? 'failed').padStart(8)} ms  ${command.complete}/${command.runs.length} complete  ${command.replies}/${command.expected} replies`)
 }
 for (const row of relay) log(`relay ${row.nodes}: ${row.kib_per_reservation} KiB per reservation, ${row.kib_per_relayed_connection} KiB per relayed connection, ${row.bootstrap_cpu_us_per_relayed_reply} µs bootstrap CPU per relayed reply`)
-for (const row of scale) log(`scale ${row.nodes}: ${row.complete_pings}/${row.pings.length} pings complete, reach all ${row.reach_all_ms ?? 'failed'} ms, last reply ${row.last_reply_ms ?? 'failed'} ms, ${row.gossip_in_per_request} copies in per node`)
+for (const row of scale) log(`scale ${row.nodes}: ${row.complete_pings}/${row.pings.length} pings complete, reach all ${row.reach_all_ms ?? 'failed'} ms, last reply ${row.last_reply_ms ?? 'failed'} ms, ${row.gossip_in_per_request} copies in by gossip and ${row.direct_in_per_request ?? 0} directly per node`)
 for (const line of skipped) log(`skipped ${line}`)
 log('bench: wrote bench/results/latest.json, docs/performance.md, docs/performance.png')

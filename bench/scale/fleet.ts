@@ -76,6 +76,8 @@ export interface ScaleResult {
   /** per node, per request: copies of the request received by gossip (duplicates included) and forwarded */
   gossip_in_per_request: number
   gossip_out_per_request: number
+  /** per node, per request: copies the requester sent the node itself (absent in older runs, whose requests went by gossip) */
+  direct_in_per_request?: number
   /** per node, idle: membership messages (beats) per second in and out, and CPU ms per second */
   idle_gossip_per_second: number
   idle_cpu_ms_per_second: number
@@ -311,6 +313,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       replies_min: Math.min(...pings.map(ping => ping.replies)),
       gossip_in_per_request: round(perRequest('gossip_requests_in'), 2),
       gossip_out_per_request: round(perRequest('gossip_requests_out'), 2),
+      direct_in_per_request: round(perRequest('direct_requests_in'), 2),
       idle_gossip_per_second: round(median(idleMessages) / idleSeconds, 2),
       idle_cpu_ms_per_second: round(idleCpu / idleSeconds / nodes, 2),
       // Negative: the idle window was the busier one; not a measurement (n/a), never 0.

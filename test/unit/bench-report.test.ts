@@ -192,4 +192,16 @@ describe('benchmark report', () => {
     // Older runs recorded no names: the line is as it was.
     assert.match(markdown(report()), /250 nodes: 249 of 250 replied\./)
   })
+
+  it('copies of a request per node: gossip and direct apart when the run counted direct ones; an older run\'s column as it was', () => {
+    const withDirect = report()
+    const row = withDirect.scale[1]
+    assert.ok(row !== undefined)
+    withDirect.scale[1] = { ...row, gossip_in_per_request: 0, gossip_out_per_request: 0, direct_in_per_request: 1 }
+    const page = markdown(withDirect)
+    assert.match(page, /\| 250 \| [^\n]*\| 0 \+ 1 direct \/ 0 \|/)
+    // The derived membership rate still counts the one copy each node handles.
+    assert.match(page, /\| 250 \| [^\n]*\| 0\.071 \(derived\) \|/)
+    assert.match(markdown(report()), /\| 250 \| [^\n]*\| 1 \/ 0 \|/)
+  })
 })
