@@ -216,6 +216,13 @@ ${parts.has('relay') ? relaySection(report) : ''}${parts.has('hostile') ? hostil
 }
 
 /** libp2p's own cost beside troupe's, at each side-by-side size both were measured at. */
+/** How the floor's requests reached its nodes: older runs published them with gossipsub. */
+function floorRequestPath (floor: FloorResult[]): string {
+  return floor[0]?.request_path === 'stream'
+    ? 'one 600-byte frame in on the requester\'s long-lived stream to the node (as troupe sends a request the mesh need not relay; gossipsub runs and keeps a mesh, but carries no request)'
+    : 'one flood-published gossipsub message of 600 bytes in'
+}
+
 function floorText (report: BenchReport): string {
   if (report.floor === undefined) return '### The libp2p floor\n\nNot measured in this run (its results have no `floor`).'
   if (report.floor.length === 0) return `### The libp2p floor\n\n${notMeasured(report, 'floor')}`
@@ -237,8 +244,7 @@ function floorText (report: BenchReport): string {
 What the stack troupe is built on costs without any of troupe's code (bench/floor/peer.ts):
 libp2p with TCP, noise, yamux and gossipsub set as troupe sets them, each node a process holding
 connections to the requester and up to six other nodes, bundled into one minified file and run
-with a troupe daemon's V8 settings. Per request, the least a troupe request takes: one
-flood-published message of 600 bytes in, a 300-byte reply out on a long-lived stream, the
+with a troupe daemon's V8 settings. Per request, the least a troupe request takes: ${floorRequestPath(report.floor)}, a 300-byte reply out on a long-lived stream, the
 requester's acknowledgement back. No signature, gate, filter, policy, agent or audit log, no
 admission or directory. ${report.floor[0]?.requests ?? 0} requests, measured as troupe's daemons are
 (memory after them; CPU less idle CPU). troupe's figures are from the table above, and its

@@ -1,7 +1,7 @@
 // The libp2p floor: what the stack troupe is built on (libp2p, noise, yamux, gossipsub on Node.js)
 // costs a node and a requester by itself, beside troupe at the same node counts in the same run.
-// Its peers (bench/floor/peer.ts) run the least any troupe request takes: a flood-published
-// message in, a reply out on a long-lived stream, its acknowledgement back. They are bundled into
+// Its peers (bench/floor/peer.ts) run the least any troupe request takes: a frame in on the
+// requester's long-lived request stream, a reply out on another, its acknowledgement back. They are bundled into
 // one minified file and run with a daemon's V8 settings, as troupe's daemons are, and measured as
 // troupe's daemons are: memory once settled, idle CPU, CPU per request; and the requester's CPU
 // per reply. A troupe figure near its floor has little left to gain above libp2p.
@@ -28,6 +28,8 @@ export interface FloorResult {
   /** null when the idle window was the busier one (n/a) */
   node_cpu_ms_per_request: number | null
   requester_cpu_ms_per_reply: number | null
+  /** how requests reached the nodes (absent in older runs: a gossipsub flood publish) */
+  request_path?: 'stream'
 }
 
 /** Requests the figures are taken over: a node's share of one is a fraction of a 10 ms clock tick. */
@@ -68,7 +70,8 @@ export async function benchFloor (nodes: number, options: MeasureOptions): Promi
       node_private_mib: figures.daemon_private_mib,
       node_idle_cpu_percent: figures.daemon_idle_cpu_percent,
       node_cpu_ms_per_request: figures.daemon_cpu_ms_per_request,
-      requester_cpu_ms_per_reply: outcome.replies > 0 ? round(outcome.cpuMs / outcome.replies, 3) : null
+      requester_cpu_ms_per_reply: outcome.replies > 0 ? round(outcome.cpuMs / outcome.replies, 3) : null,
+      request_path: 'stream'
     }
   } finally {
     for (const child of children) child.kill('SIGKILL')

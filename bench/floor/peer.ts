@@ -2,9 +2,10 @@
 // costs by itself, with none of troupe's request handling on the path. Built with the settings
 // every troupe peer is built with (src/transport/libp2p-settings.ts, troupe's noise crypto), and
 // per request the least that any troupe request
-// costs a node: a flood-published message in, a reply out on one long-lived stream, the
-// requester's acknowledgement of it back in. Left out: signatures, the gate, filter, policy,
-// agents, the audit log, admission, the directory.
+// costs a node: a frame in on the requester's long-lived request stream (as troupe sends a request
+// the mesh need not relay), a reply out on one long-lived stream, the requester's acknowledgement
+// of it back in. Gossipsub runs, as on a troupe daemon, but carries no request. Left out:
+// signatures, the gate, filter, policy, agents, the audit log, admission, the directory.
 //
 //   node peer.js requester                  IPC: {ready: address}, then {op: 'run'} → {cpuMs}
 //   node peer.js node REQUESTER [PEER...]   IPC: {ready: address}
@@ -16,7 +17,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
 import { identify } from '@libp2p/identify'
-import { TopicValidatorResult, type Stream } from '@libp2p/interface'
+import type { PeerId, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as lp from 'it-length-prefixed'
 import { pushable } from 'it-pushable'
@@ -25,7 +26,9 @@ import { pinYoungGeneration } from '../../src/young-generation.js'
 import { CONNECTION_LIMITS, DAEMON_MAX_CONNECTIONS, YAMUX_KEEPALIVE_MS, gossipsubSettings } from '../../src/transport/libp2p-settings.js'
 import { noiseCrypto } from '../../src/transport/noise-crypto.js'
 
-export const FLOOR_TOPIC = 'floor/agent/rpcutil'
+/** Subscribed by every node, as a daemon is to its agents' topics, so gossipsub keeps a mesh. */
+const FLOOR_TOPIC = 'floor/agent/rpcutil'
+const REQUEST_PROTOCOL = '/floor/request/1.0.0'
 const REPLY_PROTOCOL = '/floor/reply/1.0.0'
 /** The first bytes of a request and of its reply: the request's id. */
 const ID_BYTES = 16
@@ -70,12 +73,12 @@ if (role === 'node') {
   // Mesh peers beside the requester, as a troupe daemon keeps (src/daemon/mesh-keeper.ts).
   for (const peer of peers.slice(1)) await node.dial(multiaddr(peer)).catch(() => {})
   const reply = frames(await node.dialProtocol(requester, REPLY_PROTOCOL), () => {})
-  // Served at validation and not forwarded, as a troupe daemon serves a `relay: false` request.
-  pubsub.topicValidators.set(FLOOR_TOPIC, (_from, message) => {
-    const frame = new Uint8Array(REPLY_BYTES)
-    frame.set(message.data.subarray(0, ID_BYTES))
-    reply(frame)
-    return TopicValidatorResult.Ignore
+  await node.handle(REQUEST_PROTOCOL, ({ stream }) => {
+    frames(stream, request => {
+      const frame = new Uint8Array(REPLY_BYTES)
+      frame.set(request.subarray(0, ID_BYTES))
+      reply(frame)
+    })
   })
   pubsub.subscribe(FLOOR_TOPIC)
 } else {
@@ -83,7 +86,11 @@ if (role === 'node') {
   let replies = 0
   let allIn: (() => void) | undefined
   let expected = 0
-  await node.handle(REPLY_PROTOCOL, ({ stream }) => {
+  /** The nodes that opened their reply stream, and the request stream to each (opened on first use). */
+  const nodes = new Map<string, PeerId>()
+  const requestStreams = new Map<string, (frame: Uint8Array) => void>()
+  await node.handle(REPLY_PROTOCOL, ({ stream, connection }) => {
+    nodes.set(connection.remotePeer.toString(), connection.remotePeer)
     const ack = frames(stream, frame => {
       ack(frame.subarray(0, ID_BYTES))
       if (Buffer.from(frame.subarray(0, ID_BYTES)).toString('hex') !== current) return
@@ -97,7 +104,7 @@ if (role === 'node') {
     current = Buffer.from(bytes.subarray(0, ID_BYTES)).toString('hex')
     replies = 0
     const done = new Promise<void>(resolve => { allIn = resolve })
-    await pubsub.publish(FLOOR_TOPIC, bytes)
+    for (const send of requestStreams.values()) send(bytes)
     // A request some node never answers ends with the replies it got (the fleet counts them).
     let timer: NodeJS.Timeout | undefined
     await Promise.race([done, new Promise<void>(resolve => { timer = setTimeout(resolve, REQUEST_TIMEOUT_MS) })])
@@ -106,7 +113,10 @@ if (role === 'node') {
   process.on('message', (command: FloorCommand) => {
     void (async () => {
       expected = command.nodes
-      while (pubsub.getSubscribers(FLOOR_TOPIC).length < command.nodes) await new Promise(resolve => setTimeout(resolve, 50))
+      while (nodes.size < command.nodes) await new Promise(resolve => setTimeout(resolve, 50))
+      for (const [id, peer] of nodes) {
+        if (!requestStreams.has(id)) requestStreams.set(id, frames(await node.dialProtocol(peer, REQUEST_PROTOCOL), () => {}))
+      }
       const before = process.cpuUsage()
       let total = 0
       for (let i = 0; i < command.requests; i++) {

@@ -178,6 +178,10 @@ describe('benchmark report', () => {
     const page = markdown(withFloor)
     const section = page.split('### The libp2p floor')[1]?.split('## ')[0] ?? ''
     assert.match(section, /\| 10 \| 2999\/3000 \(\*\*partial\*\*\) \| 68\.5 MiB \(24\.5 private\) \| 80 MiB \| 0\.05 % \| 1\.2 ms \| 1\.8 ms \| 0\.3 ms \| 0\.5 ms \|/)
+    // How its requests travelled: an older floor published them by gossip, a newer one sends each node a frame.
+    assert.match(section, /one flood-published gossipsub message of 600 bytes in/)
+    const streamed = markdown({ ...withFloor, floor: withFloor.floor.map(floor => ({ ...floor, request_path: 'stream' as const })) })
+    assert.match(streamed, /one 600-byte frame in on the requester's long-lived stream to the node/)
     assert.match(markdown(report()), /### The libp2p floor\n\nNot measured in this run \(its results have no `floor`\)\./)
     assert.match(markdown({ ...report(), floor: [] }), /### The libp2p floor\n\nNot measured in this run: `BENCH_PARTS=troupe,scale` left out `floor`\./)
   })
