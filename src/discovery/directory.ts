@@ -12,9 +12,8 @@ export interface NodeRef {
   identity: string
   peer: string
   /**
-   * set by the requester: it delivers the request to this node itself (by flood-publish to a
-   * subscriber, or directly over a connection or to an address the node advertises), so the mesh
-   * need not relay it there
+   * set by the requester: it delivers the request to this node itself (over a connection it
+   * holds, or to an address the node advertises), so the mesh need not relay it there
    */
   deliverable?: boolean
   /** past expiry (it stopped beating): reported missing, not sent to */

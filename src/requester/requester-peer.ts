@@ -44,7 +44,7 @@ export interface Outgoing {
   /** peer ids that should answer; empty when the directory is not used (broadcast discovery) */
   expect: string[]
   timeoutMs: number
-  /** send straight to the expected peers instead of gossiping (small identity selections) */
+  /** send straight to the expected peers instead of gossiping (a request the mesh need not relay; small identity selections) */
   direct?: boolean
 }
 
