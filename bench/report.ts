@@ -381,9 +381,14 @@ function derivedMembershipRate (row: ScaleResult): number {
   return round(1 / row.beat_interval_s + row.nodes / registrationRefreshFor(row.nodes) * copiesPerRequest(row), 3)
 }
 
-/** Copies of one request a node handled: received by gossip or directly, and forwarded. */
+/** Copies of one request a node received: by gossip and directly. */
+function copiesInPerRequest (row: ScaleResult): number {
+  return row.gossip_in_per_request + (row.direct_in_per_request ?? 0)
+}
+
+/** Copies of one request a node handled: received, and forwarded. */
 function copiesPerRequest (row: ScaleResult): number {
-  return row.gossip_in_per_request + (row.direct_in_per_request ?? 0) + row.gossip_out_per_request
+  return copiesInPerRequest(row) + row.gossip_out_per_request
 }
 
 function estimates (report: BenchReport): string {
@@ -417,7 +422,7 @@ ${lines.join('\n')}
 
 - **A request reaching every node** does not grow with N on a real fleet: the requester sends
   it straight to every node it holds a connection to (one hop), and the mesh carries it to the
-  rest in a few hops (${round(largest.gossip_in_per_request + (largest.direct_in_per_request ?? 0), 2)} copies a node at ${largest.nodes} nodes). Here, where
+  rest in a few hops (${round(copiesInPerRequest(largest), 2)} copies a node at ${largest.nodes} nodes). Here, where
   ${largest.nodes} nodes share ${report.run.machine.cpus} cores, it took ${ms(largest.reach_all_ms)}.
 - **The requester is what grows**: it sends N copies and takes N replies, so one request to
   everyone costs it the CPU in the table (about ${round(largest.requester_cpu_us_per_node, 0)} µs a node
