@@ -1,9 +1,9 @@
 // Selecting nodes on a real cluster: every filter form, alone and combined, against the exact
-// expected set, through find (directory), ping and rpc (the nodes decide); limit and batch;
-// inventory and facts. The requester drops replies from nodes it did not expect, so replies
-// alone cannot show a node acting when it should not: each case also reads every node's audit
-// log for the request id (matching nodes accepted it; the others never saw it or, broadcast,
-// filtered it; none accepted it).
+// expected set, through find (directory), ping and rpc (each selected node checks the filter
+// again); limit and batch; inventory and facts. The requester drops replies from nodes it did
+// not expect, so replies alone cannot show a node acting when it should not: each case also
+// reads every node's audit log for the request id (matching nodes accepted it; the others never
+// saw it or, broadcast, filtered it; none accepted it).
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
