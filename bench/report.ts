@@ -317,7 +317,28 @@ function silentNodes (ping: PingOutcome): string {
   if (ping.silent === undefined) return ''
   const silentCount = ping.expected - ping.replies
   const more = silentCount > ping.silent.identities.length ? ', …' : ''
-  return ` (silent: ${ping.silent.identities.join(', ')}${more}; ${ping.silent.unconnected} of the ${silentCount} not connected when it was sent at ${ping.silent.sent_at})`
+  return ` (silent: ${ping.silent.identities.join(', ')}${more}; ${ping.silent.unconnected} of the ${silentCount} not connected when it was sent at ${ping.silent.sent_at}${silentWorkers(ping)})`
+}
+
+/** Which worker processes hosted a ping's silent nodes, and how long their event loops stalled, where the run recorded it. */
+function silentWorkers (ping: PingOutcome): string {
+  const perWorker = ping.silent?.per_worker
+  const loop = ping.worker_loop_max_ms
+  if (perWorker === undefined || loop === undefined) return ''
+  const hosting = perWorker.flatMap((count, worker) => count > 0 ? [worker] : [])
+  const others = loop.filter((_, worker) => !hosting.includes(worker))
+  const longest = (stalls: number[]): string => ms(Math.max(...stalls))
+  return `; hosted by worker process${hosting.length === 1 ? '' : 'es'} ${hosting.map(worker => `${worker + 1} (${perWorker[worker] ?? 0})`).join(', ')}, whose event loop${hosting.length === 1 ? '' : 's'} stalled up to ${longest(hosting.map(worker => loop[worker] ?? 0))} during the ping${others.length > 0 ? ` (the other workers' up to ${longest(others)})` : ''}`
+}
+
+/** Per fleet size where the run recorded it: the workers' longest event-loop stall during a ping, median over the pings and the longest. */
+function workerStalls (rows: ScaleResult[]): string {
+  const measured = rows.flatMap(row => {
+    const perPing = row.pings.flatMap(ping => ping.worker_loop_max_ms !== undefined && ping.worker_loop_max_ms.length > 0 ? [Math.max(...ping.worker_loop_max_ms)] : [])
+    return perPing.length > 0 ? [`${row.nodes} nodes ${ms(median(perPing))} (longest ${ms(Math.max(...perPing))})`] : []
+  })
+  if (measured.length === 0) return ''
+  return `\nA worker process's longest event-loop stall during a ping (the most any worker stalled, median over the pings): ${measured.join(', ')}. A worker's daemons share one event loop and one heap: while it collects garbage or waits for a core, all of them are silent at once, as no real fleet's hosts are.\n`
 }
 
 function scaleSection (report: BenchReport): string {
@@ -362,7 +383,7 @@ hosting that many daemons shares its code and heap among them, so this is not a 
 (the side-by-side table has that). "Join" is how long until the requester's directory held
 every node after the first daemon started; "join CPU" is the CPU the worker processes and the
 bootstrap used until then, all daemons together (divide by the nodes for one daemon's share).
-${failedPings.length > 0 ? `\nPings that did not get every reply: ${failedPings.join('; ')}.\n` : ''}
+${failedPings.length > 0 ? `\nPings that did not get every reply: ${failedPings.join('; ')}.\n` : ''}${workerStalls(report.scale)}
 Read "reach all" and "last reply" with the machine in mind: one request costs the whole fleet
 its nodes × the CPU per request per node, and here ${report.run.machine.cpus} cores do all of it, so
 these times are bounded below by that sum over the cores. On real hosts each node spends its own

@@ -14,6 +14,7 @@
 // BENCH_HOSTILE seconds of the hostile-peer soak (part `hostile`, default 60) on a 10-node fleet
 // BENCH_RUNS    runs of each command (default 7); BENCH_IDLE_SECONDS (default 20)
 // BENCH_SCALE_LOG_DIR  the scale part's daemons log (info and up) to DIR/IDENTITY.log; silent without it
+// BENCH_SCALE_PER_WORKER  daemons each of the scale part's worker processes hosts (default 125)
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'

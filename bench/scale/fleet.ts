@@ -13,9 +13,16 @@ import { readRequesterKey } from '../../src/security/keys.js'
 import { sendAndCollect } from '../../src/requester/session.js'
 import { emptyFilter } from '../../src/discovery/filter/index.js'
 import { median, round, waitUntil, processCpuMs } from '../measure.js'
-import type { WorkerCommand, WorkerReport } from './worker.js'
+import type { WorkerCommand, WorkerReport, WorkerStalls } from './worker.js'
 
-export const DAEMONS_PER_WORKER = 125
+/** Daemons one worker process hosts (BENCH_SCALE_PER_WORKER, default 125): one event loop and one heap for all of them. */
+export const DAEMONS_PER_WORKER = perWorker(process.env.BENCH_SCALE_PER_WORKER)
+
+function perWorker (setting: string | undefined): number {
+  const count = Number(setting ?? 125)
+  if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_SCALE_PER_WORKER must be a whole number of daemons, got '${setting ?? ''}'`)
+  return count
+}
 /** The workers' nice value (the bootstrap and the requester keep 0): see startWorker. */
 const WORKER_NICE = 10
 /** After the directory is complete: the daemons' start-up burst of beats (to 31 s) is over. */
@@ -47,7 +54,16 @@ export interface PingOutcome {
    * the first few identities, how many were not connected when the request went out, and when
    * it went out, to find them in the daemons' logs (BENCH_SCALE_LOG_DIR).
    */
-  silent?: { identities: string[], unconnected: number, sent_at: string }
+  silent?: { identities: string[], unconnected: number, sent_at: string, per_worker?: number[] }
+  /**
+   * Per worker process, during this ping: its longest event-loop delay and garbage-collection
+   * pause, ms (absent in older runs). A worker's hundred daemons share one event loop: a stall
+   * here silences all of them at once, which no host of a real fleet does.
+   */
+  worker_loop_max_ms?: number[]
+  worker_gc_max_ms?: number[]
+  /** per worker process: its CPU during the ping, ms (a stall with little CPU was a wait for a core) */
+  worker_cpu_ms?: number[]
   /** the latest `pong` timestamp a node put in its reply: when the last node handled the request */
   reach_all_ms: number | null
   first_reply_ms: number | null
@@ -166,6 +182,28 @@ function sum (values: number[]): number {
   return values.reduce((total, value) => total + value, 0)
 }
 
+/** The first few nodes a directory lacks, named (to find them in the daemons' logs), or ''. */
+function unlisted (identities: string[], listed: Array<{ identity: string }>): string {
+  const held = new Set(listed.map(node => node.identity))
+  const missing = identities.filter(identity => !held.has(identity))
+  return missing.length === 0 ? '' : `; not listed: ${missing.slice(0, SILENT_LISTED).join(', ')}${missing.length > SILENT_LISTED ? ', …' : ''}`
+}
+
+/** Each worker's stalls since the last call (worker.ts). */
+async function allStalls (workers: Worker[]): Promise<WorkerStalls[]> {
+  return await Promise.all(workers.map(async worker => (await ask(worker, { op: 'stalls' }) as Extract<WorkerReport, { op: 'stalls' }>).stalls))
+}
+
+/** How many of the silent nodes each worker process hosts (identities s00001… in start order). */
+function silentPerWorker (silent: Array<{ identity: string }>, workers: number): number[] {
+  const counts = new Array<number>(workers).fill(0)
+  for (const node of silent) {
+    const worker = Math.floor((Number(node.identity.slice(1)) - 1) / DAEMONS_PER_WORKER)
+    counts[worker] = (counts[worker] ?? 0) + 1
+  }
+  return counts
+}
+
 async function allStats (workers: Worker[]): Promise<Stats[]> {
   return await Promise.all(workers.map(async worker => await ask(worker, { op: 'stats' }) as Stats))
 }
@@ -224,11 +262,12 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       if (Date.now() - loggedAt >= PROGRESS_EVERY_MS) {
         loggedAt = Date.now()
         const workerCpuS = (await allStats(workers)).reduce((sum, s) => sum + s.cpuMicros / 1e6, 0)
-        options.log(`  ${round((Date.now() - started) / 1000)} s: ${held} listed; CPU so far: workers ${round(workerCpuS)} s, bootstrap ${round((processCpuMs([bootstrapPid]) - bootstrapCpuAtStart) / 1000)} s`)
+        const stalls = await allStalls(workers)
+        options.log(`  ${round((Date.now() - started) / 1000)} s: ${held} listed; CPU so far: workers ${round(workerCpuS)} s, bootstrap ${round((processCpuMs([bootstrapPid]) - bootstrapCpuAtStart) / 1000)} s; a worker's longest stall ${Math.max(...stalls.map(s => s.loop_max_ms))} ms (GC ${Math.max(...stalls.map(s => s.gc_max_ms))} ms)`)
       }
-      if (Date.now() - grewAt > STALL_MS) throw new Error(`the requester's directory held ${held} of ${nodes} nodes ${round((Date.now() - started) / 1000)} s after the start, none new for ${STALL_MS / 1000} s`)
+      if (Date.now() - grewAt > STALL_MS) throw new Error(`the requester's directory held ${held} of ${nodes} nodes ${round((Date.now() - started) / 1000)} s after the start, none new for ${STALL_MS / 1000} s${unlisted(identities, expected)}`)
       return expected.length >= nodes
-    }).catch(err => { throw (err as Error).message.startsWith('bench: timed out') ? new Error(`${(err as Error).message} (${held} of ${nodes} listed)`) : err })
+    }).catch(err => { throw (err as Error).message.startsWith('bench: timed out') ? new Error(`${(err as Error).message} (${held} of ${nodes} listed${unlisted(identities, expected)})`) : err })
     const joinSeconds = (Date.now() - started) / 1000
     const joined = await allStats(workers)
     const joinCpuS = (cpuMs(joined, []) + processCpuMs([bootstrapPid]) - bootstrapCpuAtStart) / 1000
@@ -264,6 +303,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       // Selected for each request, as each CLI command does: a node the requester was not yet
       // connected to at the last selection is connected to now (the publish dials it).
       expected = await requester.select(emptyFilter(), 'rpcutil')
+      await allStalls(workers)
       const directPeers = new Set((await requester.connections()).filter(connection => !connection.relayed).map(connection => connection.peer))
       const sentAt = Date.now()
       const noticed = new Set<string>()
@@ -276,12 +316,16 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
       // A ping with no replies has no times: it is a failed ping, not the fastest one.
       const got = arrivals.length > 0
       const silent = expected.filter(node => !replied.has(node.identity))
+      const stalls = await allStalls(workers)
       pings.push({
         expected: expected.length,
         connected: expected.filter(node => directPeers.has(node.peer)).length,
         replies: arrivals.length,
         undelivered: [...noticed].filter(identity => !replied.has(identity)).length,
-        ...(silent.length > 0 ? { silent: { identities: silent.slice(0, SILENT_LISTED).map(node => node.identity), unconnected: silent.filter(node => !directPeers.has(node.peer)).length, sent_at: new Date(sentAt).toISOString() } } : {}),
+        ...(silent.length > 0 ? { silent: { identities: silent.slice(0, SILENT_LISTED).map(node => node.identity), unconnected: silent.filter(node => !directPeers.has(node.peer)).length, sent_at: new Date(sentAt).toISOString(), per_worker: silentPerWorker(silent, workers.length) } } : {}),
+        worker_loop_max_ms: stalls.map(s => s.loop_max_ms),
+        worker_gc_max_ms: stalls.map(s => s.gc_max_ms),
+        worker_cpu_ms: stalls.map(s => s.cpu_ms),
         reach_all_ms: got ? Math.max(...pongs) - sentAt : null,
         first_reply_ms: got ? Math.min(...arrivals) - sentAt : null,
         last_reply_ms: got ? Math.max(...arrivals) - sentAt : null

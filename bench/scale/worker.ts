@@ -3,6 +3,7 @@
 // peers fit on one machine. Driven by bench/scale/fleet.ts over the IPC channel.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
 import { stringify as toYaml } from 'yaml'
 import { parseConfig } from '../../src/config/load.js'
 import { Daemon } from '../../src/daemon/daemon.js'
@@ -23,11 +24,28 @@ export interface WorkerStart {
   enrollment: Record<string, Record<string, string>>
 }
 
-export type WorkerCommand = WorkerStart | { op: 'stats' } | { op: 'stop' }
+export type WorkerCommand = WorkerStart | { op: 'stats' } | { op: 'stalls' } | { op: 'stop' }
+
+/**
+ * How long this process could not run its daemons since the last `stalls` command: a worker
+ * hosts a hundred daemons on one event loop, so one long garbage collection or one busy daemon
+ * holds all of them at once. Tells the harness's own stalls from troupe's (docs/performance.md).
+ */
+export interface WorkerStalls {
+  /** the longest event-loop delay, ms */
+  loop_max_ms: number
+  /** garbage collection: the longest pause and the total, ms */
+  gc_max_ms: number
+  gc_total_ms: number
+  /** the CPU this process used, and the time that passed: a worker stalled with little CPU was waiting for a core, not working */
+  cpu_ms: number
+  wall_ms: number
+}
 
 export type WorkerReport =
   | { op: 'started', count: number }
   | { op: 'stats', nodes: Array<Record<string, number>>, cpuMicros: number, rssBytes: number }
+  | { op: 'stalls', stalls: WorkerStalls }
   | { op: 'failed', message: string }
 
 const START_CONCURRENCY = 8
@@ -39,6 +57,34 @@ function daemonLogger (identity: string): Logger {
   return LOG_DIR === undefined ? silentLogger() : pino({ name: identity, level: 'info' }, pino.destination({ dest: join(LOG_DIR, `${identity}.log`), sync: true }))
 }
 const daemons: Daemon[] = []
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+loopDelay.enable()
+const gc = { max: 0, total: 0 }
+let since = { cpu: process.cpuUsage(), at: performance.now() }
+new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) {
+    gc.max = Math.max(gc.max, entry.duration)
+    gc.total += entry.duration
+  }
+}).observe({ entryTypes: ['gc'] })
+
+/** The stalls since the last call, and a fresh start for the next. */
+function takeStalls (): WorkerStalls {
+  const cpu = process.cpuUsage(since.cpu)
+  const stalls = {
+    loop_max_ms: Math.round(loopDelay.max / 1e6),
+    gc_max_ms: Math.round(gc.max),
+    gc_total_ms: Math.round(gc.total),
+    cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
+    wall_ms: Math.round(performance.now() - since.at)
+  }
+  since = { cpu: process.cpuUsage(), at: performance.now() }
+  loopDelay.reset()
+  gc.max = 0
+  gc.total = 0
+  return stalls
+}
 
 async function startDaemons (command: WorkerStart): Promise<void> {
   const queue = command.identities.map((identity, index) => ({ identity, index }))
@@ -80,6 +126,9 @@ process.on('message', (command: WorkerCommand) => {
       report({ op: 'stats', nodes: daemons.map(daemon => daemon.statsRecord()), cpuMicros: usage.user + usage.system, rssBytes: process.memoryUsage.rss() })
       return
     }
+    case 'stalls':
+      report({ op: 'stalls', stalls: takeStalls() })
+      return
     case 'stop':
       Promise.all(daemons.map(async daemon => { await daemon.stop() })).finally(() => process.exit(0))
   }

@@ -197,6 +197,20 @@ describe('benchmark report', () => {
     assert.match(markdown(report()), /250 nodes: 249 of 250 replied\./)
   })
 
+  it('a ping some nodes missed says which worker processes hosted them and how long those stalled; each size gives its workers\' longest stall', () => {
+    const withStalls = report()
+    const row = withStalls.scale[1]
+    const last = row?.pings[2]
+    assert.ok(row !== undefined && last !== undefined)
+    for (const ping of row.pings) ping.worker_loop_max_ms = [40, 60]
+    row.pings[2] = { ...last, replies: 247, silent: { identities: ['node0007', 'node0130'], unconnected: 0, sent_at: '2026-11-27T21:35:08.287Z', per_worker: [0, 3] }, worker_loop_max_ms: [900, 12_345] }
+    const page = markdown(withStalls)
+    assert.match(page, /0 of the 3 not connected when it was sent at 2026-11-27T21:35:08\.287Z; hosted by worker process 2 \(3\), whose event loop stalled up to 12\.35 s during the ping \(the other workers' up to 900 ms\)\)\./)
+    assert.match(page, /A worker process's longest event-loop stall during a ping \(the most any worker stalled, median over the pings\): 250 nodes 60 ms \(longest 12\.35 s\)\./)
+    // Runs before the workers recorded their stalls: neither is said.
+    assert.doesNotMatch(markdown(report()), /stall/)
+  })
+
   it('copies of a request per node: gossip and direct apart when the run counted direct ones; an older run\'s column as it was', () => {
     const withDirect = report()
     const row = withDirect.scale[1]
