@@ -326,7 +326,11 @@ export class MeshMember {
     const suppressed = this.refusalLog.take(sender)
     if (suppressed !== undefined) {
       this.options.onRefused?.(verdict, sender, suppressed)
-      this.options.log.warn({ from: sender, id: verdict.body?.id ?? verdict.id, reason: verdict.reason, ...(suppressed > 0 ? { suppressed } : {}) }, 'request refused at the gate')
+      // A copy from the requester that made the request is that requester asking again
+      // (requester/reask.ts): routine on a loaded fleet, audited but not warned of. A copy from
+      // any other peer is a captured request sent again.
+      const reask = verdict.kind === 'replay' && verdict.body?.requester.peer === sender
+      this.options.log[reask ? 'debug' : 'warn']({ from: sender, id: verdict.body?.id ?? verdict.id, reason: verdict.reason, ...(suppressed > 0 ? { suppressed } : {}) }, 'request refused at the gate')
     }
     if (verdict.verdict === 'reject') this.penalize(from)
   }

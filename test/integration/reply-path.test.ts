@@ -152,6 +152,9 @@ describe('reply path: bound to the requester\'s session, never lost or misreport
     // it ran once.
     await waitFor(() => decisions().length >= 2, 'node03 to audit both copies', 10_000).catch(() => {})
     assert.deepEqual(decisions(), [['accepted', ''], ['refused', `request ${doc.request.id} was already seen (replay)`]])
+    // Its own requester asking again is routine: audited, not warned of.
+    const warnings = readFileSync(join(cluster.dir, 'node03', 'daemon.log'), 'utf8').split('\n').filter(line => line.includes(doc.request.id) && line.includes('"level":40'))
+    assert.deepEqual(warnings, [])
   })
 
   it('a fresh requester agent that meets the bootstrap just restarted (its directory still empty) lists every node on its first command', async () => {

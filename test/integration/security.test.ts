@@ -8,7 +8,8 @@ import { createConnection } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { LocalCluster, demoNodeSpecs } from '../../src/demo/local-cluster.js'
 import type { MeshNode } from '../../src/transport/mesh-node.js'
 import { testPeer } from '../helpers/peers.js'
@@ -83,14 +84,14 @@ describe('security promises on a real cluster', function () {
     return readFileSync(path, 'utf8').trim().split('\n').filter(line => line !== '').map(line => JSON.parse(line) as AuditLine)
   }
 
-  function markRequest (name: string, key: RequesterKey, issued = Date.now()): { bytes: Uint8Array, id: string } {
+  function markRequest (name: string, key: RequesterKey, issued = Date.now(), requester = { peer: attacker.peerId.toString(), addrs: attacker.getMultiaddrs().map(String) }): { bytes: Uint8Array, id: string } {
     const { bytes, body } = signRequest({
       collective: 'main',
       agent: 'greet',
       action: 'mark',
       args: { tag: tag(name) },
       filter: { ...emptyFilter(), identities: [{ exact: 'node01' }] },
-      requester: { peer: attacker.peerId.toString(), addrs: attacker.getMultiaddrs().map(String) },
+      requester,
       ttl: 60
     }, key, issued)
     return { bytes, id: body.id }
@@ -200,8 +201,10 @@ describe('security promises on a real cluster', function () {
     assert.equal(existsSync(marker('tampereD')), false, 'the tampered action must not have run')
   })
 
-  it('a captured request replayed is refused and audited (it ran once)', async () => {
-    const { bytes, id } = markRequest('replay', operator)
+  it('a captured request replayed is refused, audited and warned of (it ran once)', async () => {
+    // Captured: made by another requester (a peer id with no addresses here), sent again by the attacker.
+    const requester = { peer: peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString(), addrs: [] }
+    const { bytes, id } = markRequest('replay', operator, Date.now(), requester)
     await sendDirect(bytes)
     await eventually(() => existsSync(marker('replay')), 'the genuine request to run')
     rmSync(marker('replay'))
@@ -210,6 +213,10 @@ describe('security promises on a real cluster', function () {
     // Accepted once, then refused as a replay: that id, in that order, and the action did not run again.
     assert.deepEqual(audit('node01').filter(line => line.request_id === id).map(line => [line.decision, line.reason ?? '']), [['accepted', ''], ['refused', `request ${id} was already seen (replay)`]])
     assert.equal(existsSync(marker('replay')), false, 'the replay must not have run')
+    // Not its requester asking again (requester/reask.ts), so the operator is told.
+    const warned = readFileSync(join(cluster.dir, 'node01', 'daemon.log'), 'utf8').split('\n').filter(line => line.includes(id) && line.includes('request refused at the gate'))
+    assert.equal(warned.length, 1, 'one warning of the replay')
+    assert.equal((JSON.parse(warned[0] ?? '{}') as { level: number }).level, 40)
   })
 
   it('an expired request and one stamped far in the future are refused and audited', async () => {
