@@ -21,6 +21,12 @@ export interface ReaskParts {
   silent: () => Iterable<string>
   /** sends the request to one node directly; settles when that attempt is over */
   send: (peer: string) => Promise<void>
+  /**
+   * True while the first copy is still on its way to this node (its stream opening): it is not
+   * sent a second before the first is out. On a loaded requester, opening the first streams to
+   * 2000 nodes outlasted the first round, and every node got two copies at once.
+   */
+  underway?: (peer: string) => boolean
   /** when the send last heard from any node (ms since epoch) */
   lastHeardAt: () => number
   /** the send's whole time: no re-ask is started after it */
@@ -49,7 +55,7 @@ export function reaskSilent (parts: ReaskParts): () => void {
     }
     // A node whose last attempt is still dialling is not dialled twice.
     for (const peer of [...parts.silent()]) {
-      if (inFlight.has(peer)) continue
+      if (inFlight.has(peer) || parts.underway?.(peer) === true) continue
       inFlight.add(peer)
       void parts.send(peer).catch(() => {}).finally(() => inFlight.delete(peer))
     }

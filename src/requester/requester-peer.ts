@@ -226,14 +226,16 @@ export class RequesterPeer {
     // The timeout bounds the whole send: publishing, direct deliveries and dials run beside it.
     const timer = setTimeout(finish, outgoing.timeoutMs)
     signal?.addEventListener('abort', finish)
+    // Nodes whose first copy is still being sent directly: the re-ask leaves them be until it is out.
+    const underway = new Set<string>()
     const deliver = outgoing.direct === true
-      ? this.sendDirect(outgoing)
-      : this.publish(outgoing, Math.min(outgoing.expect.length > 0 ? SUBSCRIPTION_WAIT_MS : BROADCAST_SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2))
+      ? this.sendDirect(outgoing, underway)
+      : this.publish(outgoing, Math.min(outgoing.expect.length > 0 ? SUBSCRIPTION_WAIT_MS : BROADCAST_SUBSCRIPTION_WAIT_MS, outgoing.timeoutMs / 2), underway)
     let failure: unknown
     deliver.catch(err => { failure = err; finish() })
     const stopReasking = outgoing.expect.length === 0
       ? () => {}
-      : reaskSilent({ silent: () => answers.silent, lastHeardAt: () => answers.lastHeardAt, send: async peer => { await this.sendDirectTo(peer, outgoing) }, timeoutMs: outgoing.timeoutMs })
+      : reaskSilent({ silent: () => answers.silent, underway: peer => underway.has(peer), lastHeardAt: () => answers.lastHeardAt, send: async peer => { await this.sendDirectTo(peer, outgoing) }, timeoutMs: outgoing.timeoutMs })
     try {
       // Refusals come as they are known; they never hold up the request to the other nodes.
       void this.reportRefusals(outgoing).catch(err => this.log.debug({ err: String(err) }, 'refusals not reported'))
@@ -246,7 +248,7 @@ export class RequesterPeer {
     }
   }
 
-  private async publish (outgoing: Outgoing, maxWaitMs: number): Promise<void> {
+  private async publish (outgoing: Outgoing, maxWaitMs: number, underway: Set<string>): Promise<void> {
     const node = this.member.node
     const pubsub = node.services.pubsub
     // No waiting for dials: an expected node not connected yet gets the request on its own (below)
@@ -275,7 +277,7 @@ export class RequesterPeer {
     // replay cache makes a second copy harmless.
     const sentTo = new Set(recipients.map(peer => peer.toString()))
     const unreached = outgoing.expect.filter(peer => !sentTo.has(peer))
-    if (unreached.length > 0) void this.sendDirect({ ...outgoing, expect: unreached })
+    if (unreached.length > 0) void this.sendDirect({ ...outgoing, expect: unreached }, underway)
   }
 
   /**
@@ -283,8 +285,15 @@ export class RequesterPeer {
    * relayed one included) or a new one to its advertised addresses. Each node on its own: one
    * that cannot be reached stays missing without holding up the others.
    */
-  private async sendDirect (outgoing: Outgoing): Promise<void> {
-    await Promise.all(outgoing.expect.map(async peer => { await this.sendDirectTo(peer, outgoing) }))
+  private async sendDirect (outgoing: Outgoing, underway: Set<string>): Promise<void> {
+    await Promise.all(outgoing.expect.map(async peer => {
+      underway.add(peer)
+      try {
+        await this.sendDirectTo(peer, outgoing)
+      } finally {
+        underway.delete(peer)
+      }
+    }))
   }
 
   /** The request to one node directly; a failure is logged (the node stays silent, and is asked again). */

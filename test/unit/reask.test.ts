@@ -42,6 +42,19 @@ describe('reaskSilent (the request sent again to expected nodes that said nothin
     stop()
   })
 
+  it('a node whose first copy is still on its way is not sent a second until that one is out', async () => {
+    const asked: string[] = []
+    const underway = new Set(['opening'])
+    const stop = reaskSilent({ silent: () => ['opening', 'quiet'], underway: peer => underway.has(peer), send: async peer => { asked.push(peer) }, lastHeardAt: () => 0, timeoutMs: 2000, firstMs: 20, everyMs: 60 })
+    await pause(100)
+    assert.ok(asked.includes('quiet'), 'the others are asked')
+    assert.ok(!asked.includes('opening'), 'not while its first copy is under way')
+    underway.delete('opening')
+    await pause(100)
+    assert.ok(asked.includes('opening'), 'asked once its first copy is out')
+    stop()
+  })
+
   it('while answers still come in, no one is asked; once they stop for quietMs, the silent are', async () => {
     const asked: string[] = []
     let heard = Date.now()
