@@ -3,7 +3,7 @@
 // peers fit on one machine. Driven by bench/scale/fleet.ts over the IPC channel.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import { stringify as toYaml } from 'yaml'
 import { parseConfig } from '../../src/config/load.js'
 import { Daemon } from '../../src/daemon/daemon.js'
@@ -34,12 +34,10 @@ export type WorkerCommand = WorkerStart | { op: 'stats' } | { op: 'stalls' } | {
 export interface WorkerStalls {
   /** the longest event-loop delay, ms */
   loop_max_ms: number
-  /** garbage collection: the longest pause and the total, ms */
+  /** the longest garbage-collection pause, ms */
   gc_max_ms: number
-  gc_total_ms: number
-  /** the CPU this process used, and the time that passed: a worker stalled with little CPU was waiting for a core, not working */
+  /** the CPU this process used: a worker stalled with little CPU was waiting for a core, not working */
   cpu_ms: number
-  wall_ms: number
 }
 
 export type WorkerReport =
@@ -60,29 +58,19 @@ const daemons: Daemon[] = []
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 })
 loopDelay.enable()
-const gc = { max: 0, total: 0 }
-let since = { cpu: process.cpuUsage(), at: performance.now() }
+let gcMaxMs = 0
+let cpuSince = process.cpuUsage()
 new PerformanceObserver(list => {
-  for (const entry of list.getEntries()) {
-    gc.max = Math.max(gc.max, entry.duration)
-    gc.total += entry.duration
-  }
+  for (const entry of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, entry.duration)
 }).observe({ entryTypes: ['gc'] })
 
 /** The stalls since the last call, and a fresh start for the next. */
 function takeStalls (): WorkerStalls {
-  const cpu = process.cpuUsage(since.cpu)
-  const stalls = {
-    loop_max_ms: Math.round(loopDelay.max / 1e6),
-    gc_max_ms: Math.round(gc.max),
-    gc_total_ms: Math.round(gc.total),
-    cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
-    wall_ms: Math.round(performance.now() - since.at)
-  }
-  since = { cpu: process.cpuUsage(), at: performance.now() }
+  const cpu = process.cpuUsage(cpuSince)
+  const stalls = { loop_max_ms: Math.round(loopDelay.max / 1e6), gc_max_ms: Math.round(gcMaxMs), cpu_ms: Math.round((cpu.user + cpu.system) / 1000) }
+  cpuSince = process.cpuUsage()
   loopDelay.reset()
-  gc.max = 0
-  gc.total = 0
+  gcMaxMs = 0
   return stalls
 }
 
