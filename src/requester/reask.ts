@@ -24,7 +24,7 @@ export interface ReaskParts {
   /**
    * True while the first copy is still on its way to this node (its stream opening): it is not
    * sent a second before the first is out. On a loaded requester, opening the first streams to
-   * 2000 nodes outlasted the first round, and every node got two copies at once.
+   * 2000 nodes outlasted the first round, and nearly every node got two copies at once.
    */
   underway?: (peer: string) => boolean
   /** when the send last heard from any node (ms since epoch) */
