@@ -194,12 +194,12 @@ async function allStalls (workers: Worker[]): Promise<WorkerStalls[]> {
   return await Promise.all(workers.map(async worker => (await ask(worker, { op: 'stalls' }) as Extract<WorkerReport, { op: 'stalls' }>).stalls))
 }
 
-/** How many of the silent nodes each worker process hosts (identities s00001… in start order). */
-function silentPerWorker (silent: Array<{ identity: string }>, workers: number): number[] {
+/** How many of the silent nodes each worker process hosts (hostOf: the worker each identity was started in). */
+function silentPerWorker (silent: Array<{ identity: string }>, hostOf: Map<string, number>, workers: number): number[] {
   const counts = new Array<number>(workers).fill(0)
   for (const node of silent) {
-    const worker = Math.floor((Number(node.identity.slice(1)) - 1) / DAEMONS_PER_WORKER)
-    counts[worker] = (counts[worker] ?? 0) + 1
+    const worker = hostOf.get(node.identity)
+    if (worker !== undefined) counts[worker] = (counts[worker] ?? 0) + 1
   }
   return counts
 }
@@ -239,10 +239,14 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
     const bootstrapCpuAtStart = processCpuMs([bootstrapPid])
     const started = Date.now()
     const starts: Array<Promise<WorkerReport>> = []
+    /** the worker process each daemon runs in (index into workers) */
+    const hostOf = new Map<string, number>()
     for (let from = 0; from < nodes; from += DAEMONS_PER_WORKER) {
       const worker = startWorker()
+      const hosted = identities.slice(from, from + DAEMONS_PER_WORKER)
+      for (const identity of hosted) hostOf.set(identity, workers.length)
       workers.push(worker)
-      starts.push(ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, address: workerAddress(workers.length), authorizedKeys: cluster.authorizedKeysPath, identities: identities.slice(from, from + DAEMONS_PER_WORKER), announceInterval: options.announceInterval, enrollment }))
+      starts.push(ask(worker, { op: 'start', dir: cluster.dir, bootstrap: cluster.bootstrapAddr, address: workerAddress(workers.length), authorizedKeys: cluster.authorizedKeysPath, identities: hosted, announceInterval: options.announceInterval, enrollment }))
     }
     await Promise.all(starts)
     options.log(`  ${nodes} daemons started in ${workers.length} processes (${((Date.now() - started) / 1000).toFixed(0)} s)`)
@@ -322,7 +326,7 @@ export async function benchScale (nodes: number, options: ScaleOptions): Promise
         connected: expected.filter(node => directPeers.has(node.peer)).length,
         replies: arrivals.length,
         undelivered: [...noticed].filter(identity => !replied.has(identity)).length,
-        ...(silent.length > 0 ? { silent: { identities: silent.slice(0, SILENT_LISTED).map(node => node.identity), unconnected: silent.filter(node => !directPeers.has(node.peer)).length, sent_at: new Date(sentAt).toISOString(), per_worker: silentPerWorker(silent, workers.length) } } : {}),
+        ...(silent.length > 0 ? { silent: { identities: silent.slice(0, SILENT_LISTED).map(node => node.identity), unconnected: silent.filter(node => !directPeers.has(node.peer)).length, sent_at: new Date(sentAt).toISOString(), per_worker: silentPerWorker(silent, hostOf, workers.length) } } : {}),
         worker_loop_max_ms: stalls.map(s => s.loop_max_ms),
         worker_gc_max_ms: stalls.map(s => s.gc_max_ms),
         worker_cpu_ms: stalls.map(s => s.cpu_ms),
