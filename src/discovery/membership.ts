@@ -106,6 +106,11 @@ export interface MembershipOptions {
    * authorized_keys (a requester), which accepts any validly signed purge (see purge.ts).
    */
   isAuthorizedCaller?: (publicKey: string) => boolean
+  /**
+   * The peer ids of this node's configured bootstraps, as far as they are known: a daemon hands
+   * each its registration whenever it connects (see handOver).
+   */
+  bootstraps?: () => string[]
 }
 
 export class Membership {
@@ -129,6 +134,8 @@ export class Membership {
   private unsyncedTimer: NodeJS.Timeout | undefined
   private hasSynced = false
   private readonly syncedFrom = new Set<string>()
+  /** bootstraps that hold this daemon's registration over their current connection (or are being handed it) */
+  private readonly handedTo = new Set<string>()
   private readonly firstSync: Promise<void>
   private resolveFirstSync!: () => void
   /** registrations to fetch (the beat that showed them missing or old), by the neighbour to ask */
@@ -175,7 +182,12 @@ export class Membership {
     // connection: a whole directory would eat the relay's data limit).
     this.node.addEventListener('peer:identify', event => {
       if (event.detail.protocols.includes(DIRECTORY_PROTOCOL) && !isRelayedAddr(event.detail.connection.remoteAddr)) void this.syncFrom(event.detail.peerId)
+      void this.handOver(event.detail.peerId)
     })
+    // Not on identify alone: on a loaded host identify can time out, and the bootstrap's is the
+    // one registration hand-over that must not be skipped (catch-ups ask it for everyone).
+    this.node.addEventListener('peer:connect', event => { void this.handOver(event.detail) })
+    this.node.addEventListener('peer:disconnect', event => { this.handedTo.delete(event.detail.toString()) })
     // Announce as soon as someone can hear it.
     pubsub.addEventListener('subscription-change', event => {
       if (this.options.self === undefined || this.seq > 1) return
@@ -460,7 +472,8 @@ export class Membership {
       try {
         // After the first snapshot, a peer is asked only for what this one lacks: at 1000 nodes a
         // whole directory is a few MB to build, send and parse, mostly entries already held.
-        const merged = await this.querySnapshot(peer, undefined, this.selfRegistration('announce'), [], this.heldVersions())
+        // A bootstrap is handed the registration on connecting (handOver): not twice.
+        const merged = await this.querySnapshot(peer, undefined, this.handedTo.has(key) ? undefined : this.selfRegistration('announce'), [], this.heldVersions())
         // A requester's first sync must bring nodes: a bootstrap that just restarted answers
         // with an empty directory, and a requester that took that as the fleet would select
         // nothing. An empty answer is asked again, backing off, a few times before it is taken
@@ -482,6 +495,31 @@ export class Membership {
       }
     }
     this.syncedFrom.delete(key)
+  }
+
+  /**
+   * A daemon gives each configured bootstrap its registration on every connection, whether or not
+   * it synced from it: requesters' catch-ups ask a bootstrap for the nodes they lack, so a node
+   * the bootstrap misses is missed by them until its next registration or beat, and those are
+   * minutes apart on a large fleet (in a 2000-daemon join, where most first dials to the
+   * bootstrap time out, a daemon's three sync peers need not include it). A bootstrap that
+   * restarted with an empty directory gets it back the same way. Asks for no entries: one small
+   * frame each way.
+   */
+  private async handOver (peer: PeerId): Promise<void> {
+    const key = peer.toString()
+    if (this.options.self === undefined || this.handedTo.has(key) || this.options.bootstraps?.().includes(key) !== true) return
+    this.handedTo.add(key)
+    for (let attempt = 0; this.node.status === 'started' && this.node.getConnections(peer).length > 0; attempt++) {
+      try {
+        await this.querySnapshot(peer, [], this.selfRegistration('announce'))
+        return
+      } catch (err) {
+        this.options.log.debug({ peer: key, attempt, err: String(err) }, 'registration not handed to the bootstrap')
+        await new Promise(resolve => setTimeout(resolve, Math.min(SYNC_MAX_BACKOFF_MS, 500 * 2 ** attempt)))
+      }
+    }
+    this.handedTo.delete(key)
   }
 
   /**

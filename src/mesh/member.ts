@@ -146,7 +146,7 @@ export class MeshMember {
     const mode = options.role === 'requester' && config.reachability === 'auto' ? 'private' : config.reachability
     this.reachability = new Reachability(node, options.role === 'bootstrap' ? 'public' : mode, log)
     this.sessions = new SessionGuard(node, log)
-    this.membership = new Membership(node, this.directory, { collective: config.collective, self: options.self, sign, proof, addrs: () => this.advertisedAddrs(), log, isAuthorizedCaller, onInvalid: from => { this.penalize(from) } })
+    this.membership = new Membership(node, this.directory, { collective: config.collective, self: options.self, sign, proof, addrs: () => this.advertisedAddrs(), log, isAuthorizedCaller, onInvalid: from => { this.penalize(from) }, bootstraps: () => this.bootstrapDialer?.peers() ?? [] })
     dialPolicy.advertised = peer => this.directory.byPeerId(peer)?.addrs
   }
 

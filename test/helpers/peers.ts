@@ -25,6 +25,10 @@ export interface TestPeerOptions {
   verify?: boolean
   /** admit requesters holding a key of the cluster's authorized_keys (to play a bootstrap for them) */
   admitCallers?: boolean
+  /** run with this libp2p key (to come back as the same peer after a stop) */
+  privateKey?: PrivateKey
+  /** listen here (default: a free loopback port) */
+  listen?: string
 }
 
 const keys = new WeakMap<MeshNode, PrivateKey>()
@@ -50,11 +54,11 @@ export async function testPeer (cluster: PeerCluster, options: TestPeerOptions =
   if (options.caller === true) credentials.callerKey = readRequesterKey(cluster.callerKeyPath)
   const authorized = options.admitCallers === true ? parseAuthorizedKeys(readFileSync(cluster.authorizedKeysPath, 'utf8'), cluster.authorizedKeysPath).byKey : undefined
   const callerName = authorized !== undefined ? (key: string) => authorized.get(key) : undefined
-  const privateKey = await generateKeyPair('Ed25519')
+  const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
   const node = await createMeshNode({
     role: options.role ?? 'requester',
     privateKey,
-    listen: ['/ip4/127.0.0.1/tcp/0'],
+    listen: [options.listen ?? '/ip4/127.0.0.1/tcp/0'],
     admission: admissionFor({ role: options.role ?? 'requester', collective: options.collective ?? 'main', credentials, privateKey, log: silentLogger(), callerName })
   })
   keys.set(node, privateKey)
