@@ -7,7 +7,7 @@ import { ConfigError } from '../config/load.js'
 import { createMeshNode, type MeshNode, type MeshRole } from '../transport/mesh-node.js'
 import { loadOrCreatePeerKey } from '../transport/peer-key.js'
 import { agentTopic, DIRECT_REQUEST_PROTOCOL } from '../transport/topics.js'
-import { readFrames } from '../transport/framing.js'
+import { FrameError, readFrames } from '../transport/framing.js'
 import { MAX_REQUEST_BYTES } from '../wire/limits.js'
 import { BootstrapDialer } from '../transport/bootstrap-dialer.js'
 import { Directory } from '../discovery/directory.js'
@@ -302,7 +302,10 @@ export class MeshMember {
         if (verdict.verdict === 'accept' || verdict.verdict === 'stranger') onRequest(verdict, connection.remotePeer.toString())
         else this.refused(verdict, connection.remotePeer)
       }).catch(err => {
-        this.refused({ verdict: 'reject', kind: 'size', reason: `unreadable direct request: ${(err as Error).message}` }, connection.remotePeer)
+        // A malformed frame is a bad message; a stream reset or a closed connection (a requester
+        // that exited or was killed mid-send) is not, and is neither warned of nor penalised.
+        if (err instanceof FrameError) this.refused({ verdict: 'reject', kind: 'size', reason: `unreadable direct request: ${err.message}` }, connection.remotePeer)
+        else this.options.log.debug({ from: connection.remotePeer.toString(), err: String(err) }, 'direct request stream ended')
       })
     }, { maxInboundStreams: 64, runOnLimitedConnection: true })
   }

@@ -19,6 +19,7 @@ import { encodeReply } from '../../src/wire/reply.js'
 import { openLink, type MeshView } from '../../src/requester/link.js'
 import * as lp from 'it-length-prefixed'
 import { pipe } from 'it-pipe'
+import { pushable } from 'it-pushable'
 import { writeFrame } from '../../src/transport/framing.js'
 import { acceptReplies } from '../../src/transport/reply-channel.js'
 import { generateRequesterKey, readRequesterKey, writeRequesterKey, type RequesterKey } from '../../src/security/keys.js'
@@ -217,6 +218,33 @@ describe('security promises on a real cluster', function () {
     const warned = readFileSync(join(cluster.dir, 'node01', 'daemon.log'), 'utf8').split('\n').filter(line => line.includes(id) && line.includes('request refused at the gate'))
     assert.equal(warned.length, 1, 'one warning of the replay')
     assert.equal((JSON.parse(warned[0] ?? '{}') as { level: number }).level, 40)
+  })
+
+  it('a direct request stream its sender resets is not a bad request: not warned of; an oversized frame is', async () => {
+    // A fresh enrolled peer: the attacker's earlier refusals would hold back node03's warnings of it.
+    const sender = await testPeer(cluster, { enrollAs: 'resetter', role: 'daemon' })
+    try {
+      const addr = cluster.nodes.get('node03')?.addrs[0]
+      assert.ok(addr !== undefined)
+      // An open request stream reset by its sender, as a requester that stops mid-command does.
+      const reset = await sender.dialProtocol(multiaddr(addr), DIRECT_REQUEST_PROTOCOL)
+      const nothingYet = pushable<Uint8Array>()
+      reset.sink(nothingYet).catch(() => {})
+      await new Promise(resolve => setTimeout(resolve, 300))
+      reset.abort(new Error('requester stopped'))
+      // The control: a frame longer than any request, refused as a bad message.
+      const oversized = await sender.dialProtocol(multiaddr(addr), DIRECT_REQUEST_PROTOCOL)
+      await oversized.sink([Uint8Array.from([0xff, 0xff, 0xff, 0x7f])]).catch(() => {})
+      const peer = sender.peerId.toString()
+      const warnings = (): Array<{ level: number, reason?: string }> => readFileSync(join(cluster.dir, 'node03', 'daemon.log'), 'utf8').split('\n')
+        .filter(line => line.includes(peer) && line.includes('request refused at the gate')).map(line => JSON.parse(line) as { level: number, reason?: string })
+      await eventually(() => warnings().length > 0, 'node03 to warn of the oversized frame')
+      await new Promise(resolve => setTimeout(resolve, 500))
+      assert.deepEqual(warnings().map(line => line.level), [40], `one warning, of the oversized frame alone: ${JSON.stringify(warnings())}`)
+      assert.match(warnings()[0]?.reason ?? '', /^unreadable direct request: frame of 268435455 bytes exceeds 65536$/)
+    } finally {
+      await sender.stop()
+    }
   })
 
   it('an expired request and one stamped far in the future are refused and audited', async () => {
