@@ -163,7 +163,9 @@ export class RequesterPeer {
     const warnings: string[] = []
     if (this.member.labMode) warnings.push('lab mode: this config has no ca, so node identities are not checked (docs/security.md, "Lab mode")')
     const refusals = new Map<string, string[]>()
-    for (const connection of this.member.node.getConnections()) {
+    // Asked on every command: the connections (thousands on a large fleet) are looked through
+    // only when some peer refused this requester.
+    if (this.member.admission.anyRefusals()) for (const connection of this.member.node.getConnections()) {
       const peer = connection.remotePeer.toString()
       const reason = this.member.admission.refusedBy(peer)
       if (reason !== undefined) refusals.set(reason, [...(refusals.get(reason) ?? []), this.member.directory.byPeerId(peer)?.identity ?? peer])
@@ -286,22 +288,26 @@ export class RequesterPeer {
    * that cannot be reached stays missing without holding up the others.
    */
   private async sendDirect (outgoing: Outgoing, underway: Set<string>): Promise<void> {
+    // One time limit for the whole fan-out, not a timer per node.
+    const signal = this.directSendSignal(outgoing)
     await Promise.all(outgoing.expect.map(async peer => {
       underway.add(peer)
       try {
-        await this.sendDirectTo(peer, outgoing)
+        await this.sendDirectTo(peer, outgoing, signal)
       } finally {
         underway.delete(peer)
       }
     }))
   }
 
+  private directSendSignal (outgoing: Outgoing): AbortSignal {
+    return AbortSignal.timeout(Math.min(DIRECT_SEND_MS, outgoing.timeoutMs))
+  }
+
   /** The request to one node directly; a failure is logged (the node stays silent, and is asked again). */
-  private async sendDirectTo (peer: string, outgoing: Outgoing): Promise<void> {
+  private async sendDirectTo (peer: string, outgoing: Outgoing, signal = this.directSendSignal(outgoing)): Promise<void> {
     try {
-      const signal = AbortSignal.timeout(Math.min(DIRECT_SEND_MS, outgoing.timeoutMs))
-      const id = peerIdFromString(peer)
-      const connection = await connectionTo(this.member.node, id, this.member.directory.byPeerId(peer)?.addrs ?? [], signal)
+      const connection = await connectionTo(this.member.node, this.peerIdOf(peer), this.member.directory.byPeerId(peer)?.addrs ?? [], signal)
       await this.requestChannels.send(connection, outgoing.bytes, signal)
     } catch (err) {
       // Remembered as a failed dial: the next selection lets the mesh relay to a node with no other path.
@@ -323,6 +329,20 @@ export class RequesterPeer {
       if (reason === undefined || identity === undefined) return
       this.listeners.get(outgoing.id)?.({ peer, delivery: 'refused', reply: { v: 1, id: outgoing.id, identity, status: 1, statusmsg: `not authorized: ${identity} refused this requester's connection (${reason})`, data: {} } })
     }))
+  }
+
+  /** Peer ids decoded once per node, not on every request sent to it (a base58 decode and a multihash parse each). */
+  private readonly peerIds = new Map<string, PeerId>()
+
+  private peerIdOf (peer: string): PeerId {
+    let id = this.peerIds.get(peer)
+    if (id === undefined) {
+      // Bounded by the fleet: cleared when it outgrows the directory (nodes that left for good).
+      if (this.peerIds.size > 2 * this.member.directory.size + 1024) this.peerIds.clear()
+      id = peerIdFromString(peer)
+      this.peerIds.set(peer, id)
+    }
+    return id
   }
 
   /** Routes a reply to the send waiting for it; true when one was. */
