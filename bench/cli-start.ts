@@ -3,7 +3,7 @@
 // system, from bash's `times`, which reads the child's resource usage to the millisecond).
 import { spawn } from 'node:child_process'
 import { TROUPE_BIN } from '../src/demo/local-cluster.js'
-import { timeCommand, median, round } from './measure.js'
+import { timeCommand, median, round, withoutExtraCaCerts } from './measure.js'
 
 export interface CliStartPair {
   node_ms: number
@@ -23,6 +23,11 @@ export interface CliStartResult {
   /** troupe --version over node -e 0 (the issue's target: at most 1.3) */
   wall_ratio: number
   cpu_ratio: number
+  /**
+   * The same pairs, wall time only, with NODE_EXTRA_CA_CERTS removed from both commands'
+   * environment (measured only when it is set: see withoutExtraCaCerts)
+   */
+  without_extra_ca_certs?: { file: string, node_ms: number, troupe_ms: number, wall_ratio: number }
 }
 
 /** CPU ms (user + system) a command used, from bash's `times` (the second line: its children). */
@@ -55,6 +60,19 @@ export async function benchCliStart (pairs: number): Promise<CliStartResult> {
     measured.push(pair as CliStartPair)
   }
   const m = (key: keyof CliStartPair): number => median(measured.map(pair => pair[key]))
+  const env = withoutExtraCaCerts()
+  let without: CliStartResult['without_extra_ca_certs']
+  if (env !== undefined) {
+    const nodeMs: number[] = []
+    const troupeMs: number[] = []
+    for (let i = 0; i < pairs; i++) {
+      for (const which of i % 2 === 0 ? ['node', 'troupe'] as const : ['troupe', 'node'] as const) {
+        const [command, args] = which === 'node' ? node : troupe
+        ;(which === 'node' ? nodeMs : troupeMs).push((await timeCommand(command, [...args], env)).ms)
+      }
+    }
+    without = { file: process.env.NODE_EXTRA_CA_CERTS ?? '', node_ms: round(median(nodeMs)), troupe_ms: round(median(troupeMs)), wall_ratio: round(median(troupeMs) / median(nodeMs), 2) }
+  }
   return {
     pairs: measured,
     node_ms: round(m('node_ms')),
@@ -62,6 +80,7 @@ export async function benchCliStart (pairs: number): Promise<CliStartResult> {
     node_cpu_ms: round(m('node_cpu_ms')),
     troupe_cpu_ms: round(m('troupe_cpu_ms')),
     wall_ratio: round(m('troupe_ms') / m('node_ms'), 2),
-    cpu_ratio: round(m('troupe_cpu_ms') / m('node_cpu_ms'), 2)
+    cpu_ratio: round(m('troupe_cpu_ms') / m('node_cpu_ms'), 2),
+    ...(without !== undefined ? { without_extra_ca_certs: without } : {})
   }
 }

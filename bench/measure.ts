@@ -9,15 +9,32 @@ export interface Timed {
   stdout: string
 }
 
-export async function timeCommand (command: string, args: string[]): Promise<Timed> {
+export async function timeCommand (command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Timed> {
   const started = process.hrtime.bigint()
   return await new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] })
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'], ...(env !== undefined ? { env } : {}) })
     let stdout = ''
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
     child.once('error', reject)
     child.once('exit', code => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, code, stdout }))
   })
+}
+
+/**
+ * The environment without NODE_EXTRA_CA_CERTS, when it is set; undefined when not. Node reads
+ * that file at every start, before any code runs: on this machine it names the system's whole
+ * CA bundle, and node -e 0 takes 65 ms with it and 23 ms without (2026-11-28, hyperfine). troupe
+ * uses no TLS, so this is a cost of the machine's set-up that every node process pays and no
+ * other system compared does; the bench measures `troupe --version`, `node -e 0` and `troupe
+ * ping` both ways (PING_WITHOUT_EXTRA_CA_CERTS: that ping's name among troupe's commands).
+ */
+export const PING_WITHOUT_EXTRA_CA_CERTS = 'ping, NODE_EXTRA_CA_CERTS unset'
+
+export function withoutExtraCaCerts (): NodeJS.ProcessEnv | undefined {
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined) return undefined
+  const env = { ...process.env }
+  delete env.NODE_EXTRA_CA_CERTS
+  return env
 }
 
 export function median (values: number[]): number {

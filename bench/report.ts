@@ -13,7 +13,7 @@ import type { RelayCapacityResult } from './relay-capacity.js'
 import type { SoakResult } from './hostile/soak.js'
 import type { CliStartResult } from './cli-start.js'
 import type { FloorResult } from './floor/fleet.js'
-import { round, median } from './measure.js'
+import { round, median, PING_WITHOUT_EXTRA_CA_CERTS } from './measure.js'
 import { beatIntervalFor, FLEET_BEATS_PER_SECOND, FLEET_REGISTRATIONS_PER_SECOND, registrationRefreshFor } from '../src/discovery/membership.js'
 import { MISSED_INTERVALS_BEFORE_EXPIRY } from '../src/discovery/directory.js'
 import { configSchema } from '../src/config/schema.js'
@@ -268,13 +268,31 @@ ${table(['command', 'wall', 'CPU'], [
     ['`node -e 0`', ms(start.node_ms), ms(start.node_cpu_ms)],
     ['`troupe --version`', ms(start.troupe_ms), ms(start.troupe_cpu_ms)],
     ['ratio', `${start.wall_ratio}×`, `${start.cpu_ratio}×`]
-  ])}`
+  ])}${start.without_extra_ca_certs === undefined ? '' : `
+
+This machine sets \`NODE_EXTRA_CA_CERTS=${start.without_extra_ca_certs.file}\`, which every Node.js
+process reads and parses as it starts, before any code of its own runs (troupe uses no TLS);
+MCollective (Ruby) and Serf (Go) do not read it. The same pairs with it removed from both
+commands' environment, wall time (medians):
+
+${table(['command', 'wall'], [
+    ['`node -e 0`', ms(start.without_extra_ca_certs.node_ms)],
+    ['`troupe --version`', ms(start.without_extra_ca_certs.troupe_ms)],
+    ['ratio', `${start.without_extra_ca_certs.wall_ratio}×`]
+  ])}`}`
+  const withoutCaCerts = (nodes: number): CommandResult | undefined => report.systems.find(s => s.system === 'troupe' && s.nodes === nodes)?.commands.find(c => c.name === PING_WITHOUT_EXTRA_CA_CERTS)
+  const bothWays = report.systems.some(system => withoutCaCerts(system.nodes) !== undefined)
+  const faster = (mco: number | null, troupe: number | null): string => troupe !== null && mco !== null ? `${round(mco / troupe, 2)}×` : ''
   const mcoRows = [...new Set(report.systems.map(system => system.nodes))].sort((a, b) => a - b).flatMap(nodes => {
     const troupe = yardstick(report, nodes)
     const mco = report.systems.find(system => system.nodes === nodes && system.system.startsWith('MCollective'))?.commands.find(command => command.command.includes('--nodes'))?.wall_ms ?? null
     if (troupe === null && mco === null) return []
-    return [[nodes, ms(troupe) || '**failed**', mco === null ? 'not measured' : ms(mco), troupe !== null && mco !== null ? `${round(mco / troupe, 2)}×` : '']]
+    const row = [nodes, ms(troupe) || '**failed**', mco === null ? 'not measured' : ms(mco), faster(mco, troupe)]
+    if (!bothWays) return [row]
+    const unset = withoutCaCerts(nodes)?.wall_ms ?? null
+    return [[...row, ms(unset) || '**failed**', faster(mco, unset)]]
   })
+  const mcoHeader = ['nodes', 'troupe ping', 'mco rpc rpcutil ping --nodes FILE', 'how many times faster', ...(bothWays ? ['troupe ping, NODE_EXTRA_CA_CERTS unset', 'how many times faster'] : [])]
   const agentRows = agents.map(agent => [
     agent.nodes, agent.batches.map(batch => batch.requests).join(' + '), `${Math.min(...agent.batches.map(batch => batch.replies_min))}/${agent.nodes}`,
     `${agent.agent_cpu_ms_per_request} ms`, `${agent.agent_cpu_ms_per_reply} ms`, agent.agent_replies_per_core_second.toLocaleString('en'),
@@ -293,7 +311,10 @@ ${startText}
 \`troupe ping\` (the warm agent, the directory's nodes) and \`mco rpc rpcutil ping --nodes FILE\`
 (no discovery), whole commands, medians from the table above. Target: troupe at least 2× faster.
 
-${table(['nodes', 'troupe ping', 'mco rpc rpcutil ping --nodes FILE', 'how many times faster'], mcoRows)}
+${table(mcoHeader, mcoRows)}${bothWays ? `
+
+The last two columns: the same \`troupe ping\` with this machine's \`NODE_EXTRA_CA_CERTS\` removed from
+its environment (see "The CLI's start"), against the same MCollective figure.` : ''}
 
 ### The warm requester agent
 

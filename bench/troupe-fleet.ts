@@ -5,7 +5,7 @@ import { FIRST_TOP_UP_WINDOW_MS } from '../src/daemon/mesh-keeper.js'
 import { loadConfig } from '../src/config/load.js'
 import { stopRequesterAgent } from '../src/requester/link.js'
 import type { SystemResult, MeasureOptions, CommandResult, RunOutcome } from './anchors/types.js'
-import { timeCommand, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult, median, processCpuMs, CPU_SAMPLE_RUNS } from './measure.js'
+import { timeCommand, withoutExtraCaCerts, PING_WITHOUT_EXTRA_CA_CERTS, rssMiB, round, waitUntil, idleCpuPercent, sample, daemonFigures, commandResult, median, processCpuMs, CPU_SAMPLE_RUNS } from './measure.js'
 import { measureRequesterAgent, type RequesterAgentFigures } from './requester-agent.js'
 
 export interface TroupeResult extends SystemResult {
@@ -30,9 +30,9 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
   const startedAt = performance.now()
   const cluster = await LocalCluster.start({ nodes })
   try {
-    const run = async (args: string[]): Promise<RunOutcome> => {
+    const run = async (args: string[], env?: NodeJS.ProcessEnv): Promise<RunOutcome> => {
       // As an operator runs `troupe`: the launcher as a program, its shebang included.
-      const timed = await timeCommand(TROUPE_BIN, [...args, '--json', '--config', cluster.clientConfigPath])
+      const timed = await timeCommand(TROUPE_BIN, [...args, '--json', '--config', cluster.clientConfigPath], env)
       let doc: PingDoc = {}
       // A command that failed may print no JSON: it counts as a run with no replies, its exit code kept.
       try { doc = JSON.parse(timed.stdout) as PingDoc } catch { /* no replies */ }
@@ -56,17 +56,20 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
     fleetStart.daemon_settled_cpu_ms = round(median(daemonPids.map(pid => processCpuMs([pid]))))
     const web = demoNodeSpecs(nodes).filter(spec => spec.facts.role === 'web').length
 
-    const variants = [
+    const withoutCaCerts = withoutExtraCaCerts()
+    const variants: Array<{ name: string, args: string[], expected: number, env?: NodeJS.ProcessEnv, shown?: string }> = [
       { name: 'ping', args: ['ping'], expected: nodes },
       { name: 'rpc ping', args: ['rpc', 'rpcutil', 'ping'], expected: nodes },
       { name: 'ping -F role=web', args: ['ping', '-F', 'role=web'], expected: web },
-      { name: 'find -F role=web', args: ['find', '-F', 'role=web'], expected: web }
+      { name: 'find -F role=web', args: ['find', '-F', 'role=web'], expected: web },
+      // The same ping without this machine's NODE_EXTRA_CA_CERTS (measure.ts withoutExtraCaCerts).
+      ...(withoutCaCerts !== undefined ? [{ name: PING_WITHOUT_EXTRA_CA_CERTS, args: ['ping'], expected: nodes, env: withoutCaCerts, shown: 'env -u NODE_EXTRA_CA_CERTS troupe ping' }] : [])
     ]
     const idle = await idleCpuPercent(daemonPids, options.idleSeconds)
     const commands: CommandResult[] = []
     for (const variant of variants) {
-      const { samples } = await sample(options.runs, daemonPids, idle, async () => await run(variant.args))
-      commands.push(commandResult(variant.name, `troupe ${variant.args.join(' ')}`, variant.expected, samples))
+      const { samples } = await sample(options.runs, daemonPids, idle, async () => await run(variant.args, variant.env))
+      commands.push(commandResult(variant.name, variant.shown ?? `troupe ${variant.args.join(' ')}`, variant.expected, samples))
     }
     const cpuPerRequest = (await sample(CPU_SAMPLE_RUNS, daemonPids, idle, async () => await run(['ping']))).cpuMsPerRun
     // The agent's own cost, over more requests than the whole commands above (its CPU is counted

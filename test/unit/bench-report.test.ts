@@ -169,6 +169,26 @@ describe('benchmark report', () => {
     assert.equal(markdown(report()).includes('The requester\'s own cost'), false, 'a run without these parts has no such section')
   })
 
+  it('a machine that sets NODE_EXTRA_CA_CERTS: --version and the whole ping are also shown without it, against the same baselines', () => {
+    const both = report()
+    const system = both.systems[0] as TroupeResult
+    system.commands.push(commandResult('ping, NODE_EXTRA_CA_CERTS unset', 'env -u NODE_EXTRA_CA_CERTS troupe ping', 10, [{ ms: 90, code: 0, replies: 10, last_reply_ms: 20 }]))
+    both.systems.push({ system: 'MCollective 2.12 + ActiveMQ', nodes: 10, security: 'psk', commands: [commandResult('rpc ping, no discovery (--nodes FILE)', 'mco rpc rpcutil ping --nodes FILE', 10, [{ ms: 450, code: 0, replies: 10 }])], daemon_rss_mib: 24, daemon_idle_cpu_percent: 0.05, daemon_cpu_ms_per_request: 3 })
+    const start = { pairs: [{ node_ms: 50, troupe_ms: 60, node_cpu_ms: 40, troupe_cpu_ms: 44 }], node_ms: 50, troupe_ms: 60, node_cpu_ms: 40, troupe_cpu_ms: 44, wall_ratio: 1.2, cpu_ratio: 1.1 }
+    both.cli_start = { ...start, without_extra_ca_certs: { file: '/etc/ssl/certs/ca-certificates.crt', node_ms: 20, troupe_ms: 30, wall_ratio: 1.5 } }
+    const section = markdown(both).split('## The requester\'s own cost')[1]?.split('## Scale')[0] ?? ''
+    assert.match(section, /sets `NODE_EXTRA_CA_CERTS=\/etc\/ssl\/certs\/ca-certificates\.crt`/)
+    assert.match(section, /\| `node -e 0` \| 20 ms \|\n\| `troupe --version` \| 30 ms \|\n\| ratio \| 1\.5× \|/)
+    assert.match(section, /\| 10 \| 150 ms \| 450 ms \| 3× \| 90 ms \| 5× \|/)
+    // A run that did not measure them (no NODE_EXTRA_CA_CERTS, or an older run) shows neither.
+    const older = report()
+    older.systems.push(both.systems[1] as (typeof both.systems)[number])
+    older.cli_start = start
+    const olderSection = markdown(older).split('## The requester\'s own cost')[1] ?? ''
+    assert.equal(olderSection.includes('NODE_EXTRA_CA_CERTS'), false)
+    assert.match(olderSection, /\| 10 \| 150 ms \| 450 ms \| 3× \|\n/)
+  })
+
   it('the libp2p floor stands beside troupe\'s own figures at its size; a floor with replies missing is partial; an older run says it has none', () => {
     const withFloor = report()
     const system = withFloor.systems[0] as TroupeResult
