@@ -2,7 +2,7 @@
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
 // Older Node.js fails deep inside libp2p (Debian 12's Node 18: "CustomEvent is not defined"):
 // say so plainly instead (docs/packaging.md).
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { URL } from 'node:url'
 
 const major = Number(process.versions.node.split('.')[0])
@@ -12,7 +12,7 @@ if (major < 20) {
 }
 
 const SERVICES = new Set(['daemon', 'bootstrap', 'requester-agent'])
-// The version needs no bundle: the compiled entry prints it before it loads anything else.
+// The version needs no bundle (the launcher prints it; TROUPE_LEAN=0 leaves it to the full CLI).
 const VERSION_FLAGS = new Set(['--version', '-V'])
 
 /**
@@ -39,4 +39,9 @@ function entryFor (command) {
   return bundle !== undefined && bundleIsCurrent(bundle) ? bundle : '../dist/src/cli/entry.js'
 }
 
-await import(entryFor(process.argv[2]))
+// The version straight from package.json, beside this file: no module of troupe's to load.
+if (VERSION_FLAGS.has(process.argv[2]) && process.env.TROUPE_LEAN !== '0') {
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`)
+} else {
+  await import(entryFor(process.argv[2]))
+}
