@@ -1,6 +1,7 @@
 // bin/troupe.js picks what to run: the services (daemon, bootstrap, requester agent) run from
 // their bundle and the other commands from the CLI's bundle, each when it is at least as new as
-// tsc's last build; the version, and anything after a tsc-only rebuild, from the compiled tree.
+// tsc's last build; anything after a tsc-only rebuild from the compiled tree; the version it
+// prints itself, from package.json.
 // A copy of the real launcher runs beside stand-ins for the entry points that say which ran.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -24,7 +25,7 @@ describe('launcher', function () {
     root = mkdtempSync(join(tmpdir(), 'troupe-launcher-'))
     mkdirSync(join(root, 'bin'))
     mkdirSync(join(root, 'dist', 'src', 'cli'), { recursive: true })
-    writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n')
+    writeFileSync(join(root, 'package.json'), '{ "type": "module", "version": "9.8.7" }\n')
     copyFileSync(TROUPE_BIN, join(root, 'bin', 'troupe.js'))
     writeFileSync(join(root, 'dist', 'src', 'cli', 'entry.js'), 'console.log("compiled tree")\n')
     writeFileSync(bundle(), 'console.log("bundle")\n')
@@ -41,15 +42,20 @@ describe('launcher', function () {
   })
 
   it('runs every other command from the compiled tree when there is no CLI bundle', function () {
-    for (const command of ['ping', '--version', 'rpc', 'ca']) assert.equal(ran(command), 'compiled tree', command)
+    for (const command of ['ping', 'rpc', 'ca']) assert.equal(ran(command), 'compiled tree', command)
     assert.equal(ran(), 'compiled tree')
   })
 
-  it('runs the requester commands from the CLI bundle when it is newer than the last tsc build, the version from the tree', function () {
+  it('prints the version itself, from package.json, loading nothing; with TROUPE_LEAN=0 the full CLI does', function () {
+    writeFileSync(cliBundle(), 'console.log("cli bundle")\n')
+    for (const flag of ['--version', '-V']) assert.equal(ran(flag), '9.8.7', flag)
+    assert.equal(execFileSync(process.execPath, [join(root, 'bin', 'troupe.js'), '--version'], { encoding: 'utf8', env: { ...process.env, TROUPE_LEAN: '0' } }).trim(), 'compiled tree')
+  })
+
+  it('runs the requester commands from the CLI bundle when it is newer than the last tsc build', function () {
     writeFileSync(cliBundle(), 'console.log("cli bundle")\n')
     for (const command of ['ping', 'rpc', 'find', 'ca']) assert.equal(ran(command), 'cli bundle', command)
     assert.equal(ran(), 'cli bundle')
-    for (const flag of ['--version', '-V']) assert.equal(ran(flag), 'compiled tree', flag)
     assert.equal(ran('daemon'), 'bundle')
     age(cliBundle(), 120)
     assert.equal(ran('ping'), 'compiled tree')
