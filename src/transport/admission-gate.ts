@@ -217,12 +217,12 @@ export class AdmissionGate {
     }
   }
 
-  /** Why a peer refused this one, as it said (for operators: `troupe doctor`, connection errors). */
   /** Whether any peer refused this one (most of the time none did). */
   anyRefusals (): boolean {
     return this.refusedUs.size > 0
   }
 
+  /** Why a peer refused this one, as it said (for operators: `troupe doctor`, connection errors). */
   refusedBy (peer: string): string | undefined {
     return this.refusedUs.get(peer)
   }
