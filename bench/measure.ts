@@ -26,16 +26,17 @@ export async function timeCommand (command: string, args: string[], env?: NodeJS
  * CA bundle, and node -e 0 takes 65 ms with it and 23 ms without (2026-11-28, hyperfine). troupe
  * uses no TLS, so this is a cost of the machine's set-up that every node process pays and no
  * other system compared does; the bench measures `troupe --version`, `node -e 0` and `troupe
- * ping` both ways (PING_WITHOUT_EXTRA_CA_CERTS: that ping's name among troupe's commands).
+ * ping` both ways.
  */
-export const PING_WITHOUT_EXTRA_CA_CERTS = 'ping, NODE_EXTRA_CA_CERTS unset'
-
 export function withoutExtraCaCerts (): NodeJS.ProcessEnv | undefined {
   if (process.env.NODE_EXTRA_CA_CERTS === undefined) return undefined
   const env = { ...process.env }
   delete env.NODE_EXTRA_CA_CERTS
   return env
 }
+
+/** The name, among troupe's commands in the results, of the `troupe ping` run without NODE_EXTRA_CA_CERTS. */
+export const PING_WITHOUT_EXTRA_CA_CERTS = 'ping, NODE_EXTRA_CA_CERTS unset'
 
 export function median (values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
