@@ -15,14 +15,7 @@ import { signRequest } from '../../src/wire/request.js'
 import { decodeReply } from '../../src/wire/reply.js'
 import { emptyFilter } from '../../src/discovery/filter/types.js'
 import { silentLogger } from '../../src/log.js'
-
-async function waitFor (condition: () => boolean, what: string, maxMs = 20_000): Promise<void> {
-  const deadline = Date.now() + maxMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
+import { eventually as waitFor } from '../helpers/eventually.js'
 
 describe('first-hop gate: forged requests injected into the mesh', function () {
   this.timeout(120_000)

@@ -31,18 +31,11 @@ import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
 import { testPeer, peerKeyOf } from '../helpers/peers.js'
 import { loadConfig } from '../../src/config/load.js'
 import { stopRequesterAgent } from '../../src/requester/link.js'
+import { eventually } from '../helpers/eventually.js'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'agents')
 
 interface AuditLine { request_id: string, caller_key: string, agent: string, action: string, decision: string, reason?: string, peer?: string, suppressed?: number }
-
-async function eventually (condition: () => boolean | Promise<boolean>, what: string, maxMs = 20_000): Promise<void> {
-  const deadline = Date.now() + maxMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
 
 describe('hostile peers against an enrolled cluster', function () {
   this.timeout(300_000)

@@ -15,16 +15,9 @@ import { readFirstFrame } from '../../src/transport/framing.js'
 import { parseJsonBytes } from '../../src/wire/canonical.js'
 import { MAX_DIRECTORY_QUERY_BYTES } from '../../src/wire/limits.js'
 import { testPeer } from '../helpers/peers.js'
+import { eventually } from '../helpers/eventually.js'
 
 interface Query { peers?: string[], self?: { identity: string, kind: string } }
-
-async function eventually (condition: () => boolean, what: string, maxMs = 20_000): Promise<void> {
-  const deadline = Date.now() + maxMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
 
 describe('a daemon hands its registration to every bootstrap it connects to', function () {
   this.timeout(120_000)

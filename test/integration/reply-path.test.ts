@@ -13,6 +13,7 @@ import { generateRequesterKey, writeRequesterKey } from '../../src/security/keys
 import { troupe, parseJson, type PingJson } from '../helpers/cli.js'
 import { stopRequesterAgent } from '../../src/requester/link.js'
 import { loadConfig } from '../../src/config/load.js'
+import { eventually as waitFor } from '../helpers/eventually.js'
 
 const NODES = ['node01', 'node02', 'node03', 'node04']
 
@@ -43,14 +44,6 @@ async function freePort (): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
     })
   })
-}
-
-async function waitFor (condition: () => boolean, what: string, maxMs = 20_000): Promise<void> {
-  const deadline = Date.now() + maxMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
 }
 
 describe('reply path: bound to the requester\'s session, never lost or misreported', function () {
