@@ -13,7 +13,13 @@ export default tseslint.config(
     }
   },
   {
-    files: ['bin/**/*.js', 'eslint.config.js'],
+    files: ['eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } }
+  },
+  {
+    // The launcher is CommonJS (bin/package.json): see bin/troupe.js.
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' }
   }
 )

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
+// CommonJS (bin/package.json says so), as is the requester commands' bundle: Node starts a
+// CommonJS program without setting up its ES module loader, some 10 ms of every command
+// (docs/design.md, "Memory and start-up").
 // Older Node.js fails deep inside libp2p (Debian 12's Node 18: "CustomEvent is not defined"):
 // say so plainly instead (docs/packaging.md).
-import { readFileSync, statSync } from 'node:fs'
-import { URL } from 'node:url'
+'use strict'
+const { readFileSync, statSync } = require('node:fs')
+const { join } = require('node:path')
+const { pathToFileURL } = require('node:url')
 
 const major = Number(process.versions.node.split('.')[0])
 if (major < 20) {
@@ -14,6 +19,9 @@ if (major < 20) {
 const SERVICES = new Set(['daemon', 'bootstrap', 'requester-agent'])
 // The version needs no bundle (the launcher prints it; TROUPE_LEAN=0 leaves it to the full CLI).
 const VERSION_FLAGS = new Set(['--version', '-V'])
+const SERVICES_BUNDLE = '../dist/src/services.js'
+const CLI_BUNDLE = '../dist/src/cli.cjs'
+const COMPILED_ENTRY = '../dist/src/cli/entry.js'
 
 /**
  * `npm run build` makes two bundles (packaging/bundles.ts): the long-lived services run from
@@ -22,26 +30,24 @@ const VERSION_FLAGS = new Set(['--version', '-V'])
  * so then the command runs file by file.
  */
 function bundleIsCurrent (bundlePath) {
-  const modified = path => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs
+  const modified = path => statSync(join(__dirname, path), { throwIfNoEntry: false })?.mtimeMs
   const bundle = modified(bundlePath)
   const compiled = modified('../dist/.tsbuildinfo')
   return bundle !== undefined && (compiled === undefined || bundle >= compiled)
 }
 
-function bundleFor (command) {
-  if (SERVICES.has(command)) return '../dist/src/services.js'
-  if (VERSION_FLAGS.has(command)) return undefined
-  return '../dist/src/cli.js'
-}
-
-function entryFor (command) {
-  const bundle = bundleFor(command)
-  return bundle !== undefined && bundleIsCurrent(bundle) ? bundle : '../dist/src/cli/entry.js'
+/** The module that holds `main` for this command: a bundle when it is current, else the compiled tree. */
+async function entryFor (command) {
+  const bundle = SERVICES.has(command) ? SERVICES_BUNDLE : VERSION_FLAGS.has(command) ? undefined : CLI_BUNDLE
+  if (bundle === CLI_BUNDLE && bundleIsCurrent(bundle)) return require(CLI_BUNDLE)
+  const path = bundle !== undefined && bundleIsCurrent(bundle) ? bundle : COMPILED_ENTRY
+  return await import(pathToFileURL(join(__dirname, path)).href)
 }
 
 // The version straight from package.json, beside this file: no module of troupe's to load.
 if (VERSION_FLAGS.has(process.argv[2]) && process.env.TROUPE_LEAN !== '0') {
-  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`)
+  process.stdout.write(`${JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')).version}\n`)
 } else {
-  await import(entryFor(process.argv[2]))
+  // A failure is Node's own unhandled rejection: its stack trace on stderr and exit code 1.
+  void entryFor(process.argv[2]).then(async entry => { await entry.main() })
 }

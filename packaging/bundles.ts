@@ -3,11 +3,12 @@
 // - dist/src/services.js: everything, for the long-lived services (daemon, bootstrap, requester
 //   agent). One minified file instead of ~550 modules: a daemon holds less memory and spends less
 //   CPU starting (docs/design.md, "Memory and start-up").
-// - dist/src/cli.js: the requester commands' lean path (src/cli/lean.ts) with what it loads on
+// - dist/src/cli.cjs: the requester commands' lean path (src/cli/lean.ts) with what it loads on
 //   every run. Node's ES module loader resolves, stats and compiles each file on its own (~40 of
 //   them for `troupe ping`); the modules only some runs need (the full CLI, the config loader with
 //   yaml and zod, the in-process mesh member, the progress bar) stay outside, loaded from the
-//   compiled tree when a run needs them, so every run does not compile them.
+//   compiled tree when a run needs them, so every run does not compile them. CommonJS, as the
+//   launcher is: a run that needs none of those never sets up Node's ES module loader at all.
 //   node dist/packaging/bundles.js
 import { build, type Plugin } from 'esbuild'
 import { BUNDLE_OPTIONS, REQUIRE_BANNER } from './bundle-options.js'
@@ -16,7 +17,7 @@ import { PACKAGE_ROOT } from '../src/package-root.js'
 
 const SRC = join(PACKAGE_ROOT, 'dist', 'src')
 const SERVICES_BUNDLE = join(SRC, 'services.js')
-const CLI_BUNDLE = join(SRC, 'cli.js')
+const CLI_BUNDLE = join(SRC, 'cli.cjs')
 
 /** Modules the CLI bundle leaves in the compiled tree: each pulls in packages most runs never use. */
 const CLI_OUTSIDE = ['cli/main.js', 'cli/progress.js', 'config/load.js', 'requester/in-process-link.js'].map(path => join(SRC, path))
@@ -46,6 +47,11 @@ await build({
 await build({
   ...BUNDLE_OPTIONS,
   entryPoints: [join(SRC, 'cli', 'entry.js')],
+  format: 'cjs',
   outfile: CLI_BUNDLE,
-  plugins: [leaveOutside(CLI_OUTSIDE, CLI_BUNDLE)]
+  plugins: [leaveOutside(CLI_OUTSIDE, CLI_BUNDLE)],
+  // The compiled tree's modules find their files from import.meta.url (package-root.ts,
+  // config/cached.ts), which CommonJS lacks: the bundle's own URL stands in.
+  define: { 'import.meta.url': 'troupeBundleUrl' },
+  banner: { js: 'const troupeBundleUrl = require(\'node:url\').pathToFileURL(__filename).href;' }
 })

@@ -63,8 +63,14 @@ describe('mesh: bootstrap, daemons, ping', function () {
     assert.equal(parseJson<PingJson>(result).stats.ok, 5)
     const loaded = readFileSync(trace, 'utf8').split('\n')
     // `npm run build` bundles the lean path (packaging/bundles.ts); the launcher picks the bundle.
-    const ours = loaded.filter(url => url.startsWith('file:') && !url.includes('/dist/test/helpers/'))
-    assert.deepEqual(ours.map(url => relative(PACKAGE_ROOT, fileURLToPath(url))), ['bin/troupe.js', 'dist/src/cli.js'], 'run `npm run build`: tsc alone leaves the bundle behind')
+    // The trace names what the ES module loader resolved as file: URLs, and what was loaded as
+    // CommonJS as paths. The launcher and the bundle are CommonJS; the program itself is resolved
+    // through the ES module loader only because the tracer's --import hooks it.
+    const ours = loaded.filter(line => !line.includes('/dist/test/helpers/'))
+    const esModules = ours.filter(line => line.startsWith('file:')).map(url => relative(PACKAGE_ROOT, fileURLToPath(url)))
+    const commonJs = ours.filter(line => line.startsWith('/')).map(path => relative(PACKAGE_ROOT, path))
+    assert.deepEqual(commonJs, ['bin/troupe.js', 'dist/src/cli.cjs'], 'run `npm run build`: tsc alone leaves the bundle behind')
+    assert.deepEqual(esModules, ['bin/troupe.js'])
     const heavy = loaded.filter(url => /\/node_modules\/(yaml|zod|commander|libp2p|@libp2p|@chainsafe|pino)\//.test(url))
     assert.deepEqual(heavy, [])
   })

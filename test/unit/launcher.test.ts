@@ -1,19 +1,23 @@
 // bin/troupe.js picks what to run: the services (daemon, bootstrap, requester agent) run from
 // their bundle and the other commands from the CLI's bundle, each when it is at least as new as
 // tsc's last build; anything after a tsc-only rebuild from the compiled tree; the version it
-// prints itself, from package.json.
+// prints itself, from package.json. Whichever it loads, it calls its main().
 // A copy of the real launcher runs beside stand-ins for the entry points that say which ran.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { TROUPE_BIN } from '../../src/package-root.js'
 
 describe('launcher', function () {
   let root: string
   const bundle = (): string => join(root, 'dist', 'src', 'services.js')
-  const cliBundle = (): string => join(root, 'dist', 'src', 'cli.js')
+  const cliBundle = (): string => join(root, 'dist', 'src', 'cli.cjs')
+  /** A stand-in entry point: an ES module (or, for the CLI's bundle, CommonJS) whose main() says which ran. */
+  const standIn = (path: string, says: string, commonJs = false): void => {
+    writeFileSync(path, commonJs ? `exports.main = async () => { console.log(${JSON.stringify(says)}) }\n` : `export async function main () { console.log(${JSON.stringify(says)}) }\n`)
+  }
   const buildInfo = (): string => join(root, 'dist', '.tsbuildinfo')
   const age = (path: string, secondsAgo: number): void => {
     const when = new Date(Date.now() - secondsAgo * 1000)
@@ -27,8 +31,9 @@ describe('launcher', function () {
     mkdirSync(join(root, 'dist', 'src', 'cli'), { recursive: true })
     writeFileSync(join(root, 'package.json'), '{ "type": "module", "version": "9.8.7" }\n')
     copyFileSync(TROUPE_BIN, join(root, 'bin', 'troupe.js'))
-    writeFileSync(join(root, 'dist', 'src', 'cli', 'entry.js'), 'console.log("compiled tree")\n')
-    writeFileSync(bundle(), 'console.log("bundle")\n')
+    copyFileSync(join(dirname(TROUPE_BIN), 'package.json'), join(root, 'bin', 'package.json'))
+    standIn(join(root, 'dist', 'src', 'cli', 'entry.js'), 'compiled tree')
+    standIn(bundle(), 'bundle')
     writeFileSync(buildInfo(), '{}\n')
     age(buildInfo(), 60)
   })
@@ -47,13 +52,13 @@ describe('launcher', function () {
   })
 
   it('prints the version itself, from package.json, loading nothing; with TROUPE_LEAN=0 the full CLI does', function () {
-    writeFileSync(cliBundle(), 'console.log("cli bundle")\n')
+    standIn(cliBundle(), 'cli bundle', true)
     for (const flag of ['--version', '-V']) assert.equal(ran(flag), '9.8.7', flag)
     assert.equal(execFileSync(process.execPath, [join(root, 'bin', 'troupe.js'), '--version'], { encoding: 'utf8', env: { ...process.env, TROUPE_LEAN: '0' } }).trim(), 'compiled tree')
   })
 
   it('runs the requester commands from the CLI bundle when it is newer than the last tsc build', function () {
-    writeFileSync(cliBundle(), 'console.log("cli bundle")\n')
+    standIn(cliBundle(), 'cli bundle', true)
     for (const command of ['ping', 'rpc', 'find', 'ca']) assert.equal(ran(command), 'cli bundle', command)
     assert.equal(ran(), 'cli bundle')
     assert.equal(ran('daemon'), 'bundle')
@@ -80,7 +85,7 @@ describe('launcher', function () {
     // A heap-size V8 flag on the command line voids Node's code cache for its built-in modules:
     // every command would compile them from source. The services set their own flags at run
     // time (src/daemon/jit-tier.ts, src/young-generation.ts).
-    writeFileSync(join(root, 'dist', 'src', 'cli', 'entry.js'), 'console.log(JSON.stringify(process.execArgv))\n')
+    writeFileSync(join(root, 'dist', 'src', 'cli', 'entry.js'), 'export async function main () { console.log(JSON.stringify(process.execArgv)) }\n')
     const launcher = join(root, 'bin', 'troupe.js')
     chmodSync(launcher, 0o755)
     assert.equal(execFileSync(launcher, ['ping'], { encoding: 'utf8' }).trim(), '[]')
