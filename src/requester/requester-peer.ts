@@ -2,6 +2,7 @@
 // so replies ride open streams, publishes signed requests and routes replies back by request id.
 // It runs inside the long-lived requester agent (so CLI calls start warm) or, with
 // `requester_idle: 0`, inside the CLI process itself.
+import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { TopicValidatorResult, type PeerId } from '@libp2p/interface'
 import type { LoadedConfig } from '../config/load.js'
@@ -61,6 +62,17 @@ const DIAL_CONCURRENCY = 32
 const READY_DIAL_WAIT_MS = 1000
 /** The longest one direct delivery (connect, open a stream, write) may take. */
 const DIRECT_SEND_MS = 5000
+
+/**
+ * One time limit for a whole fan-out: every dial and stream to every node listens to it, so past
+ * ten nodes Node would print its listener-leak warning (on the operator's terminal when the
+ * requester runs in the command's own process) for what is no leak.
+ */
+export function fanOutSignal (ms: number): AbortSignal {
+  const signal = AbortSignal.timeout(ms)
+  setMaxListeners(Infinity, signal)
+  return signal
+}
 /**
  * How long the advertised addresses are reused. They change when a relay reservation is made or
  * lost, or reachability is decided: a command in that second names the previous ones, and a node
@@ -301,7 +313,7 @@ export class RequesterPeer {
   }
 
   private directSendSignal (outgoing: Outgoing): AbortSignal {
-    return AbortSignal.timeout(Math.min(DIRECT_SEND_MS, outgoing.timeoutMs))
+    return fanOutSignal(Math.min(DIRECT_SEND_MS, outgoing.timeoutMs))
   }
 
   /** The request to one node directly; a failure is logged (the node stays silent, and is asked again). */
