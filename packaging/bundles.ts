@@ -13,6 +13,7 @@
 import { build, type Plugin } from 'esbuild'
 import { BUNDLE_OPTIONS, REQUIRE_BANNER } from './bundle-options.js'
 import { dirname, join, relative } from 'node:path'
+import { rmSync } from 'node:fs'
 import { PACKAGE_ROOT } from '../src/package-root.js'
 
 const SRC = join(PACKAGE_ROOT, 'dist', 'src')
@@ -44,6 +45,9 @@ await build({
   banner: REQUIRE_BANNER
 })
 
+// The ES module bundle that builds before the CommonJS one made: nothing runs it, and a package
+// built from this tree would carry it.
+rmSync(join(SRC, 'cli.js'), { force: true })
 await build({
   ...BUNDLE_OPTIONS,
   entryPoints: [join(SRC, 'cli', 'entry.js')],
