@@ -175,12 +175,12 @@ export class RequesterPeer {
     const warnings: string[] = []
     if (this.member.labMode) warnings.push('lab mode: this config has no ca, so node identities are not checked (docs/security.md, "Lab mode")')
     const refusals = new Map<string, string[]>()
-    // Asked on every command: the connections (thousands on a large fleet) are looked through
-    // only when some peer refused this requester.
-    if (this.member.admission.anyRefusals()) for (const connection of this.member.node.getConnections()) {
-      const peer = connection.remotePeer.toString()
-      const reason = this.member.admission.refusedBy(peer)
-      if (reason !== undefined) refusals.set(reason, [...(refusals.get(reason) ?? []), this.member.directory.byPeerId(peer)?.identity ?? peer])
+    // The nodes' refusals as this requester last heard them, connected or not: a node that
+    // refused it may close the connection before the next command asks (the bootstraps' refusals
+    // come below).
+    for (const [peer, reason] of this.member.admission.refusals()) {
+      const identity = this.member.directory.byPeerId(peer)?.identity
+      if (identity !== undefined) refusals.set(reason, [...(refusals.get(reason) ?? []), identity])
     }
     for (const [peer, reason] of this.member.bootstrapRefusals()) refusals.set(reason, [...(refusals.get(reason) ?? []), `bootstrap ${peer}`])
     for (const [reason, peers] of refusals) warnings.push(`${[...new Set(peers)].join(', ')} refused this requester: ${reason}`)

@@ -217,9 +217,12 @@ export class AdmissionGate {
     }
   }
 
-  /** Whether any peer refused this one (most of the time none did). */
-  anyRefusals (): boolean {
-    return this.refusedUs.size > 0
+  /**
+   * The peers whose latest verdict on this one was a refusal, with the reason each gave (most of
+   * the time none): kept after the connection closes, until a hello to the peer is admitted.
+   */
+  refusals (): IterableIterator<[string, string]> {
+    return this.refusedUs.entries()
   }
 
   /** Why a peer refused this one, as it said (for operators: `troupe doctor`, connection errors). */

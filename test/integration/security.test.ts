@@ -164,7 +164,9 @@ describe('security promises on a real cluster', function () {
       assert.match(doc.replies[0]?.statusmsg ?? '', /not authorized: node01 refused this requester/)
       neverAccepted('partial', doc.request.id)
       assert.match(readFileSync(join(cluster.dir, 'node01', 'daemon.log'), 'utf8'), /caller key is not in authorized_keys here/)
-      // Every command after says so on stderr, naming the node (its hello's warnings).
+      // Every command after says so on stderr, naming the node (its hello's warnings), also once
+      // node01 has closed the refused connection (it does 200 ms after its verdict).
+      await new Promise(resolve => setTimeout(resolve, 1000))
       const again = await troupe(['ping', '--config', config])
       assert.match(again.stderr, /^troupe: warning: node01 refused this requester: caller key is not in authorized_keys here$/m)
     } finally {
