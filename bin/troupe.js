@@ -39,9 +39,9 @@ function bundleIsCurrent (bundlePath) {
 /** The module that holds `main` for this command: a bundle when it is current, else the compiled tree. */
 async function entryFor (command) {
   const bundle = SERVICES.has(command) ? SERVICES_BUNDLE : VERSION_FLAGS.has(command) ? undefined : CLI_BUNDLE
-  if (bundle === CLI_BUNDLE && bundleIsCurrent(bundle)) return require(CLI_BUNDLE)
-  const path = bundle !== undefined && bundleIsCurrent(bundle) ? bundle : COMPILED_ENTRY
-  return await import(pathToFileURL(join(__dirname, path)).href)
+  if (bundle === undefined || !bundleIsCurrent(bundle)) return await import(pathToFileURL(join(__dirname, COMPILED_ENTRY)).href)
+  // The CLI's bundle is CommonJS: required, it sets up no ES module loader.
+  return bundle === CLI_BUNDLE ? require(CLI_BUNDLE) : await import(pathToFileURL(join(__dirname, bundle)).href)
 }
 
 // The version straight from package.json, beside this file: no module of troupe's to load.
