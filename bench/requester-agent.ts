@@ -11,7 +11,7 @@ import { readRequesterKey } from '../src/security/keys.js'
 import { defaultCallerKeyPath } from '../src/config/locate.js'
 import { runRequest } from '../src/requester/session.js'
 import { emptyFilter } from '../src/discovery/filter/types.js'
-import { cpuSeconds, idleCpuPercent, median, round } from './measure.js'
+import { cpuSeconds, idleCpuPercent, median, processCpuMs, round } from './measure.js'
 
 /** One batch of requests as measured. */
 export interface AgentBatch {
@@ -24,6 +24,8 @@ export interface AgentBatch {
   agent_writes: number
   /** write system calls of each node over the batch */
   node_writes: number[]
+  /** the nodes' CPU over the batch less their idle CPU over the same time, ms, all nodes together (absent in older runs) */
+  node_cpu_ms?: number
   /** median time from publish to the last reply */
   last_reply_ms: number
 }
@@ -41,6 +43,12 @@ export interface RequesterAgentFigures {
   /** the agent's write system calls per request, and each node's (median over the nodes) */
   agent_writes_per_request: number
   node_writes_per_request: number
+  /**
+   * Each node's CPU for one request, over all the batches (null when the nodes' idle CPU came out
+   * above what they used): requests back to back as the libp2p floor's are, with no command
+   * starting between them (absent in older runs)
+   */
+  node_cpu_ms_per_request?: number | null
 }
 
 /** write system calls a process has made so far (/proc/PID/io, readable by its user and root) */
@@ -68,7 +76,7 @@ export function requesterAgentPid (configPath: string): number | undefined {
  * Pings every node through the requester agent of this config (started if it does not run), in
  * `batches` batches of `requests` pings, and measures the agent and the nodes over each batch.
  */
-export async function measureRequesterAgent (configPath: string, nodePids: number[], options: { batches: number, requests: number, idleSeconds: number }): Promise<RequesterAgentFigures> {
+export async function measureRequesterAgent (configPath: string, nodePids: number[], options: { batches: number, requests: number, idleSeconds: number, nodeIdlePercents: number[] }): Promise<RequesterAgentFigures> {
   const config = loadConfig(configPath, 'client')
   const key = readRequesterKey(config.caller_key ?? defaultCallerKeyPath())
   const ping = async (): Promise<{ replies: number, lastReplyMs: number }> => {
@@ -92,10 +100,12 @@ export async function measureRequesterAgent (configPath: string, nodePids: numbe
     const cpuBefore = cpuSeconds(agent)
     const writesBefore = writeCalls(agent)
     const nodeWritesBefore = nodePids.map(writeCalls)
+    const nodeCpuBefore = processCpuMs(nodePids)
     const started = performance.now()
     const runs: Array<{ replies: number, lastReplyMs: number }> = []
     for (let i = 0; i < options.requests; i++) runs.push(await ping())
     const elapsedMs = performance.now() - started
+    const nodesIdleMs = options.nodeIdlePercents.reduce((sum, percent) => sum + percent, 0) / 100 * elapsedMs
     batches.push({
       requests: options.requests,
       replies: runs.reduce((sum, run) => sum + run.replies, 0),
@@ -103,11 +113,14 @@ export async function measureRequesterAgent (configPath: string, nodePids: numbe
       agent_cpu_ms: round(Math.max(0, (cpuSeconds(agent) - cpuBefore) * 1000 - idlePercent / 100 * elapsedMs)),
       agent_writes: writeCalls(agent) - writesBefore,
       node_writes: nodePids.map((pid, i) => writeCalls(pid) - (nodeWritesBefore[i] ?? 0)),
+      node_cpu_ms: round(processCpuMs(nodePids) - nodeCpuBefore - nodesIdleMs),
       last_reply_ms: round(median(runs.map(run => run.lastReplyMs)))
     })
   }
   const perRequest = median(batches.map(batch => batch.agent_cpu_ms / batch.requests))
   const perReply = median(batches.map(batch => batch.replies > 0 ? batch.agent_cpu_ms / batch.replies : 0))
+  // Over all batches together, not a median of batches: one node's share of a batch is a few clock ticks.
+  const nodePerRequest = batches.reduce((sum, batch) => sum + (batch.node_cpu_ms ?? 0), 0) / batches.reduce((sum, batch) => sum + batch.requests, 0) / Math.max(1, nodePids.length)
   return {
     nodes: nodePids.length,
     batches,
@@ -116,6 +129,7 @@ export async function measureRequesterAgent (configPath: string, nodePids: numbe
     agent_cpu_ms_per_reply: round(perReply, 3),
     agent_replies_per_core_second: perReply > 0 ? Math.round(1000 / perReply) : 0,
     agent_writes_per_request: round(median(batches.map(batch => batch.agent_writes / batch.requests)), 1),
-    node_writes_per_request: round(median(batches.flatMap(batch => batch.node_writes.map(writes => writes / batch.requests))), 1)
+    node_writes_per_request: round(median(batches.flatMap(batch => batch.node_writes.map(writes => writes / batch.requests))), 1),
+    node_cpu_ms_per_request: nodePerRequest < 0 ? null : round(nodePerRequest, 2)
   }
 }

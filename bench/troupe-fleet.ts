@@ -74,7 +74,7 @@ export async function benchTroupe (nodes: number, options: MeasureOptions): Prom
     const cpuPerRequest = (await sample(CPU_SAMPLE_RUNS, daemonPids, idle, async () => await run(['ping']))).cpuMsPerRun
     // The agent's own cost, over more requests than the whole commands above (its CPU is counted
     // in clock ticks): 5 batches of 4 x runs pings.
-    const agent = await measureRequesterAgent(cluster.clientConfigPath, daemonPids, { batches: 5, requests: Math.max(20, options.runs * 4), idleSeconds: Math.min(options.idleSeconds, 10) })
+    const agent = await measureRequesterAgent(cluster.clientConfigPath, daemonPids, { batches: 5, requests: Math.max(20, options.runs * 4), idleSeconds: Math.min(options.idleSeconds, 10), nodeIdlePercents: idle })
     return {
       system: 'troupe',
       nodes,

@@ -197,7 +197,14 @@ describe('benchmark report', () => {
     withFloor.floor = [{ nodes: 10, requests: 300, replies: 2999, expected_replies: 3000, node_rss_mib: 68.5, node_private_mib: 24.5, node_idle_cpu_percent: 0.05, node_cpu_ms_per_request: 1.2, requester_cpu_ms_per_reply: 0.3 }]
     const page = markdown(withFloor)
     const section = page.split('### The libp2p floor')[1]?.split('## ')[0] ?? ''
-    assert.match(section, /\| 10 \| 2999\/3000 \(\*\*partial\*\*\) \| 68\.5 MiB \(24\.5 private\) \| 80 MiB \| 0\.05 % \| 1\.2 ms \| 1\.8 ms \| 0\.3 ms \| 0\.5 ms \|/)
+    // An older run's agent measured no node CPU: its back-to-back column says so.
+    assert.match(section, /\| 10 \| 2999\/3000 \(\*\*partial\*\*\) \| 68\.5 MiB \(24\.5 private\) \| 80 MiB \| 0\.05 % \| 1\.2 ms \| 1\.8 ms \| not measured \| 0\.3 ms \| 0\.5 ms \|/)
+    const backToBack = (figure: number | null): string => {
+      system.requester_agent = { ...system.requester_agent!, node_cpu_ms_per_request: figure }
+      return markdown(withFloor).split('### The libp2p floor')[1]?.split('## ')[0] ?? ''
+    }
+    assert.match(backToBack(1.5), /\| 1\.2 ms \| 1\.8 ms \| 1\.5 ms \| 0\.3 ms \|/)
+    assert.match(backToBack(null), /\| 1\.2 ms \| 1\.8 ms \| n\/a \| 0\.3 ms \|/)
     // How its requests travelled: an older floor published them by gossip, a newer one sends each node a frame.
     assert.match(section, /one flood-published gossipsub message of 600 bytes in/)
     const streamed = markdown({ ...withFloor, floor: withFloor.floor.map(floor => ({ ...floor, request_path: 'stream' as const })) })
