@@ -91,6 +91,8 @@ export class RequesterPeer {
    */
   private readonly fleetDials: DialBackoff
   private fleetRetry: NodeJS.Timeout | undefined
+  /** whether the first dials to the directory's nodes are over (see hasPathTo) */
+  private firstFleetPassOver = false
   private readonly replyRefusals = new LogThrottle()
   private readonly requestChannels: RequestChannels
 
@@ -206,13 +208,20 @@ export class RequesterPeer {
   /**
    * Whether this requester can reach a node it holds no connection to without the mesh: through
    * the relayed address it advertises (a bootstrap's relay reaches it as the mesh would), or at
-   * its direct addresses unless the last dial to them failed. Only the others need the mesh to
-   * relay a request, and one such node makes every node of the fleet forward it (docs/design.md,
-   * "Delivery").
+   * its direct addresses unless the last dial to them failed or the first is still under way.
+   * Only the others need the mesh to relay a request, and one such node makes every node of the
+   * fleet forward it (docs/design.md, "Delivery").
    */
   private hasPathTo (peer: string): boolean {
     const addrs = this.member.directory.byPeerId(peer)?.addrs ?? []
     if (addrs.some(addr => isRelayedAddr(addr))) return true
+    // While the first pass over the fleet is under way, a node still being dialled is no path
+    // yet: a fresh requester's first command went out while it still dialled the nodes of a fleet
+    // that was starting (50 daemons on two cores); five dials timed out at 5 s, and the last of
+    // those nodes acted 8.7 s after the publish, through a re-ask. Relayed, the request reaches
+    // such a node through its mesh peers meanwhile. Not later: at scale a few nodes are always
+    // being dialled again, and every request would be relayed.
+    if (!this.firstFleetPassOver && this.dialing.has(peer)) return false
     return addrs.length > 0 && this.fleetDials.ready(peer)
   }
 
@@ -394,6 +403,7 @@ export class RequesterPeer {
   async connectToFleet (): Promise<void> {
     const peers = this.member.directory.nodes().map(node => node.peer)
     await this.dialAll(peers, true)
+    if (peers.length > 0) this.firstFleetPassOver = true
     if (this.member.node.status !== 'started') return
     const connected = new Set(this.member.node.getConnections().map(connection => connection.remotePeer.toString()))
     const dueIn = this.fleetDials.nextDueIn(peers.filter(peer => !connected.has(peer)))

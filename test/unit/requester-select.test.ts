@@ -16,27 +16,32 @@ interface StandIn {
   addrs: Record<string, string[]>
   subscribed?: string[]
   connected?: string[]
+  /** the stand-in's dial (default: refused at once) */
+  dial?: () => Promise<Connection>
+  /** nodes the directory holds once the test moves them into addrs */
+  joinLater?: Record<string, string[]>
 }
 
 async function standIn (setup: StandIn): Promise<{ requester: RequesterPeer, peerOf: (name: string) => string }> {
-  const names = Object.keys(setup.addrs)
+  const names = [...Object.keys(setup.addrs), ...Object.keys(setup.joinLater ?? {})]
   const peers = new Map<string, PeerId>()
   for (const name of ['self', ...names]) peers.set(name, peerIdFromPrivateKey(await generateKeyPair('Ed25519')))
   const peerOf = (name: string): string => peers.get(name)?.toString() ?? ''
   const connections = (setup.connected ?? []).map(name => ({ id: name, remotePeer: peers.get(name), status: 'open', remoteAddr: { toString: () => '/ip4/127.0.0.1/tcp/1' }, limits: undefined, timeline: { open: 0 } }) as unknown as Connection)
-  const registrations = names.map(name => ({ identity: name, peer: peerOf(name), addrs: setup.addrs[name] ?? [] }))
+  // Nodes in joinLater are in the directory once the test moves them into addrs.
+  const registrations = (): Array<{ identity: string, peer: string, addrs: string[] }> => Object.entries(setup.addrs).map(([name, addrs]) => ({ identity: name, peer: peerOf(name), addrs }))
   const node = {
     status: 'started',
     peerId: peers.get('self'),
     getConnections: () => connections,
     addEventListener: () => {},
-    dial: async () => { throw new Error('connection refused') },
+    dial: setup.dial ?? (async () => { throw new Error('connection refused') }),
     services: { pubsub: { getSubscribers: () => (setup.subscribed ?? []).map(name => peers.get(name)) } }
   }
   const directory = {
-    nodes: () => registrations,
-    byPeerId: (id: string) => registrations.find(reg => reg.peer === id),
-    select: () => registrations.map(reg => ({ identity: reg.identity, peer: reg.peer }))
+    nodes: () => registrations(),
+    byPeerId: (id: string) => registrations().find(reg => reg.peer === id),
+    select: () => registrations().map(reg => ({ identity: reg.identity, peer: reg.peer }))
   }
   const member = { node, directory, penalties: { score: () => 0 }, admission: { admittedOn: async () => false } } as unknown as MeshMember
   return { requester: new RequesterPeer(member, silentLogger(), 'main'), peerOf }
@@ -69,6 +74,32 @@ describe('requester: which nodes it delivers to itself (the mesh relays only for
     // Dials ahead of need fail for both (the stand-in refuses every dial).
     await requester.connectToFleet()
     assert.deepEqual(deliverable(requester), { direct: false, relayed: true })
+    await requester.stop().catch(() => {})
+  })
+
+  it('a node still being dialled in the first pass over the fleet needs the mesh; one dialled later does not', async () => {
+    const hanging: Array<() => void> = []
+    const setup: StandIn = {
+      addrs: { slow: ['/ip4/127.0.0.1/tcp/4001'] },
+      joinLater: { late: ['/ip4/127.0.0.1/tcp/4002'] },
+      // Nodes too busy to answer a dial yet (a fleet starting on the same cores): refused when the test says.
+      dial: async () => await new Promise<Connection>((_resolve, reject) => { hanging.push(() => reject(new Error('timed out'))) })
+    }
+    const { requester } = await standIn(setup)
+    const firstPass = requester.connectToFleet()
+    await new Promise(resolve => setImmediate(resolve))
+    assert.deepEqual(deliverable(requester), { slow: false })
+    hanging.shift()?.()
+    await firstPass
+    // Failed: still the mesh's, now through the failed dial's backoff.
+    assert.deepEqual(deliverable(requester), { slow: false })
+    // A node that joins once the first pass is over is its own while its dial is under way, as before.
+    setup.addrs.late = setup.joinLater?.late ?? []
+    const laterPass = requester.connectToFleet()
+    await new Promise(resolve => setImmediate(resolve))
+    assert.deepEqual(deliverable(requester), { slow: false, late: true })
+    hanging.shift()?.()
+    await laterPass
     await requester.stop().catch(() => {})
   })
 })
