@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-// CommonJS (bin/package.json says so), as is the requester commands' bundle: Node starts a
-// CommonJS program without setting up its ES module loader, some 10 ms of every command
-// (docs/design.md, "Memory and start-up").
+// CommonJS (bin/package.json says so), as are both bundles: Node starts a CommonJS program
+// without setting up its ES module loader, some 10 ms of every command, and the services start
+// from V8's code cache for theirs (load-bundle.js; docs/design.md, "Memory and start-up").
 // Older Node.js fails deep inside libp2p (Debian 12's Node 18: "CustomEvent is not defined"):
 // say so plainly instead (docs/packaging.md).
 'use strict'
@@ -19,7 +19,7 @@ if (major < 20) {
 const SERVICES = new Set(['daemon', 'bootstrap', 'requester-agent'])
 // The version needs no bundle (the launcher prints it; TROUPE_LEAN=0 leaves it to the full CLI).
 const VERSION_FLAGS = new Set(['--version', '-V'])
-const SERVICES_BUNDLE = '../dist/src/services.js'
+const SERVICES_BUNDLE = '../dist/src/services.cjs'
 const CLI_BUNDLE = '../dist/src/cli.cjs'
 const COMPILED_ENTRY = '../dist/src/cli/entry.js'
 
@@ -40,8 +40,9 @@ function bundleIsCurrent (bundlePath) {
 async function entryFor (command) {
   const bundle = SERVICES.has(command) ? SERVICES_BUNDLE : VERSION_FLAGS.has(command) ? undefined : CLI_BUNDLE
   if (bundle === undefined || !bundleIsCurrent(bundle)) return await import(pathToFileURL(join(__dirname, COMPILED_ENTRY)).href)
-  // The CLI's bundle is CommonJS: required, it sets up no ES module loader.
-  return bundle === CLI_BUNDLE ? require(CLI_BUNDLE) : await import(pathToFileURL(join(__dirname, bundle)).href)
+  // The services' bundle from V8's code cache (load-bundle.js); the requester commands' bundle,
+  // which imports parts of the compiled tree dynamically, as any CommonJS file.
+  return bundle === SERVICES_BUNDLE ? require('./load-bundle.js').loadBundle(join(__dirname, bundle)) : require(bundle)
 }
 
 // The version straight from package.json, beside this file: no module of troupe's to load.

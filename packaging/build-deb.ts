@@ -224,7 +224,7 @@ function stageControl (root: string, version: string, conffiles: string[]): void
 }
 
 export function buildDeb (options: { version?: string, out?: string } = {}): string {
-  for (const built of [['cli', 'main.js'], ['services.js'], ['cli.cjs']]) {
+  for (const built of [['cli', 'main.js'], ['services.cjs'], ['services.cjs.v8cache'], ['cli.cjs']]) {
     if (!existsSync(join(repo, 'dist', 'src', ...built))) throw new Error(`dist/src/${built.join('/')} is missing: run npm run build`)
   }
   const npmVersion = options.version ?? (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version

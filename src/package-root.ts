@@ -1,6 +1,6 @@
 // Where the installed program lives (package.json, bin/troupe.js), found from this module's own
 // file. The same code runs compiled file by file (dist/src/...) and from the bundles
-// (dist/src/services.js, dist/src/cli.cjs: packaging/bundles.ts), which sit at different depths, so
+// (dist/src/services.cjs, dist/src/cli.cjs: packaging/bundles.ts), which sit at different depths, so
 // no module may count its way up with '..'.
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'

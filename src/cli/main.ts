@@ -8,20 +8,22 @@ import { EXIT_USAGE } from './errors.js'
 import { buildProgram } from './program.js'
 import { runAction, oneLine } from './run.js'
 
-const program = buildProgram(
-  async action => { await runAction(action) },
-  async action => {
-    await runAction(action, { exit: false })
-    process.exit()
+/** Runs the command line in process.argv; a function, not top-level code, as both bundles are CommonJS (packaging/bundles.ts). */
+export async function runCli (): Promise<void> {
+  const program = buildProgram(
+    async action => { await runAction(action) },
+    async action => {
+      await runAction(action, { exit: false })
+      process.exit()
+    }
+  )
+  try {
+    await program.parseAsync(process.argv)
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE)
+    }
+    process.stderr.write(`troupe: ${oneLine(err)}\n`)
+    process.exit(EXIT_USAGE)
   }
-)
-
-try {
-  await program.parseAsync(process.argv)
-} catch (err) {
-  if (err instanceof CommanderError) {
-    process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE)
-  }
-  process.stderr.write(`troupe: ${oneLine(err)}\n`)
-  process.exit(EXIT_USAGE)
 }

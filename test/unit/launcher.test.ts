@@ -1,22 +1,26 @@
 // bin/troupe.js picks what to run: the services (daemon, bootstrap, requester agent) run from
 // their bundle and the other commands from the CLI's bundle, each when it is at least as new as
 // tsc's last build; anything after a tsc-only rebuild from the compiled tree; the version it
-// prints itself, from package.json. Whichever it loads, it calls its main().
+// prints itself, from package.json. Whichever it loads, it calls its main(). The services'
+// bundle starts from V8's code cache made for it (bin/load-bundle.js), never from one made for
+// another source.
 // A copy of the real launcher runs beside stand-ins for the entry points that say which ran.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { TROUPE_BIN } from '../../src/package-root.js'
 
 describe('launcher', function () {
   let root: string
-  const bundle = (): string => join(root, 'dist', 'src', 'services.js')
+  const bundle = (): string => join(root, 'dist', 'src', 'services.cjs')
   const cliBundle = (): string => join(root, 'dist', 'src', 'cli.cjs')
-  /** A stand-in entry point: an ES module (or, for the CLI's bundle, CommonJS) whose main() says which ran. */
+  /** A stand-in entry point: an ES module (or, for a bundle, CommonJS) whose main() says which ran. */
   const standIn = (path: string, says: string, commonJs = false): void => {
-    writeFileSync(path, commonJs ? `exports.main = async () => { console.log(${JSON.stringify(says)}) }\n` : `export async function main () { console.log(${JSON.stringify(says)}) }\n`)
+    // What it says is a top-level constant, so a code cache (made once the top level ran) holds it.
+    writeFileSync(path, commonJs ? `const says = ${JSON.stringify(says)}; exports.main = async () => { console.log(says) }\n` : `export async function main () { console.log(${JSON.stringify(says)}) }\n`)
   }
   const buildInfo = (): string => join(root, 'dist', '.tsbuildinfo')
   const age = (path: string, secondsAgo: number): void => {
@@ -32,8 +36,9 @@ describe('launcher', function () {
     writeFileSync(join(root, 'package.json'), '{ "type": "module", "version": "9.8.7" }\n')
     copyFileSync(TROUPE_BIN, join(root, 'bin', 'troupe.js'))
     copyFileSync(join(dirname(TROUPE_BIN), 'package.json'), join(root, 'bin', 'package.json'))
+    copyFileSync(join(dirname(TROUPE_BIN), 'load-bundle.js'), join(root, 'bin', 'load-bundle.js'))
     standIn(join(root, 'dist', 'src', 'cli', 'entry.js'), 'compiled tree')
-    standIn(bundle(), 'bundle')
+    standIn(bundle(), 'bundle', true)
     writeFileSync(buildInfo(), '{}\n')
     age(buildInfo(), 60)
   })
@@ -79,6 +84,23 @@ describe('launcher', function () {
   it('runs the bundle where there is no tsc build record (an installed package)', function () {
     rmSync(buildInfo())
     assert.equal(ran('daemon'), 'bundle')
+  })
+
+  it('starts the services from the code cache made for their bundle, never from one made for another source of the same length', function () {
+    const writeCache = (): void => { execFileSync(process.execPath, [join(root, 'bin', 'load-bundle.js'), '--write-cache', bundle()]) }
+    const cache = `${bundle()}.v8cache`
+    standIn(bundle(), 'build A', true)
+    writeCache()
+    assert.equal(ran('daemon'), 'build A')
+    // Another build of the same length, its cache not made again (V8 itself checks only the length).
+    standIn(bundle(), 'build B', true)
+    assert.equal(ran('daemon'), 'build B')
+    // The cache is used when it names this very source: build A's cache, recorded as made from
+    // build B's source, runs build A's code. (Only a test forges a cache; the build writes each.)
+    const cacheOfA = readFileSync(cache)
+    standIn(bundle(), 'build B', true)
+    writeFileSync(cache, Buffer.concat([createHash('sha256').update(readFileSync(bundle())).digest(), cacheOfA.subarray(32)]))
+    assert.equal(ran('daemon'), 'build A')
   })
 
   it('starts Node.js with no V8 flags, run as a program (its shebang)', function () {
