@@ -26,7 +26,7 @@ function compileAndRun (bundle, source, cachedData) {
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData })
   const module = new Module(bundle, null)
   module.filename = bundle
-  module.paths = Module._nodeModulePaths(dirname(bundle))
+  // Its require resolves from the bundle's own place, as the bundle's require() would.
   script.runInThisContext().call(module.exports, module.exports, Module.createRequire(bundle), module, bundle, dirname(bundle))
   module.loaded = true
   return { exports: module.exports, script }
@@ -58,7 +58,7 @@ function writeCodeCache (bundle) {
   writeFileSync(cachePath(bundle), Buffer.concat([sourceHash(source), script.createCachedData()]))
 }
 
-module.exports = { loadBundle, writeCodeCache, cachePath }
+module.exports = { loadBundle }
 
 if (require.main === module && process.argv[2] === '--write-cache') {
   for (const bundle of process.argv.slice(3)) writeCodeCache(bundle)
