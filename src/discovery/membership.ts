@@ -28,6 +28,7 @@ import type { Logger } from '../log.js'
 import { LogThrottle } from '../log-throttle.js'
 import { purgeTopic, verifyPurge, type PurgeBody } from './purge.js'
 import { CatchUpSchedule } from './catch-up.js'
+import { snapshotFrame } from './snapshot-frame.js'
 
 /**
  * A node's first messages are full registrations after 0.2, 1 and 2 s, then beats 4, 8 and 16 s
@@ -63,7 +64,6 @@ const MAX_SNAPSHOT_ENTRIES = 200_000
 const MAX_QUERY_PEERS = 4096
 /** Entries a query may say it holds (a version string is ~70 bytes; the query is at most 1 MiB). */
 const MAX_HAVE_ENTRIES = 12_000
-const textEncoder = new TextEncoder()
 
 /** One run and revision of a node's registration: a peer that holds it needs no copy. */
 function versionOf (registration: Registration): string {
@@ -604,7 +604,7 @@ export class Membership {
     const { queue, done } = frameWriter(stream)
     // Plain JSON: the receiver checks each registration's signature over its canonical form itself,
     // so the frame's key order does not matter, and sorting every key of a few MB cost more than the rest.
-    for (let i = 0; i < entries.length; i += SNAPSHOT_ENTRIES_PER_FRAME) queue.push(textEncoder.encode(JSON.stringify(entries.slice(i, i + SNAPSHOT_ENTRIES_PER_FRAME))))
+    for (let i = 0; i < entries.length; i += SNAPSHOT_ENTRIES_PER_FRAME) queue.push(snapshotFrame(entries.slice(i, i + SNAPSHOT_ENTRIES_PER_FRAME)))
     queue.end()
     await done
   }
