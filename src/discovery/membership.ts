@@ -136,6 +136,8 @@ export class Membership {
   private readonly syncedFrom = new Set<string>()
   /** bootstraps that hold this daemon's registration over their current connection (or are being handed it) */
   private readonly handedTo = new Set<string>()
+  /** bootstraps handed the registration whose subscription to beats is not known yet: each gets a beat when it is (beatAfterHandOver) */
+  private readonly beatOwed = new Set<string>()
   private readonly firstSync: Promise<void>
   private resolveFirstSync!: () => void
   /** registrations to fetch (the beat that showed them missing or old), by the neighbour to ask */
@@ -187,9 +189,17 @@ export class Membership {
     // Not on identify alone: on a loaded host identify can time out, and the bootstrap's is the
     // one registration hand-over that must not be skipped (catch-ups ask it for everyone).
     this.node.addEventListener('peer:connect', event => { void this.handOver(event.detail) })
-    this.node.addEventListener('peer:disconnect', event => { this.handedTo.delete(event.detail.toString()) })
-    // Announce as soon as someone can hear it.
+    this.node.addEventListener('peer:disconnect', event => {
+      this.handedTo.delete(event.detail.toString())
+      this.beatOwed.delete(event.detail.toString())
+    })
     pubsub.addEventListener('subscription-change', event => {
+      const peer = event.detail.peerId.toString()
+      if (this.beatOwed.has(peer) && event.detail.subscriptions.some(s => s.topic === this.beats && s.subscribe)) {
+        this.beatOwed.delete(peer)
+        this.beat()
+      }
+      // Announce as soon as someone can hear it.
       if (this.options.self === undefined || this.seq > 1) return
       if (event.detail.subscriptions.some(s => s.topic === this.topic && s.subscribe)) this.announce('announce', false)
     })
@@ -513,6 +523,7 @@ export class Membership {
     for (let attempt = 0; this.node.status === 'started' && this.node.getConnections(peer).length > 0; attempt++) {
       try {
         await this.querySnapshot(peer, [], this.selfRegistration('announce'))
+        this.beatAfterHandOver(key)
         return
       } catch (err) {
         this.options.log.debug({ peer: key, attempt, err: String(err) }, 'registration not handed to the bootstrap')
@@ -520,6 +531,21 @@ export class Membership {
       }
     }
     this.handedTo.delete(key)
+  }
+
+  /**
+   * Right after a hand-over, a beat: the bootstrap passes beats on to the requesters (they hear
+   * beats, daemons do not), and a requester that lacks the node fetches its registration from the
+   * bootstrap at once. A daemon that reached the bootstrap only after its start-up messages (a
+   * fleet joining on busy hosts, a bootstrap restarted) was otherwise listed by a running
+   * requester only at its next catch-up, and those are minutes apart once they stop finding
+   * nodes: a 2000-daemon join stood at 1447 listed for two minutes. Sent once the bootstrap's
+   * subscription to beats is known here, so that it reaches the bootstrap.
+   */
+  private beatAfterHandOver (peer: string): void {
+    const subscribed = this.node.services.pubsub.getSubscribers(this.beats).some(subscriber => subscriber.toString() === peer)
+    if (subscribed) this.beat()
+    else this.beatOwed.add(peer)
   }
 
   /**
