@@ -37,6 +37,8 @@ import { snapshotFrame } from './snapshot-frame.js'
  */
 const STARTUP_REGISTRATIONS = 3
 const STARTUP_MESSAGES = 6
+/** Beats sent after a hand-over until one reaches the bootstrap (0.5 s apart, doubling: 7.5 s in all). */
+const BEAT_AFTER_HAND_OVER_TRIES = 5
 /** Beats the whole fleet sends per second at most; each node's interval stretches to keep it so. */
 export const FLEET_BEATS_PER_SECOND = 2
 /**
@@ -136,8 +138,6 @@ export class Membership {
   private readonly syncedFrom = new Set<string>()
   /** bootstraps that hold this daemon's registration over their current connection (or are being handed it) */
   private readonly handedTo = new Set<string>()
-  /** bootstraps handed the registration whose subscription to beats is not known yet: each gets a beat when it is (beatAfterHandOver) */
-  private readonly beatOwed = new Set<string>()
   private readonly firstSync: Promise<void>
   private resolveFirstSync!: () => void
   /** registrations to fetch (the beat that showed them missing or old), by the neighbour to ask */
@@ -189,17 +189,9 @@ export class Membership {
     // Not on identify alone: on a loaded host identify can time out, and the bootstrap's is the
     // one registration hand-over that must not be skipped (catch-ups ask it for everyone).
     this.node.addEventListener('peer:connect', event => { void this.handOver(event.detail) })
-    this.node.addEventListener('peer:disconnect', event => {
-      this.handedTo.delete(event.detail.toString())
-      this.beatOwed.delete(event.detail.toString())
-    })
+    this.node.addEventListener('peer:disconnect', event => { this.handedTo.delete(event.detail.toString()) })
+    // Announce as soon as someone can hear it.
     pubsub.addEventListener('subscription-change', event => {
-      const peer = event.detail.peerId.toString()
-      if (this.beatOwed.has(peer) && event.detail.subscriptions.some(s => s.topic === this.beats && s.subscribe)) {
-        this.beatOwed.delete(peer)
-        this.beat()
-      }
-      // Announce as soon as someone can hear it.
       if (this.options.self === undefined || this.seq > 1) return
       if (event.detail.subscriptions.some(s => s.topic === this.topic && s.subscribe)) this.announce('announce', false)
     })
@@ -300,7 +292,7 @@ export class Membership {
     if (registration === undefined) return
     this.directory.apply(registration)
     this.registeredAt = Date.now()
-    this.publish(this.topic, registration)
+    void this.publish(this.topic, registration)
   }
 
   /** Announces the registration again if what this node says of itself (facts, classes, agents) changed. */
@@ -354,23 +346,29 @@ export class Membership {
     }
   }
 
-  private beat (): void {
+  /** Sends a beat; resolves with the peers gossip sent it to. */
+  private async beat (): Promise<string[]> {
     const self = this.options.self?.()
-    if (self === undefined) return
+    if (self === undefined) return []
     this.seq += 1
     const beat: Beat = signBeat({ v: 1, kind: 'beat', identity: self.identity, peer: this.node.peerId.toString(), addrs: this.addrs(), started: self.started, seq: this.seq, rev: this.rev, interval: this.beatInterval() }, this.options.sign)
     this.directory.applyBeat(beat)
-    this.publish(this.beats, beat)
+    return await this.publish(this.beats, beat)
   }
 
   private addrs (): string[] {
     return this.options.addrs?.() ?? this.node.getMultiaddrs().map(addr => addr.toString())
   }
 
-  private publish (topic: string, message: RegistryMessage): void {
-    this.node.services.pubsub.publish(topic, encodeRegistryMessage(message)).catch(err => {
+  /** Publishes; resolves with the peers gossip sent the message to (none when it failed, which is logged). */
+  private async publish (topic: string, message: RegistryMessage): Promise<string[]> {
+    try {
+      const result = await this.node.services.pubsub.publish(topic, encodeRegistryMessage(message))
+      return result.recipients.map(peer => peer.toString())
+    } catch (err) {
       this.options.log.debug({ err: String(err) }, 'registry message not published')
-    })
+      return []
+    }
   }
 
   private scheduleNext (): void {
@@ -379,7 +377,7 @@ export class Membership {
     this.sent += 1
     this.beatTimer = setTimeout(() => {
       if (startingUp || Date.now() - this.registeredAt >= registrationRefreshFor(this.directory.size) * 1000) this.announce('announce', false)
-      else this.beat()
+      else void this.beat()
       this.scheduleNext()
     }, delayMs)
     this.beatTimer.unref()
@@ -523,7 +521,7 @@ export class Membership {
     for (let attempt = 0; this.node.status === 'started' && this.node.getConnections(peer).length > 0; attempt++) {
       try {
         await this.querySnapshot(peer, [], this.selfRegistration('announce'))
-        this.beatAfterHandOver(key)
+        void this.beatAfterHandOver(key)
         return
       } catch (err) {
         this.options.log.debug({ peer: key, attempt, err: String(err) }, 'registration not handed to the bootstrap')
@@ -539,13 +537,17 @@ export class Membership {
    * bootstrap at once. A daemon that reached the bootstrap only after its start-up messages (a
    * fleet joining on busy hosts, a bootstrap restarted) was otherwise listed by a running
    * requester only at its next catch-up, and those are minutes apart once they stop finding
-   * nodes: a 2000-daemon join stood at 1447 listed for two minutes. Sent once the bootstrap's
-   * subscription to beats is known here, so that it reaches the bootstrap.
+   * nodes: a 2000-daemon join stood at 1447 listed for two minutes. Sent again, backing off,
+   * until gossip counts the bootstrap among its recipients: the bootstrap's subscription and the
+   * gossip stream to it come up with the connection, not always before the hand-over ends, and
+   * a beat published before then reaches nobody.
    */
-  private beatAfterHandOver (peer: string): void {
-    const subscribed = this.node.services.pubsub.getSubscribers(this.beats).some(subscriber => subscriber.toString() === peer)
-    if (subscribed) this.beat()
-    else this.beatOwed.add(peer)
+  private async beatAfterHandOver (peer: string): Promise<void> {
+    for (let attempt = 0; attempt < BEAT_AFTER_HAND_OVER_TRIES; attempt++) {
+      if (this.node.status !== 'started' || !this.handedTo.has(peer)) return
+      if ((await this.beat()).includes(peer)) return
+      if (attempt < BEAT_AFTER_HAND_OVER_TRIES - 1) await new Promise(resolve => setTimeout(resolve, 500 * 2 ** attempt))
+    }
   }
 
   /**
