@@ -1,9 +1,9 @@
 // The frames of a directory snapshot (membership.ts serveSnapshot), built from each
 // registration's JSON made once. A bootstrap answers every joining daemon with its whole
 // directory: in a 1000-daemon join it serialized and encoded the same registrations a thousand
-// times over, and that (with the garbage it left) was a fifth of the bootstrap's CPU. A
-// registration never changes once parsed or signed (a change is a new object, wire/registration.ts),
-// so its bytes are kept with it and dropped with it.
+// times over, 8 % of its CPU in a profile (2026-11-28), besides the garbage for a collector that
+// took 32 %. A registration never changes once parsed or signed (a change is a new object,
+// wire/registration.ts), so its bytes are kept with it and dropped with it.
 import type { Registration } from '../wire/registration.js'
 import type { SnapshotEntry } from './directory.js'
 

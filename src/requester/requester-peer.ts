@@ -406,9 +406,9 @@ export class RequesterPeer {
    * One pass at a time; a call during a pass brings one more pass after it (and resolves with
    * it). Passes used to overlap, one per burst of directory changes: each took up to
    * DIAL_CONCURRENCY more dials at once, together past libp2p's own bound on parallel dials,
-   * where a dial waits its turn while its time-out runs. In a 1000-daemon join the requester
-   * abandoned 15,600 dials (many never sent), every one retried, and the handshakes that had
-   * begun were work lost on hosts already too busy to answer.
+   * where a dial waits its turn while its time-out runs. In 1000-daemon joins the requester
+   * abandoned 11,000 to 12,000 dials (many never sent), every one retried, and the handshakes
+   * that had begun were work lost on hosts already too busy to answer (docs/design.md).
    */
   async connectToFleet (): Promise<void> {
     if (this.fleetPass !== undefined) {
