@@ -93,9 +93,6 @@ export class RequesterPeer {
   private fleetRetry: NodeJS.Timeout | undefined
   /** whether the first dials to the directory's nodes are over (see hasPathTo) */
   private firstFleetPassOver = false
-  /** the pass over the fleet under way (connectToFleet), and whether another was asked for meanwhile */
-  private fleetPass: Promise<void> | undefined
-  private fleetPassAgain = false
   private readonly replyRefusals = new LogThrottle()
   private readonly requestChannels: RequestChannels
 
@@ -402,29 +399,8 @@ export class RequesterPeer {
    * Opens connections to every node in the directory that we are not connected to, except those
    * a recent dial did not reach (they are tried again when their backoff is up, without waiting
    * for the directory to change; a request dials them at once).
-   *
-   * One pass at a time; a call during a pass brings one more pass after it (and resolves with
-   * it). Passes used to overlap, one per burst of directory changes: each took up to
-   * DIAL_CONCURRENCY more dials at once, together past libp2p's own bound on parallel dials,
-   * where a dial waits its turn while its time-out runs. In 1000-daemon joins the requester
-   * abandoned 11,000 to 12,000 dials (many never sent), every one retried, and the handshakes
-   * that had begun were work lost on hosts already too busy to answer (docs/design.md).
    */
   async connectToFleet (): Promise<void> {
-    if (this.fleetPass !== undefined) {
-      this.fleetPassAgain = true
-      return await this.fleetPass
-    }
-    this.fleetPass = (async () => {
-      do {
-        this.fleetPassAgain = false
-        await this.fleetPassOnce()
-      } while (this.fleetPassAgain && this.member.node.status === 'started')
-    })().finally(() => { this.fleetPass = undefined })
-    return await this.fleetPass
-  }
-
-  private async fleetPassOnce (): Promise<void> {
     const peers = this.member.directory.nodes().map(node => node.peer)
     await this.dialAll(peers, true)
     if (peers.length > 0) this.firstFleetPassOver = true
