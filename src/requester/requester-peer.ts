@@ -14,6 +14,7 @@ import type { Reply } from '../wire/reply.js'
 import { decodeNotice, noticeSignedByItsPeer } from '../wire/undelivered.js'
 import { connectionTo, isRelayedAddr, pathOf, type Path } from '../transport/connections.js'
 import { DialBackoff, FLEET_DIAL_BACKOFF } from '../transport/dial-backoff.js'
+import { DialQueue } from '../transport/dial-queue.js'
 import { RequestChannels } from '../transport/request-channel.js'
 import type { NodeRef } from '../discovery/directory.js'
 import type { Filter } from '../discovery/filter/types.js'
@@ -93,6 +94,8 @@ export class RequesterPeer {
   private fleetRetry: NodeJS.Timeout | undefined
   /** whether the first dials to the directory's nodes are over (see hasPathTo) */
   private firstFleetPassOver = false
+  /** the connections ahead of need: one standing pool of dials, however often the directory changes */
+  private readonly fleetQueue = new DialQueue(DIAL_CONCURRENCY, async peer => { await this.dialAhead(peer) })
   private readonly replyRefusals = new LogThrottle()
   private readonly requestChannels: RequestChannels
 
@@ -398,14 +401,17 @@ export class RequesterPeer {
   /**
    * Opens connections to every node in the directory that we are not connected to, except those
    * a recent dial did not reach (they are tried again when their backoff is up, without waiting
-   * for the directory to change; a request dials them at once).
+   * for the directory to change; a request dials them at once). The dials go through one
+   * standing pool (DialQueue), however often the directory changes; this resolves when the pool
+   * has no more to do.
    */
   async connectToFleet (): Promise<void> {
     const peers = this.member.directory.nodes().map(node => node.peer)
-    await this.dialAll(peers, true)
+    this.fleetQueue.add(this.dialWanted(peers, true))
+    await this.fleetQueue.settled()
     if (peers.length > 0) this.firstFleetPassOver = true
     if (this.member.node.status !== 'started') return
-    const connected = new Set(this.member.node.getConnections().map(connection => connection.remotePeer.toString()))
+    const connected = this.connectedPeers()
     const dueIn = this.fleetDials.nextDueIn(peers.filter(peer => !connected.has(peer)))
     clearTimeout(this.fleetRetry)
     if (dueIn === undefined) return
@@ -413,25 +419,58 @@ export class RequesterPeer {
     this.fleetRetry.unref()
   }
 
+  /** One of the pool's dials: the peer is checked again, as it may have waited its turn a while. */
+  private async dialAhead (peer: string): Promise<void> {
+    if (this.member.node.status !== 'started' || this.dialing.has(peer)) return
+    if (this.member.node.getConnections(this.peerIdOf(peer)).length > 0 || !this.worthDialling(peer, true)) return
+    await this.dialNode(peer)
+  }
+
   /**
-   * Connects to each of these peers we are not connected to. A dial already under way (started
-   * by a directory change, say) is awaited rather than skipped: a publish must not go out before
-   * the connections it counts on exist.
+   * Connects to each of these peers we are not connected to, at once (a publish's own dials do
+   * not wait behind the pool's). A dial already under way (the pool's, say) is awaited rather
+   * than skipped: a publish must not go out before the connections it counts on exist.
    */
-  private async dialAll (peers: string[], ahead = false): Promise<void> {
-    const node = this.member.node
-    // From the connections' own peer ids (each keeps its string): getPeers() rebuilt every peer id
-    // from its string and encoded it again, on every call (a few percent of a request's CPU).
-    const connected = new Set(node.getConnections().map(connection => connection.remotePeer.toString()))
-    // Not a peer with recent rejects (it failed admission here: a revoked node, until its entry
-    // expires): every directory change would reopen a connection only to close it again.
-    const wanted = peers.filter(peer => !connected.has(peer) && peer !== node.peerId.toString() && this.member.penalties.score(peer) >= 0 &&
-      (!ahead || this.fleetDials.ready(peer)))
+  private async dialAll (peers: string[]): Promise<void> {
+    const wanted = this.dialWanted(peers, false)
     const inFlight = wanted.map(peer => this.dialing.get(peer)).filter((dial): dial is Promise<void> => dial !== undefined)
     const todo = wanted.filter(peer => !this.dialing.has(peer))
-    const dialOne = async (peer: string): Promise<void> => {
+    const worker = async (): Promise<void> => {
+      for (let peer = todo.shift(); peer !== undefined; peer = todo.shift()) {
+        await (this.dialing.get(peer) ?? this.dialNode(peer))
+      }
+    }
+    await Promise.all([...inFlight, ...Array.from({ length: Math.min(DIAL_CONCURRENCY, todo.length) }, worker)])
+  }
+
+  /**
+   * Of these peers, those worth a dial: not connected, not this peer, and not a peer with recent
+   * rejects (it failed admission here: a revoked node, until its entry expires; every directory
+   * change would reopen a connection only to close it again). Ahead of need, also not one whose
+   * last dial failed, until its backoff is up.
+   */
+  private dialWanted (peers: string[], ahead: boolean): string[] {
+    const connected = this.connectedPeers()
+    return peers.filter(peer => !connected.has(peer) && this.worthDialling(peer, ahead))
+  }
+
+  private worthDialling (peer: string, ahead: boolean): boolean {
+    return peer !== this.member.node.peerId.toString() && this.member.penalties.score(peer) >= 0 && (!ahead || this.fleetDials.ready(peer))
+  }
+
+  /**
+   * From the connections' own peer ids (each keeps its string): getPeers() rebuilt every peer id
+   * from its string and encoded it again, on every call (a few percent of a request's CPU).
+   */
+  private connectedPeers (): Set<string> {
+    return new Set(this.member.node.getConnections().map(connection => connection.remotePeer.toString()))
+  }
+
+  /** Dials one peer, known to `dialing` while it lasts; a failure starts (or lengthens) its backoff. */
+  private async dialNode (peer: string): Promise<void> {
+    const dial = (async () => {
       try {
-        const connection = await connectionTo(node, peerIdFromString(peer), this.member.directory.byPeerId(peer)?.addrs ?? [], AbortSignal.timeout(5000))
+        const connection = await connectionTo(this.member.node, peerIdFromString(peer), this.member.directory.byPeerId(peer)?.addrs ?? [], AbortSignal.timeout(5000))
         // Reached means admitted: a node too busy to send its hello in time is dropped at the
         // admission time-out, and is not reached either. Not awaited: a request waiting on
         // this dial (to report a refusal) must not wait for the verdict too.
@@ -445,19 +484,14 @@ export class RequesterPeer {
       } finally {
         this.dialing.delete(peer)
       }
-    }
-    const worker = async (): Promise<void> => {
-      for (let peer = todo.shift(); peer !== undefined; peer = todo.shift()) {
-        const dial = dialOne(peer)
-        this.dialing.set(peer, dial)
-        await dial
-      }
-    }
-    await Promise.all([...inFlight, ...Array.from({ length: Math.min(DIAL_CONCURRENCY, todo.length) }, worker)])
+    })()
+    this.dialing.set(peer, dial)
+    await dial
   }
 
   async stop (): Promise<void> {
     clearTimeout(this.fleetRetry)
+    this.fleetQueue.clear()
     await this.member.stop()
   }
 }

@@ -10,7 +10,8 @@ import { RequesterPeer } from '../../src/requester/requester-peer.js'
 import type { MeshMember } from '../../src/mesh/member.js'
 import { silentLogger } from '../../src/log.js'
 
-function mockMember (peers: PeerId[], reachable: Set<string>): { member: MeshMember, dials: string[] } {
+/** held: each dial waits until the test releases it (hosts too busy to answer yet) */
+function mockMember (peers: PeerId[], reachable: Set<string>, held?: Map<string, () => void>): { member: MeshMember, dials: string[] } {
   const connections: Connection[] = []
   const dials: string[] = []
   const node = {
@@ -21,6 +22,7 @@ function mockMember (peers: PeerId[], reachable: Set<string>): { member: MeshMem
     dial: async (addrs: Array<{ getPeerId: () => string | null }>) => {
       const peer = addrs[0]?.getPeerId() ?? ''
       dials.push(peer)
+      if (held !== undefined) await new Promise<void>(resolve => held.set(peer, resolve))
       if (!reachable.has(peer)) throw new Error('connection refused')
       const remotePeer = peers.find(candidate => candidate.toString() === peer)
       const connection = { id: `c${dials.length}`, remotePeer, status: 'open', remoteAddr: { toString: () => '/ip4/127.0.0.1/tcp/1' }, limits: undefined, timeline: { open: Date.now() } } as unknown as Connection
@@ -54,6 +56,34 @@ describe('requester: connections ahead of need', function () {
       await new Promise(resolve => setTimeout(resolve, 600))
       assert.deepEqual(dials, [up, down, down], 'the node was not tried again when its backoff was up')
       assert.equal(member.node.getConnections().length, 2)
+    } finally {
+      await requester.stop().catch(() => {})
+    }
+  })
+
+  it('however often the directory changes, at most one pool of dials runs, and a slow host holds up no other dial', async () => {
+    const peers = await Promise.all(Array.from({ length: 101 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const reachable = new Set(peers.map(peer => peer.toString()))
+    const held = new Map<string, () => void>()
+    const { member, dials } = mockMember(peers, reachable, held)
+    const requester = new RequesterPeer(member, silentLogger(), 'main')
+    try {
+      // A fleet joining: the directory changes again and again while the first dials wait.
+      const passes = Array.from({ length: 5 }, async () => { await requester.connectToFleet() })
+      await new Promise(resolve => setImmediate(resolve))
+      assert.equal(dials.length, 32, 'dials at once')
+      // The first node's host never answers here; every other dial is answered as soon as it is
+      // made: all of them are made meanwhile, none twice.
+      const slow = dials[0] ?? ''
+      for (let rounds = 0; dials.length < 100 && rounds < 1000; rounds++) {
+        for (const [peer, release] of held) if (peer !== slow) { held.delete(peer); release() }
+        await new Promise(resolve => setImmediate(resolve))
+      }
+      assert.equal(dials.length, 100, 'nodes left undialled behind one slow dial')
+      assert.equal(new Set(dials).size, 100, 'a node was dialled twice')
+      for (const release of held.values()) release()
+      await Promise.all(passes)
+      assert.equal(member.node.getConnections().length, 100)
     } finally {
       await requester.stop().catch(() => {})
     }
