@@ -3,7 +3,7 @@
 // tsc's last build; anything after a tsc-only rebuild from the compiled tree; the version it
 // prints itself, from package.json. Whichever it loads, it calls its main(). The services'
 // bundle starts from V8's code cache made for it (bin/load-bundle.js), never from one made for
-// another source.
+// another source. Run as a program, it leaves NODE_EXTRA_CA_CERTS out of the requester commands.
 // A copy of the real launcher runs beside stand-ins for the entry points that say which ran.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -111,5 +111,20 @@ describe('launcher', function () {
     const launcher = join(root, 'bin', 'troupe.js')
     chmodSync(launcher, 0o755)
     assert.equal(execFileSync(launcher, ['ping'], { encoding: 'utf8' }).trim(), '[]')
+  })
+
+  it('run as a program, starts the requester commands without NODE_EXTRA_CA_CERTS (no TLS to verify; Node parses the file before anything runs), the services with it', function () {
+    const says = 'console.log(String(process.env.NODE_EXTRA_CA_CERTS), JSON.stringify(process.argv.slice(2)))'
+    writeFileSync(join(root, 'dist', 'src', 'cli', 'entry.js'), `export async function main () { ${says} }\n`)
+    writeFileSync(bundle(), `exports.main = async () => { ${says} }\n`)
+    const certs = join(root, 'extra-ca.pem')
+    writeFileSync(certs, '')
+    const launcher = join(root, 'bin', 'troupe.js')
+    chmodSync(launcher, 0o755)
+    // Node warns on stderr that the (empty) file holds no certificate: not what is checked here.
+    const run = (...args: string[]): string => execFileSync(launcher, args, { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: certs }, stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    // sh passes every argument on as it came, spaces and quotes included.
+    for (const command of ['ping', 'rpc', 'find']) assert.equal(run(command, 'a b', '"c\''), `undefined ${JSON.stringify([command, 'a b', '"c\''])}`, command)
+    for (const service of ['daemon', 'bootstrap']) assert.equal(run(service), `${certs} ${JSON.stringify([service])}`, service)
   })
 })
