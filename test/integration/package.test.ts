@@ -41,7 +41,7 @@ function requesterAgentPid (config: string): number | undefined {
   return undefined
 }
 
-interface AuditLine { request_id: string, decision: string, status?: number }
+interface AuditLine { request_id: string, decision: string, status?: number, reason?: string }
 const auditOf = (path: string, id: string): AuditLine[] => existsSync(path)
   ? readFileSync(path, 'utf8').trim().split('\n').filter(line => line !== '').map(line => JSON.parse(line) as AuditLine).filter(line => line.request_id === id)
   : []
@@ -200,7 +200,12 @@ describe('Debian package: install, run, upgrade, remove', function () {
     assert.equal(doc.replies[0]?.status, 0, JSON.stringify(doc.replies[0]))
     assert.deepEqual(doc.replies[0]?.data, { finished: 'upgrade' })
     assert.ok(existsSync(join(marks, 'upgrade.done')))
-    assert.deepEqual(auditOf('/var/log/troupe/audit.log', doc.request.id).map(line => [line.decision, line.status]), [['accepted', 0]])
+    // Acted on once, and completed. While the action runs the node has said nothing yet, and the
+    // requester asks it again every few seconds (requester/reask.ts): a dpkg -i slower than that
+    // (a loaded host) brings copies the node refuses as replays, and audits.
+    const audited = auditOf('/var/log/troupe/audit.log', doc.request.id)
+    assert.deepEqual(audited.filter(line => line.decision === 'accepted').map(line => line.status), [0])
+    for (const other of audited.filter(line => line.decision !== 'accepted')) assert.match(`${other.decision} ${other.reason ?? ''}`, /^refused .*already seen \(replay\)/)
 
     // postinst restarted both services: new processes, the new version, the same keys and config.
     await until(() => pidFromFile(DAEMON_PID), pid => pid !== undefined && pid !== before.daemonPid, 'the daemon to be restarted')
