@@ -277,11 +277,11 @@ ${table(['command', 'wall', 'CPU'], [
 
 This machine sets \`NODE_EXTRA_CA_CERTS=${start.without_extra_ca_certs.file}\`, which every Node.js
 process reads and parses as it starts, before any code of its own runs; MCollective (Ruby) and
-Serf (Go) do not read it. troupe's launcher (\`bin/troupe.js\`, since 2026-11-28) starts Node without
-it for every command but the services, as none of them makes a TLS connection: the table above
-holds a bare \`node -e 0\` that pays for the file against a \`troupe --version\` that does not. The
-same pairs with it removed from both commands' environment, wall time (medians), compare
-troupe's own start with Node's:
+Serf (Go) do not read it. Since commit 5d89a84, troupe's launcher (\`bin/troupe.js\`) starts Node
+without it for every command but the services, none of which makes a TLS connection: in a run
+of that commit or a later one, the table above holds a bare \`node -e 0\` that pays for the file
+against a \`troupe --version\` that does not. The same pairs with it removed from both commands'
+environment, wall time (medians), compare troupe's own start with Node's:
 
 ${table(['command', 'wall'], [
     ['`node -e 0`', ms(start.without_extra_ca_certs.node_ms)],
@@ -322,8 +322,8 @@ ${startText}
 ${table(mcoHeader, mcoRows)}${bothWays ? `
 
 The last two columns: the same \`troupe ping\` with this machine's \`NODE_EXTRA_CA_CERTS\` removed from
-its environment (see "The CLI's start"), against the same MCollective figure. Since 2026-11-28 the
-launcher removes it itself, and the two columns should agree.` : ''}
+its environment (see "The CLI's start"), against the same MCollective figure. Since commit 5d89a84
+the launcher removes it itself, and in a run of that commit or a later one the two agree.` : ''}
 
 ### The warm requester agent
 
