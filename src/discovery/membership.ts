@@ -37,8 +37,6 @@ import { snapshotFrame } from './snapshot-frame.js'
  */
 const STARTUP_REGISTRATIONS = 3
 const STARTUP_MESSAGES = 6
-/** Beats sent after a hand-over until one reaches the bootstrap (0.5 s apart, doubling: 7.5 s in all). */
-const BEAT_AFTER_HAND_OVER_TRIES = 5
 /** Beats the whole fleet sends per second at most; each node's interval stretches to keep it so. */
 export const FLEET_BEATS_PER_SECOND = 2
 /**
@@ -292,7 +290,7 @@ export class Membership {
     if (registration === undefined) return
     this.directory.apply(registration)
     this.registeredAt = Date.now()
-    void this.publish(this.topic, registration)
+    this.publish(this.topic, registration)
   }
 
   /** Announces the registration again if what this node says of itself (facts, classes, agents) changed. */
@@ -346,29 +344,23 @@ export class Membership {
     }
   }
 
-  /** Sends a beat; resolves with the peers gossip sent it to. */
-  private async beat (): Promise<string[]> {
+  private beat (): void {
     const self = this.options.self?.()
-    if (self === undefined) return []
+    if (self === undefined) return
     this.seq += 1
     const beat: Beat = signBeat({ v: 1, kind: 'beat', identity: self.identity, peer: this.node.peerId.toString(), addrs: this.addrs(), started: self.started, seq: this.seq, rev: this.rev, interval: this.beatInterval() }, this.options.sign)
     this.directory.applyBeat(beat)
-    return await this.publish(this.beats, beat)
+    this.publish(this.beats, beat)
   }
 
   private addrs (): string[] {
     return this.options.addrs?.() ?? this.node.getMultiaddrs().map(addr => addr.toString())
   }
 
-  /** Publishes; resolves with the peers gossip sent the message to (none when it failed, which is logged). */
-  private async publish (topic: string, message: RegistryMessage): Promise<string[]> {
-    try {
-      const result = await this.node.services.pubsub.publish(topic, encodeRegistryMessage(message))
-      return result.recipients.map(peer => peer.toString())
-    } catch (err) {
+  private publish (topic: string, message: RegistryMessage): void {
+    this.node.services.pubsub.publish(topic, encodeRegistryMessage(message)).catch(err => {
       this.options.log.debug({ err: String(err) }, 'registry message not published')
-      return []
-    }
+    })
   }
 
   private scheduleNext (): void {
@@ -377,7 +369,7 @@ export class Membership {
     this.sent += 1
     this.beatTimer = setTimeout(() => {
       if (startingUp || Date.now() - this.registeredAt >= registrationRefreshFor(this.directory.size) * 1000) this.announce('announce', false)
-      else void this.beat()
+      else this.beat()
       this.scheduleNext()
     }, delayMs)
     this.beatTimer.unref()
@@ -521,9 +513,6 @@ export class Membership {
     for (let attempt = 0; this.node.status === 'started' && this.node.getConnections(peer).length > 0; attempt++) {
       try {
         await this.querySnapshot(peer, [], this.selfRegistration('announce'))
-        // During the start-up messages, the next of them tells the requesters (the bootstrap
-        // passes registrations on); only a hand-over after the last needs a beat of its own.
-        if (this.sent > STARTUP_MESSAGES) void this.beatAfterHandOver(key)
         return
       } catch (err) {
         this.options.log.debug({ peer: key, attempt, err: String(err) }, 'registration not handed to the bootstrap')
@@ -531,25 +520,6 @@ export class Membership {
       }
     }
     this.handedTo.delete(key)
-  }
-
-  /**
-   * Right after a hand-over that came after the start-up messages, a beat: the bootstrap passes beats on to the requesters (they hear
-   * beats, daemons do not), and a requester that lacks the node fetches its registration from the
-   * bootstrap at once. A daemon that reached the bootstrap only after its start-up messages (a
-   * fleet joining on busy hosts, a bootstrap restarted) was otherwise listed by a running
-   * requester only at its next catch-up, and those are minutes apart once they stop finding
-   * nodes: a 2000-daemon join stood at 1447 listed for two minutes. Sent again, backing off,
-   * until gossip counts the bootstrap among its recipients: the bootstrap's subscription and the
-   * gossip stream to it come up with the connection, not always before the hand-over ends, and
-   * a beat published before then reaches nobody.
-   */
-  private async beatAfterHandOver (peer: string): Promise<void> {
-    for (let attempt = 0; attempt < BEAT_AFTER_HAND_OVER_TRIES; attempt++) {
-      if (this.node.status !== 'started' || !this.handedTo.has(peer)) return
-      if ((await this.beat()).includes(peer)) return
-      if (attempt < BEAT_AFTER_HAND_OVER_TRIES - 1) await new Promise(resolve => setTimeout(resolve, 500 * 2 ** attempt))
-    }
   }
 
   /**
