@@ -6,9 +6,8 @@
 // times a second, and passes that overlapped each added their own dials, past libp2p's bound on
 // parallel dials, where a dial waits its turn while its time-out runs (a 1000-daemon join: ~11,000
 // dials abandoned). One pass at a time kept the bound but each pass ended with its slowest dial,
-// leaving its lanes idle behind hosts that did not answer (the requester was connected to 625 of
-// 1000 nodes at the first ping). A pool has neither: no more than `lanes` at once, none idle
-// while a peer waits.
+// leaving its lanes idle behind hosts that did not answer. A pool has neither: no more than
+// `lanes` at once, none idle while a peer waits (docs/design.md, "A fleet joining at once").
 
 export class DialQueue {
   private readonly waiting = new Set<string>()
