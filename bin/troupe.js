@@ -3,7 +3,8 @@
 // Run as a program, the line above is sh's (to JavaScript, a string and a comment): Node parses
 // every certificate of the file NODE_EXTRA_CA_CERTS names before it runs any JavaScript, 45 ms
 // of every command on a host where it names the system's bundle, and the requester commands
-// make no TLS connection. The services keep it: their agents may (bench/cli-start.ts measures it).
+// make no TLS connection. The services (the line names SERVICES below again: sh cannot read it)
+// keep it, as their agents may talk HTTPS (bench/cli-start.ts measures it).
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
 // CommonJS (bin/package.json says so), as are both bundles: Node starts a CommonJS program
 // without setting up its ES module loader, some 10 ms of every command, and the services start

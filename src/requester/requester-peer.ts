@@ -92,8 +92,8 @@ export class RequesterPeer {
    */
   private readonly fleetDials: DialBackoff
   private fleetRetry: NodeJS.Timeout | undefined
-  /** whether the first dials to the directory's nodes are over (see hasPathTo) */
-  private firstFleetPassOver = false
+  /** whether the first dials to the directory's nodes are over: the pool below once had nothing left to do (see hasPathTo) */
+  private firstFleetDialsOver = false
   /** the connections ahead of need: one standing pool of dials, however often the directory changes */
   private readonly fleetQueue = new DialQueue(DIAL_CONCURRENCY, async peer => { await this.dialAhead(peer) })
   private readonly replyRefusals = new LogThrottle()
@@ -218,13 +218,13 @@ export class RequesterPeer {
   private hasPathTo (peer: string): boolean {
     const addrs = this.member.directory.byPeerId(peer)?.addrs ?? []
     if (addrs.some(addr => isRelayedAddr(addr))) return true
-    // While the first pass over the fleet is under way, a node still being dialled is no path
+    // While the first dials to the fleet are under way, a node still being dialled is no path
     // yet: a fresh requester's first command went out while it still dialled the nodes of a fleet
     // that was starting (50 daemons on two cores); five dials timed out at 5 s, and the last of
     // those nodes acted 8.7 s after the publish, through a re-ask. Relayed, the request reaches
     // such a node through its mesh peers meanwhile. Not later: at scale a few nodes are always
     // being dialled again, and every request would be relayed.
-    if (!this.firstFleetPassOver && this.dialing.has(peer)) return false
+    if (!this.firstFleetDialsOver && this.dialing.has(peer)) return false
     return addrs.length > 0 && this.fleetDials.ready(peer)
   }
 
@@ -409,7 +409,7 @@ export class RequesterPeer {
     const peers = this.member.directory.nodes().map(node => node.peer)
     this.fleetQueue.add(this.dialWanted(peers, true))
     await this.fleetQueue.settled()
-    if (peers.length > 0) this.firstFleetPassOver = true
+    if (peers.length > 0) this.firstFleetDialsOver = true
     if (this.member.node.status !== 'started') return
     const connected = this.connectedPeers()
     const dueIn = this.fleetDials.nextDueIn(peers.filter(peer => !connected.has(peer)))

@@ -14,7 +14,7 @@ export class DialQueue {
   /** peers a lane is dialling: added again meanwhile, they are not queued a second time */
   private readonly dialling = new Set<string>()
   private running = 0
-  private settledWaiters: Array<() => void> = []
+  private readonly settledWaiters: Array<() => void> = []
 
   /** dial must not throw: what a failure means is the caller's business (backoff, logs). */
   constructor (private readonly lanes: number, private readonly dial: (peer: string) => Promise<void>) {}
